@@ -1,0 +1,68 @@
+# Two commands: `make run` (set up everything, serve on http://127.0.0.1:5000) and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app campaign
+PYBABEL := $(VENV)/bin/pybabel
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FEATURES := $(shell ls -d campaign/*/ | xargs -n1 basename | grep -v -e __pycache__ -e templates -e static)
+
+.PHONY: run setup venv deps assets catalogs extract migrate demo test lint clean
+
+run: setup migrate demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+setup: deps assets catalogs
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[postgres,redis,dev]'
+	touch $@
+
+deps: $(VENV)/.installed
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+assets: node_modules/.package-lock.json
+	node scripts/vendor.mjs
+
+# Each feature keeps its own catalogue in campaign/<feature>/translations.
+extract: deps
+	@for f in $(FEATURES); do \
+	  srcs="campaign/$$f"; [ -d campaign/templates/$$f ] && srcs="$$srcs campaign/templates/$$f"; \
+	  [ $$f = core ] && srcs="$$srcs campaign/templates/base.html campaign/templates/_nav.html campaign/templates/_forms.html campaign/templates/errors campaign/__init__.py"; \
+	  mkdir -p campaign/$$f/translations; \
+	  $(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o campaign/$$f/translations/messages.pot $$srcs || exit 1; \
+	  if [ -f campaign/$$f/translations/vi/LC_MESSAGES/messages.po ]; then \
+	    $(PYBABEL) update --no-fuzzy-matching --ignore-obsolete -i campaign/$$f/translations/messages.pot -d campaign/$$f/translations -l vi; \
+	  else \
+	    $(PYBABEL) init -i campaign/$$f/translations/messages.pot -d campaign/$$f/translations -l vi; \
+	  fi; \
+	done
+
+catalogs: deps
+	@for d in campaign/*/translations; do \
+	  if [ -f $$d/vi/LC_MESSAGES/messages.po ]; then $(PYBABEL) compile --statistics -d $$d -l vi || exit 1; fi; \
+	done
+
+migrate: deps
+	$(FLASK) db upgrade
+
+demo: deps
+	$(FLASK) demo --if-empty
+
+lint: deps
+	$(VENV)/bin/ruff check campaign tests bench scripts
+
+# Legs: sqlite, postgres, browser. A leg that cannot run is skipped and reported;
+# with REQUIRE_ALL_LEGS=1 (set by .ci/run) a skipped leg fails the run.
+test: setup lint
+	$(PY) scripts/test_legs.py
+
+clean:
+	rm -rf $(VENV) node_modules campaign/static/vendor instance

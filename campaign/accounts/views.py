@@ -1,0 +1,220 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from campaign.accounts import permissions as perm
+from campaign.accounts import services
+from campaign.accounts.forms import (
+    ROLE_LABELS,
+    ConfirmForm,
+    GrantForm,
+    LoginForm,
+    PasswordChangeForm,
+    ResetPasswordForm,
+    UserCreateForm,
+)
+from campaign.accounts.models import RoleGrant, User
+from campaign.core.services import DomainError
+from campaign.core.web import Page, form_error, page_arg, redirect_next
+from campaign.extensions import db, limiter
+from campaign.units.models import Commune, Province
+
+bp = Blueprint("accounts", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect_next("core.index")
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data, form.password.data)
+        if user is None:
+            form.password.errors = [_("Wrong username or password.")]
+        else:
+            login_user(user)
+            db.session.commit()
+            flash(_("Welcome, %(name)s.", name=user.full_name), "success")
+            return redirect_next("core.index")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash(_("You have logged out."), "info")
+    return redirect(url_for("core.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as err:
+            form_error(form, err)
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # the session token changed: keep this session, end the others
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("core.index"))
+    return render_template("accounts/password.html", form=form)
+
+
+# --- account administration -------------------------------------------------------------------
+
+def _manager_required() -> None:
+    if not current_user.is_authenticated:
+        abort(401)
+    if not (perm.is_admin() or any(gr.role in perm.GRANTABLE for gr in current_user.grants)):
+        abort(403)
+
+
+def _scope_choices(form) -> None:
+    """Offer the provinces and communes inside the actor's scope."""
+    provinces = perm.province_codes(current_user, roles=tuple(perm.GRANTABLE))
+    p_stmt = select(Province).order_by(Province.name)
+    c_stmt = select(Commune).order_by(Commune.name)
+    if provinces is not None:
+        p_stmt = p_stmt.where(Province.code.in_(provinces))
+        c_stmt = c_stmt.where(perm.commune_filter(Commune.code, roles=tuple(perm.GRANTABLE)))
+    else:
+        default = current_app.config["DEFAULT_PROVINCE_CODE"]
+        c_stmt = c_stmt.where(Commune.province_code == default)
+    form.province_code.choices = [("", _("— none —"))] + [(p.code, p.name) for p in db.session.scalars(p_stmt)]
+    form.commune_code.choices = [("", _("— none —"))] + [(c.code, c.name) for c in db.session.scalars(c_stmt)]
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    if not perm.can_manage_user(current_user, user):
+        abort(403)
+    return user
+
+
+@bp.get("/users")
+def users():
+    _manager_required()
+    q = request.args.get("q", "").strip()
+    page = Page(services.visible_users(current_user, q), page_arg())
+    return render_template("accounts/users.html", page=page, q=q, role_labels=ROLE_LABELS)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+def user_new():
+    _manager_required()
+    form = UserCreateForm()
+    _scope_choices(form)
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                current_user, username=form.username.data, full_name=form.full_name.data,
+                password=form.password.data, role=form.role.data, email=form.email.data,
+                province_code=form.province_code.data, commune_code=form.commune_code.data)
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("Account %(username)s created.", username=user.username), "success")
+            return redirect(url_for("accounts.user_detail", user_id=user.id))
+    return render_template("accounts/user_new.html", form=form)
+
+
+@bp.get("/users/<int:user_id>")
+def user_detail(user_id: int):
+    _manager_required()
+    user = _user_or_404(user_id)
+    grant_form = GrantForm()
+    _scope_choices(grant_form)
+    return render_template("accounts/user_detail.html", user=user, grant_form=grant_form,
+                           reset_form=ResetPasswordForm(), confirm=ConfirmForm(), role_labels=ROLE_LABELS)
+
+
+@bp.post("/users/<int:user_id>/grants")
+def user_grant(user_id: int):
+    _manager_required()
+    user = _user_or_404(user_id)
+    form = GrantForm()
+    _scope_choices(form)
+    if form.validate_on_submit():
+        try:
+            services.grant_role(current_user, user, form.role.data, form.province_code.data, form.commune_code.data)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Role granted."), "success")
+    else:
+        flash(_("The form could not be read; please try again."), "danger")
+    return redirect(url_for("accounts.user_detail", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/grants/<int:grant_id>/revoke")
+def user_revoke(user_id: int, grant_id: int):
+    _manager_required()
+    user = _user_or_404(user_id)
+    grant = db.session.get(RoleGrant, grant_id)
+    if grant is None or grant.user_id != user.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.revoke_grant(current_user, grant)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Role removed."), "success")
+    return redirect(url_for("accounts.user_detail", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/active")
+def user_active(user_id: int):
+    _manager_required()
+    user = _user_or_404(user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.set_active(current_user, user, not user.active)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("Account activated.") if user.active else _("Account deactivated."), "success")
+    return redirect(url_for("accounts.user_detail", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/password")
+def user_reset_password(user_id: int):
+    _manager_required()
+    user = _user_or_404(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(current_user, user, form.password.data)
+        except DomainError as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("The password has been set. Tell the user in person, not by message."), "success")
+    else:
+        flash(_("Enter a password."), "danger")
+    return redirect(url_for("accounts.user_detail", user_id=user.id))

@@ -1,0 +1,1 @@
+"""Shared building blocks: column types, time and text helpers, audit log, notices, errors."""

@@ -1,0 +1,1 @@
+"""Administrative units: provinces and communes (from vietnam-provinces) and villages."""

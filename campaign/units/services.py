@@ -1,0 +1,131 @@
+"""Loading provinces and communes from vietnam-provinces; managing villages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from vietnam_provinces import Province as VPProvince
+from vietnam_provinces import Ward as VPWard
+
+from campaign.core.services import DomainError, audit
+from campaign.core.text import fold, nfc
+from campaign.extensions import db
+from campaign.units.models import VILLAGE_KINDS, Commune, Province, Village
+
+
+@dataclass
+class LoadResult:
+    provinces_added: int = 0
+    provinces_updated: int = 0
+    communes_added: int = 0
+    communes_updated: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return any((self.provinces_added, self.provinces_updated, self.communes_added, self.communes_updated))
+
+
+def _division(value) -> str:
+    return getattr(value, "value", str(value))
+
+
+def load_units(province_code: int | None = None) -> LoadResult:
+    """Create or update provinces and communes from the official list. Idempotent: running it again
+    changes nothing. With ``province_code`` only that province and its communes are loaded."""
+    result = LoadResult()
+    if province_code is not None:
+        try:
+            sources = [VPProvince.from_code(province_code)]
+        except ValueError as exc:
+            raise DomainError(_("Unknown province code %(code)s.", code=province_code)) from exc
+    else:
+        sources = list(VPProvince.iter_all())
+
+    existing_p = {p.code: p for p in db.session.scalars(select(Province))}
+    for src in sources:
+        code = int(src.code)
+        values = dict(name=src.name, division_type=_division(src.division_type), codename=src.codename,
+                      search_name=fold(src.name))
+        row = existing_p.get(code)
+        if row is None:
+            db.session.add(Province(code=code, **values))
+            result.provinces_added += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            result.provinces_updated += 1
+    db.session.flush()
+
+    codes = {int(src.code) for src in sources}
+    existing_c = {c.code: c for c in db.session.scalars(select(Commune).where(Commune.province_code.in_(codes)))}
+    for ward in VPWard.iter_all():
+        if int(ward.province_code) not in codes:
+            continue
+        code = int(ward.code)
+        values = dict(province_code=int(ward.province_code), name=ward.name,
+                      division_type=_division(ward.division_type), codename=ward.codename,
+                      search_name=fold(ward.name))
+        row = existing_c.get(code)
+        if row is None:
+            db.session.add(Commune(code=code, **values))
+            result.communes_added += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            result.communes_updated += 1
+    db.session.flush()
+    return result
+
+
+def _clean_village(name: str, kind: str, households, population) -> tuple[str, str]:
+    name = nfc(name)
+    if not name:
+        raise DomainError(_("Enter the village's name."), "name")
+    if kind not in VILLAGE_KINDS:
+        raise DomainError(_("Choose a kind of village."), "kind")
+    for field, value in (("households", households), ("population", population)):
+        if value is not None and value < 0:
+            raise DomainError(_("This number cannot be negative."), field)
+    return name, kind
+
+
+def _check_unique(commune_code: int, name: str, exclude_id: int | None = None) -> None:
+    stmt = select(Village.id).where(Village.commune_code == commune_code, Village.search_name == fold(name))
+    if exclude_id is not None:
+        stmt = stmt.where(Village.id != exclude_id)
+    if db.session.scalar(stmt) is not None:
+        raise DomainError(_("This commune already has a village named %(name)s.", name=name), "name")
+
+
+def create_village(actor, commune: Commune, *, name: str, kind: str, households: int | None = None,
+                   population: int | None = None) -> Village:
+    name, kind = _clean_village(name, kind, households, population)
+    _check_unique(commune.code, name)
+    village = Village(commune_code=commune.code, name=name, kind=kind, search_name=fold(name),
+                      households=households, population=population)
+    db.session.add(village)
+    db.session.flush()
+    audit("village.created", village, actor=actor, name=name, commune=commune.code)
+    return village
+
+
+def update_village(actor, village: Village, *, name: str, kind: str, households: int | None = None,
+                   population: int | None = None) -> Village:
+    name, kind = _clean_village(name, kind, households, population)
+    _check_unique(village.commune_code, name, exclude_id=village.id)
+    changes = {}
+    for attr, value in (("name", name), ("kind", kind), ("households", households), ("population", population)):
+        if getattr(village, attr) != value:
+            changes[attr] = [getattr(village, attr), value]
+            setattr(village, attr, value)
+    village.search_name = fold(name)
+    if changes:
+        audit("village.updated", village, actor=actor, changes=changes)
+    return village
+
+
+def delete_village(actor, village: Village) -> None:
+    audit("village.deleted", village, actor=actor, name=village.name, commune=village.commune_code)
+    db.session.delete(village)

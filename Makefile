@@ -62,7 +62,7 @@ lint: deps
 # Legs: sqlite, postgres, browser. A leg that cannot run is skipped and reported;
 # with REQUIRE_ALL_LEGS=1 (set by .ci/run) a skipped leg fails the run.
 test: setup lint
-	$(PY) scripts/test_legs.py
+	$(PY) scripts/test_legs.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules campaign/static/vendor instance

@@ -8,4 +8,5 @@ FEATURES = [
     "core",
     "units",
     "accounts",
+    "campaigns",
 ]

@@ -1,0 +1,1 @@
+"""Campaigns of a province and their indicators (chỉ tiêu), overall and per commune."""

@@ -1,0 +1,91 @@
+"""Demo campaigns of the Đồng Nai 2026 plan ("Bình dân học vụ số" and "Mùa hè số") with their indicators."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from campaign.campaigns.models import Campaign, Indicator, IndicatorTarget
+from campaign.extensions import db
+from campaign.units.models import Commune
+
+DONG_NAI = 75
+MAIN_SLUG = "binh-dan-hoc-vu-so-2026-dong-nai"
+SUMMER_SLUG = "mua-he-so-2026-dong-nai"
+
+# code, name, unit, target, metric, target group, lead unit, measurement (the plan's appendix)
+MAIN_INDICATORS = [
+    ("1", "100% cán bộ, công chức, viên chức và người lao động trong cơ quan Nhà nước có kiến thức, kỹ năng số "
+          "phục vụ công việc", "percent", 100, "people_trained", "civil_servants", "Sở Khoa học và Công nghệ",
+     "Kết quả đánh giá trên nền tảng học trực tuyến mở đại trà."),
+    ("2", "100% học sinh từ cấp tiểu học được trang bị kiến thức, kỹ năng số và an toàn số", "percent", 100,
+     "people_trained", "pupils_students", "Sở Giáo dục và Đào tạo",
+     "Báo cáo hoàn thành chương trình phổ cập kỹ năng số cho học sinh."),
+    ("3", "100% người dân trưởng thành có tri thức cơ bản về chuyển đổi số và sử dụng tốt các dịch vụ số "
+          "thiết yếu", "people", 120000, "people_trained", "adults", "UBND các xã, phường",
+     "Thống kê số lượng người tham gia học tập trên nền tảng số."),
+    ("4", "60% người dân trong độ tuổi trưởng thành được xác nhận đạt phổ cập kỹ năng số trên VNeID", "people",
+     60000, "vneid_assisted", None, "Công an tỉnh", "Dữ liệu trích xuất hệ thống xác thực từ nền tảng VNeID."),
+    ("5", "100% người lao động trong các doanh nghiệp, hợp tác xã có kiến thức công nghệ và kỹ năng số",
+     "percent", 100, "people_trained", "workers", "Sở Công Thương",
+     "Báo cáo định kỳ từ UBND các xã, phường, Hiệp hội ngành nghề, doanh nghiệp, hợp tác xã."),
+    ("6", "100% xã, phường kết nối trực tuyến Lễ phát động", "communes", 95, "bridge_points_connected", None,
+     "Sở Khoa học và Công nghệ", "Số điểm cầu đã kết nối trong ngày Lễ phát động."),
+    ("7", "Mỗi xã, phường tổ chức ít nhất 01 hoạt động Ngày hội toàn dân học tập số (10/10)", "communes", 95,
+     "national_day_activities", None, "UBND các xã, phường", "Số xã, phường có hoạt động ngày 10/10."),
+    ("8", "02 lớp bồi dưỡng chuyên gia chuyển đổi số (100 học viên), 100% được cấp giấy chứng nhận", "people",
+     100, "certificates_issued", "civil_servants", "Sở Khoa học và Công nghệ", "Số giấy chứng nhận đã cấp."),
+]
+
+SUMMER_INDICATORS = [
+    ("1", "Người dân được Đại sứ số hướng dẫn trực tiếp", "people", 36000, "people_helped", None,
+     "Đoàn TNCS Hồ Chí Minh tỉnh", "Tổng hợp kết quả ca tình nguyện."),
+    ("2", "Lượt hỗ trợ cài đặt, xác thực VNeID", "people", 18000, "vneid_assisted", None, "Đoàn TNCS Hồ Chí Minh tỉnh",
+     "Tổng hợp kết quả ca tình nguyện."),
+    ("3", "Giờ tình nguyện của Đại sứ số", "hours", 40000, "volunteer_hours", None, "Đoàn TNCS Hồ Chí Minh tỉnh",
+     "Tổng giờ check-in/check-out của tình nguyện viên."),
+]
+
+
+def _ensure(slug: str, **values) -> Campaign:
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        campaign = Campaign(slug=slug, **values)
+        db.session.add(campaign)
+        db.session.flush()
+    return campaign
+
+
+def _indicators(campaign: Campaign, rows) -> None:
+    have = {i.code for i in campaign.indicators}
+    for position, (code, name, unit, target, metric, group, lead, measurement) in enumerate(rows):
+        if code not in have:
+            campaign.indicators.append(Indicator(code=code, position=position, name=name, unit=unit,
+                                                 target_value=target, metric=metric, target_group=group,
+                                                 lead_unit=lead, measurement=measurement))
+    db.session.flush()
+
+
+def load(context: dict) -> None:
+    main = _ensure(MAIN_SLUG, province_code=DONG_NAI, name="Bình dân học vụ số 2026 – Đồng Nai",
+                   kind="digital_literacy", owner_unit="UBND tỉnh Đồng Nai (Sở Khoa học và Công nghệ thường trực)",
+                   starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31),
+                   description="Kế hoạch triển khai Phong trào “Bình dân học vụ số” trên địa bàn tỉnh Đồng Nai năm 2026.")
+    _indicators(main, MAIN_INDICATORS)
+    summer = _ensure(SUMMER_SLUG, province_code=DONG_NAI, name="Mùa hè số 2026", kind="summer",
+                     owner_unit="Tỉnh Đoàn Đồng Nai", starts_on=date(2026, 6, 1), ends_on=date(2026, 8, 31),
+                     parent_id=main.id,
+                     description="Chiến dịch tình nguyện “Mùa hè số”: Đại sứ số đi từng ngõ, gõ từng nhà.")
+    _indicators(summer, SUMMER_INDICATORS)
+
+    # Per-commune targets for indicator 3 (adults trained), shared out by a simple key so that the
+    # dashboards have something to measure against.
+    adults = next(i for i in main.indicators if i.code == "3")
+    if not adults.commune_targets:
+        communes = db.session.scalars(select(Commune.code).where(Commune.province_code == DONG_NAI)
+                                      .order_by(Commune.code)).all()
+        for n, code in enumerate(communes):
+            db.session.add(IndicatorTarget(indicator_id=adults.id, commune_code=code,
+                                           target_value=800 + (n * 37) % 900))
+    context["campaign_main"] = main.id
+    context["campaign_summer"] = summer.id
+    context["echo"](f"campaigns: {main.name}; {summer.name}")

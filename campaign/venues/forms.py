@@ -3,20 +3,41 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
-    FloatField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
-    TimeField,
 )
+from wtforms import DateField as _DateField
+from wtforms import FloatField as _FloatField
+from wtforms import IntegerField as _IntegerField
+from wtforms import TimeField as _TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from campaign.venues.models import EQUIPMENT
+
+
+
+def _clear_message(field_class, message):
+    """A field whose parse error is our own translated sentence (WTForms' own are English only)."""
+
+    class Field(field_class):
+        def process_formdata(self, valuelist):
+            try:
+                super().process_formdata(valuelist)
+            except ValueError as exc:
+                raise ValueError(str(message)) from exc
+
+    Field.__name__ = field_class.__name__
+    return Field
+
+
+DateField = _clear_message(_DateField, _l("Enter a valid date."))
+TimeField = _clear_message(_TimeField, _l("Enter a valid time (hh:mm)."))
+IntegerField = _clear_message(_IntegerField, _l("Enter a whole number."))
+FloatField = _clear_message(_FloatField, _l("Enter a number, with a dot for decimals."))
 
 KIND_LABELS = {
     "cultural_house": _l("Cultural house"),

@@ -202,7 +202,9 @@ def manager_candidates(commune_code: int) -> list[User]:
 # --- photos -----------------------------------------------------------------------------------
 
 def upload_dir(venue_id: int) -> Path:
-    path = Path(current_app.instance_path) / "uploads" / "venues" / str(venue_id)
+    """instance/uploads/venues/<venue id>/ (VENUE_UPLOAD_DIR overrides the root, e.g. in tests)."""
+    root = current_app.config.get("VENUE_UPLOAD_DIR") or Path(current_app.instance_path) / "uploads" / "venues"
+    path = Path(root) / str(venue_id)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

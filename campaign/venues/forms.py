@@ -19,7 +19,6 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from campaign.venues.models import EQUIPMENT
 
 
-
 def _clear_message(field_class, message):
     """A field whose parse error is our own translated sentence (WTForms' own are English only)."""
 

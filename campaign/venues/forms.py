@@ -38,6 +38,9 @@ TimeField = _clear_message(_TimeField, _l("Enter a valid time (hh:mm)."))
 IntegerField = _clear_message(_IntegerField, _l("Enter a whole number."))
 FloatField = _clear_message(_FloatField, _l("Enter a number, with a dot for decimals."))
 
+IntSelectField = _clear_message(SelectField, _l("Choose from the list."))
+IntSelectMultipleField = _clear_message(SelectMultipleField, _l("Choose from the list."))
+
 KIND_LABELS = {
     "cultural_house": _l("Cultural house"),
     "commune_hall": _l("Commune hall"),
@@ -67,7 +70,7 @@ NONNEG = NumberRange(min=0, message=_l("This number cannot be negative."))
 
 class VenueForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the venue's name.")), Length(max=160)])
-    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()))
+    kind = SelectField(_l("Kind"), choices=list(KIND_LABELS.items()), validate_choice=False)
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     capacity = IntegerField(_l("Capacity (people)"), validators=[
         InputRequired(_l("Give the capacity.")), NumberRange(min=1, message=_l("The capacity must be at least 1."))])
@@ -82,7 +85,8 @@ class VenueForm(FlaskForm):
     max_duration_hours = IntegerField(_l("Longest booking (hours)"), default=8, validators=[
         InputRequired(_l("Give the longest booking.")),
         NumberRange(min=1, message=_l("The longest booking must be at least one hour."))])
-    managers = SelectMultipleField(_l("Managers (approve requests)"), coerce=int, validators=[Optional()])
+    managers = IntSelectMultipleField(_l("Managers (approve requests)"), coerce=int, validators=[Optional()],
+                                      validate_choice=False)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     active = BooleanField(_l("Open for bookings"), default=True)
     submit = SubmitField(_l("Save"))
@@ -128,13 +132,14 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    commune = SelectField(_l("Commune"), coerce=int, validators=[InputRequired(_l("Choose a commune."))])
+    commune = IntSelectField(_l("Commune"), coerce=int, validators=[InputRequired(_l("Choose a commune."))],
+                             validate_choice=False)
     day = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
     start = TimeField(_l("From"), validators=[InputRequired(_l("Give the start time."))])
     end = TimeField(_l("To"), validators=[InputRequired(_l("Give the end time."))])
     capacity = IntegerField(_l("At least this many seats"), validators=[Optional(), NONNEG])
     equipment = SelectMultipleField(_l("Equipment needed"), choices=list(EQUIPMENT_LABELS.items()),
-                                    validators=[Optional()])
+                                    validators=[Optional()], validate_choice=False)
 
 
 class RejectForm(FlaskForm):

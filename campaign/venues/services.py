@@ -16,7 +16,7 @@ from pathlib import Path
 import holidays
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, false, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -66,13 +66,26 @@ def can_approve(user, venue: Venue) -> bool:
     return perm.is_authenticated(user) and (venue.is_manager(user) or can_manage_venue(user, venue))
 
 
+def in_province_of(user, commune_code: int) -> bool:
+    """Does the user book anywhere in the province of this commune? (Outside requests stay within
+    the province.)"""
+    if perm.is_admin(user):
+        return True
+    if not perm.is_authenticated(user):
+        return False
+    province = perm._province_of(commune_code)
+    return any(gr.province_code == province or (gr.commune is not None and gr.commune.province_code == province)
+               for gr in user.grants if gr.role in BOOKERS)
+
+
 def can_book(user, venue: Venue) -> bool:
-    """An officer books in their own commune; elsewhere only venues open to outside requests."""
+    """An officer books in their own commune; elsewhere in the province only venues open to outside
+    requests."""
     if not venue.active:
         return False
     if perm.can_in_commune(user, venue.commune_code, BOOKERS):
         return True
-    return venue.allow_outside and perm.has_role(user, *BOOKERS)
+    return venue.allow_outside and in_province_of(user, venue.commune_code)
 
 
 def can_see_venue(user, venue: Venue) -> bool:
@@ -83,6 +96,8 @@ def outside_condition(user, commune_code: int):
     """A condition on Venue: the venues of this commune the user may see (all, or the open ones)."""
     if perm.can_in_commune(user, commune_code, BOOKERS):
         return Venue.commune_code == commune_code
+    if not in_province_of(user, commune_code):
+        return false()
     return and_(Venue.commune_code == commune_code, Venue.allow_outside.is_(True), Venue.active.is_(True))
 
 
@@ -158,8 +173,7 @@ def _apply(venue: Venue, data: VenueData) -> None:
             venue.hours.append(VenueHours(weekday=weekday, opens_minute=span[0], closes_minute=span[1]))
         elif weekday in hours:
             venue.hours.remove(hours[weekday])
-    managers = db.session.scalars(select(User).where(User.id.in_(data.manager_ids))).all() if data.manager_ids else []
-    venue.managers = list(managers)
+    venue.managers = [u for u in manager_candidates(venue.commune_code) if u.id in set(data.manager_ids)]
 
 
 def _check_unique(commune_code: int, name: str, exclude_id: int | None = None) -> None:
@@ -170,8 +184,15 @@ def _check_unique(commune_code: int, name: str, exclude_id: int | None = None) -
         raise DomainError(_("This commune already has a venue named %(name)s.", name=name), "name")
 
 
+def _check_managers(commune_code: int, data: VenueData) -> None:
+    allowed = {u.id for u in manager_candidates(commune_code)}
+    if set(data.manager_ids) - allowed:
+        raise DomainError(_("Managers must be officers of the venue's commune."), "managers")
+
+
 def create_venue(actor, commune_code: int, data: VenueData) -> Venue:
     _clean_venue(data)
+    _check_managers(commune_code, data)
     _check_unique(commune_code, data.name)
     venue = Venue(commune_code=commune_code)
     db.session.add(venue)
@@ -183,6 +204,7 @@ def create_venue(actor, commune_code: int, data: VenueData) -> Venue:
 
 def update_venue(actor, venue: Venue, data: VenueData) -> Venue:
     _clean_venue(data)
+    _check_managers(venue.commune_code, data)
     _check_unique(venue.commune_code, data.name, exclude_id=venue.id)
     _apply(venue, data)
     audit("venue.updated", venue, actor=actor, name=venue.name)
@@ -190,13 +212,13 @@ def update_venue(actor, venue: Venue, data: VenueData) -> Venue:
 
 
 def manager_candidates(commune_code: int) -> list[User]:
-    """Officers who may be named managers of a commune's venue: its officers and volunteers' leaders."""
+    """Who may be named a manager of a commune's venue: the commune's active officers."""
     from campaign.accounts.models import RoleGrant
 
     return list(db.session.scalars(
-        select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.commune_code == commune_code, User.active.is_(True))
-        .distinct().order_by(User.full_name)))
+        select(User).where(User.active.is_(True), User.id.in_(select(RoleGrant.user_id).where(
+            RoleGrant.commune_code == commune_code, RoleGrant.role == COMMUNE_OFFICER)))
+        .order_by(User.full_name)))
 
 
 # --- photos -----------------------------------------------------------------------------------

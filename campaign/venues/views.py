@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.core.services import DomainError
-from campaign.core.timeutil import local_to_utc, to_local
+from campaign.core.timeutil import local_to_utc
 from campaign.core.web import Page, form_error, page_arg
 from campaign.extensions import db
 from campaign.units.models import Commune
@@ -108,7 +108,7 @@ def search():
         ends_at = local_to_utc(datetime.combine(form.day.data, form.end.data))
         try:
             results = services.search_free(current_user, form.commune.data, starts_at, ends_at,
-                                           form.capacity.data, form.equipment.data)
+                                           form.capacity.data, [e for e in form.equipment.data or [] if e in EQUIPMENT])
         except DomainError as err:
             form_error(form, err)
     elif not request.args:
@@ -120,7 +120,7 @@ def search():
 @login_required
 def commune(code: int):
     commune = _commune_or_404(code)
-    _require(perm.has_role(current_user, *BOOKERS))
+    _require(services.in_province_of(current_user, code))
     venues = db.session.scalars(select(Venue).where(services.outside_condition(current_user, code))
                                 .options(selectinload(Venue.equipment)).order_by(Venue.name)).all()
     return render_template("venues/commune.html", commune=commune, venues=venues,
@@ -433,19 +433,6 @@ def booking(booking_id: int):
                            reject_form=RejectForm(), cancel_form=CancelForm())
 
 
-def _decision(booking_id: int, operation):
-    booking = _booking_or_404(booking_id)
-    _require(services.can_approve(current_user, booking.venue) or booking.requester_id == current_user.id)
-    try:
-        result = operation(booking)
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return None
-    return result
-
-
 @bp.post("/bookings/<int:booking_id>/approve")
 @login_required
 def approve(booking_id: int):
@@ -529,8 +516,3 @@ def my_bookings():
     stmt = _booking_list_stmt().where(Booking.requester_id == current_user.id)
     page = Page(stmt, page_arg(), per_page=50, scalars=False)
     return render_template("venues/bookings.html", commune=None, page=page, status="", mine=True)
-
-
-def local_inputs(value: datetime) -> tuple[str, str]:
-    local = to_local(value)
-    return local.date().isoformat(), local.strftime("%H:%M")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -640,7 +640,7 @@ def delete_closure(actor, closure: Closure) -> None:
 # --- finding ----------------------------------------------------------------------------------
 
 def search_free(user, commune_code: int, starts_at: datetime, ends_at: datetime, capacity: int | None = None,
-                equipment: list[str] | None = None) -> list[Venue]:
+                equipment: list[str] | None = None, now: datetime | None = None) -> list[Venue]:
     """Active venues of the commune the user may book, large enough, with the equipment, and with no
     approved booking or closure in the period. Two queries whatever the number of venues; the
     hours and holiday rules are then checked in Python on the loaded rows."""
@@ -661,8 +661,8 @@ def search_free(user, commune_code: int, starts_at: datetime, ends_at: datetime,
                                 .order_by(Venue.name)).all()
     free = []
     for venue in venues:
-        # Closures were excluded by the query; notice is not a reason to hide a venue.
-        problems = rule_problems(venue, starts_at, ends_at, None, now=datetime.min.replace(tzinfo=UTC), closures=[])
+        # Closures were excluded by the query; notice, hours and holidays are checked here.
+        problems = rule_problems(venue, starts_at, ends_at, None, now=now, closures=[])
         if not problems:
             free.append(venue)
     return free

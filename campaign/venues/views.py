@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -69,7 +79,8 @@ def _my_communes() -> list[Commune]:
     provinces = perm.province_codes(current_user, roles=BOOKERS)
     stmt = select(Commune).order_by(Commune.name)
     if provinces is None:
-        return list(db.session.scalars(stmt.where(Commune.province_code == 75)))
+        return list(db.session.scalars(stmt.where(
+            Commune.province_code == current_app.config["DEFAULT_PROVINCE_CODE"])))
     if provinces:
         return list(db.session.scalars(stmt.where(
             (Commune.province_code.in_(provinces)) | (Commune.code.in_(codes)))))
@@ -79,7 +90,7 @@ def _my_communes() -> list[Commune]:
 def _search_communes() -> list[Commune]:
     """Own communes first, then every commune of the same provinces (outside venues may be open)."""
     mine = _my_communes()
-    provinces = {c.province_code for c in mine} or {75}
+    provinces = {c.province_code for c in mine} or {current_app.config["DEFAULT_PROVINCE_CODE"]}
     others = db.session.scalars(select(Commune).where(Commune.province_code.in_(provinces))
                                 .order_by(Commune.name)).all()
     seen = {c.code for c in mine}

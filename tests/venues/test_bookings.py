@@ -412,3 +412,19 @@ def test_bad_dates_in_urls_do_not_break(login_as, officer, venue):
 def test_now_is_aware():
     assert services.utcnow().tzinfo is not None and isinstance(services.now_local_date(), date)
     assert datetime.now().year >= 2026
+
+
+def test_search_respects_notice_hours_and_holidays(make_venue, officer):
+    venue = make_venue(name="Hội trường", hours={d: (7 * 60, 17 * 60) for d in range(5)})
+    day = next_weekday(2)
+
+    def found(starts_at, ends_at):
+        return [v.id for v in services.search_free(officer, TRAN_BIEN, starts_at, ends_at)]
+
+    assert found(at(day, 8), at(day, 10)) == [venue.id]
+    assert found(at(day, 18), at(day, 20)) == []  # after hours
+    assert found(at(next_weekday(6), 8), at(next_weekday(6), 10)) == []  # closed on Sunday
+    soon = utcnow() + timedelta(hours=2)
+    assert found(soon, soon + timedelta(hours=1)) == []  # too short notice
+    holiday = date(date.today().year + 1, 9, 2)
+    assert found(at(holiday, 8), at(holiday, 10)) == []

@@ -1,0 +1,1 @@
+"""Venues of a commune (cultural houses, halls, computer rooms) and their bookings."""

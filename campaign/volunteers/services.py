@@ -22,6 +22,7 @@ import holidays
 import phonenumbers
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.orm import contains_eager
 
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import VOLUNTEER, RoleGrant
@@ -812,7 +813,7 @@ def served(profile: VolunteerProfile) -> list[Signup]:
     """The shifts a volunteer served (confirmed, with hours), oldest first: the statement of service."""
     return list(db.session.scalars(select(Signup).join(Shift).where(
         Signup.volunteer_id == profile.id, Signup.status == "confirmed", Signup.hours.is_not(None))
-        .order_by(Shift.starts_at)))
+        .options(contains_eager(Signup.shift).joinedload(Shift.campaign)).order_by(Shift.starts_at)))
 
 
 def open_shifts_for(profile: VolunteerProfile, now: datetime | None = None, only_home: bool = False,
@@ -842,7 +843,7 @@ def open_shifts_for(profile: VolunteerProfile, now: datetime | None = None, only
 def my_signups(profile: VolunteerProfile) -> list[Signup]:
     return list(db.session.scalars(select(Signup).join(Shift).where(
         Signup.volunteer_id == profile.id, Signup.status.in_(("confirmed", "waitlisted", "no_show")))
-        .order_by(Shift.starts_at.desc()).limit(200)))
+        .options(contains_eager(Signup.shift)).order_by(Shift.starts_at.desc()).limit(200)))
 
 
 def today_utc() -> datetime:

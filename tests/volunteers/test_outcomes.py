@@ -154,3 +154,18 @@ def test_statement_of_service_hours(make_profile, make_shift, login_as):
     assert resp.status_code == 200
     assert "Giấy xác nhận giờ tình nguyện" in resp.text and "6,5" in resp.text
     assert services.volunteer_hours([p.id]) == {p.id: 6.5}
+
+
+def test_from_the_review_one_step_to_shifts_in_the_lagging_communes(demo, login_as):
+    from campaign.accounts.models import User
+
+    summer = db.session.get(Campaign, demo["campaign_summer"])
+    doan = db.session.scalar(select(User).where(User.username == "doan.dongnai"))
+    client = login_as(doan)
+    page = client.get(f"/volunteers/campaigns/{summer.id}/review?as_of=2026-08-20")
+    form_action = re.search(r'<form method="get" action="([^"]+/shifts/bulk)"', page.text).group(1)
+    lagging = re.findall(r'name="communes" value="(\d+)" id="c-\d+" checked', page.text)
+    assert "26134" in lagging
+    bulk = client.get(form_action + "?" + "&".join(f"communes={c}" for c in lagging))
+    for code in lagging:
+        assert re.search(rf'value="{code}"[^>]*checked|checked[^>]*value="{code}"', bulk.text), code

@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -241,9 +241,11 @@ def people():
     if status in ("pending", "approved", "rejected"):
         stmt = stmt.where(VolunteerProfile.status == status)
     skill = request.args.get("skill", "")
+    if skill in SKILL_LABELS:  # the JSON list as text contains "skill" (SQLite and PostgreSQL alike)
+        stmt = stmt.where(cast(VolunteerProfile.skills, String).like(f'%"{skill}"%'))
     page = Page(stmt, page_arg(), per_page=50)
     hours = services.volunteer_hours([p.id for p in page.items])
-    items = [p for p in page.items if not skill or skill in (p.skills or [])]
+    items = page.items
     return render_template("volunteers/people.html", page=page, items=items, hours=hours, status=status,
                            skill=skill, confirm=ConfirmForm())
 
@@ -274,6 +276,8 @@ def person_statement(profile_id: int):
 @login_required
 def decide(profile_id: int):
     profile = _profile_for_organiser(profile_id)
+    if request.form.get("approve") not in ("0", "1"):
+        abort(400)
     if ConfirmForm().validate_on_submit():
         approve = request.form.get("approve") == "1"
         try:

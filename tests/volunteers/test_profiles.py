@@ -125,3 +125,11 @@ def test_province_organiser_manages_every_commune_but_not_another_province(facto
     kh = factory.user("youth_organiser", province=KHANH_HOA)
     p = make_profile(commune=LONG_THANH, status="pending")
     assert services.can_manage_volunteer(province, p) and not services.can_manage_volunteer(kh, p)
+
+
+def test_organisers_filter_volunteers_by_skill(factory, make_profile, login_as):
+    organiser = factory.user("youth_organiser", commune=TRAN_BIEN)
+    signer = make_profile(skills=["sign_language", "vneid"])
+    other = make_profile(skills=["vneid"])
+    page = login_as(organiser).get("/volunteers/people?skill=sign_language")
+    assert f"/volunteers/people/{signer.id}\"" in page.text and f"/volunteers/people/{other.id}\"" not in page.text

@@ -6,7 +6,9 @@ entry and notices, and leaves the commit to the caller (one commit per request).
 Capacity: each operation that may fill a place first takes the shift's lock (``_lock_shift``:
 ``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite a no-op UPDATE of the shift row, which opens the
 write transaction), then counts the confirmed signups. Two requests for the last place are therefore
-serialised; the unique (shift, volunteer) constraint stops double signups.
+serialised; the unique (shift, volunteer) constraint stops double signups. Signing up and assigning
+also lock the volunteer's profile first (always profile, then shift: no deadlock), so that the overlap
+rule holds when one volunteer signs up for two overlapping shifts at once.
 """
 
 from __future__ import annotations
@@ -424,6 +426,15 @@ def _lock_shift(shift_id: int) -> Shift:
     return shift
 
 
+def _lock_profile(profile_id: int) -> None:
+    """Serialise a volunteer's own signups (the overlap rule), taken before any shift lock."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(VolunteerProfile).where(VolunteerProfile.id == profile_id)
+                           .values(id=VolunteerProfile.id))
+    else:
+        db.session.execute(select(VolunteerProfile.id).where(VolunteerProfile.id == profile_id).with_for_update())
+
+
 def _overlapping(profile_id: int, shift: Shift) -> Shift | None:
     return db.session.scalar(select(Shift).join(Signup).where(
         Signup.volunteer_id == profile_id, Signup.status.in_(ACTIVE), Shift.id != shift.id,
@@ -462,6 +473,8 @@ def sign_up(user, shift: Shift, *, join_waitlist: bool = False, now: datetime | 
     problem = signup_problem(shift, profile, now)
     if problem:
         raise DomainError(problem)
+    _lock_profile(profile.id)
+    shift = _lock_shift(shift.id)
     existing = _existing(shift.id, profile.id)
     if existing is not None and existing.status in ACTIVE:
         raise DomainError(_("You are already signed up for this shift."))
@@ -471,7 +484,6 @@ def sign_up(user, shift: Shift, *, join_waitlist: bool = False, now: datetime | 
     if clash is not None:
         raise DomainError(_("This shift overlaps your shift on %(when)s in %(c)s.",
                             when=format_datetime(clash.starts_at), c=clash.commune.name))
-    shift = _lock_shift(shift.id)
     full = confirmed_count(shift.id) >= shift.max_needed
     if full and not join_waitlist:
         raise DomainError(_("This shift is full. You can join its waiting list."))
@@ -537,6 +549,8 @@ def assign(actor, shift: Shift, profile: VolunteerProfile, *, overbook: bool = F
         raise DomainError(_("You may not change shifts in this commune."))
     if profile.status != "approved":
         raise DomainError(_("This volunteer has not been approved yet."), "volunteer")
+    _lock_profile(profile.id)
+    shift = _lock_shift(shift.id)
     existing = _existing(shift.id, profile.id)
     if existing is not None and existing.status == "confirmed":
         if lead and not existing.is_lead:
@@ -548,7 +562,6 @@ def assign(actor, shift: Shift, profile: VolunteerProfile, *, overbook: bool = F
     if clash is not None:
         raise DomainError(_("This volunteer already has a shift at that time (%(when)s in %(c)s).",
                             when=format_datetime(clash.starts_at), c=clash.commune.name), "volunteer")
-    shift = _lock_shift(shift.id)
     full = confirmed_count(shift.id) >= shift.max_needed
     if full and not overbook:
         raise DomainError(_("The shift is full. Tick “overbook deliberately” to add the volunteer anyway."),

@@ -55,3 +55,15 @@ def test_racers_who_accept_the_waiting_list_are_queued_not_overbooked(app, make_
                    [(p.user_id, shift.id, True) for p in racers], app.config["SQLALCHEMY_DATABASE_URI"])
     assert sorted(results) == ["confirmed"] * 2 + ["waitlisted"] * 6, results
     assert _confirmed(shift.id) == 2
+
+
+def test_one_volunteer_racing_for_overlapping_shifts_gets_one(app, make_profile, make_shift):
+    from tests.conftest import LONG_THANH
+
+    me = make_profile()
+    shifts = [make_shift(start=48 + i, hours=4, commune=(LONG_THANH if i % 2 else 26041)) for i in range(4)]
+    results = race("tests.volunteers.test_concurrency_volunteers:sign_up_as",
+                   [(me.user_id, s.id) for s in shifts], app.config["SQLALCHEMY_DATABASE_URI"])
+    assert sorted(results) == ["confirmed"] + ["refused"] * 3, results
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(Signup).where(Signup.status == "confirmed")) == 1

@@ -1,0 +1,135 @@
+"""Volunteer profiles: public registration pending approval, phones normalised and masked, CSV import
+all or nothing with row-by-row errors."""
+
+import io
+
+from sqlalchemy import func, select
+
+from campaign.accounts.models import User
+from campaign.core.services import DomainError
+from campaign.extensions import db
+from campaign.volunteers import services
+from campaign.volunteers.models import VolunteerProfile
+from tests.conftest import KHANH_HOA, LONG_THANH, TRAN_BIEN
+
+
+def test_phone_numbers_are_normalised_and_masked(make_profile):
+    assert services.normalise_phone("0912 345 678") == "+84912345678"
+    assert services.normalise_phone("+84 91 234 5678") == "+84912345678"
+    for bad in ("", "12345", "abc", "0912"):
+        try:
+            services.normalise_phone(bad)
+        except DomainError as err:
+            assert err.field == "phone"
+        else:
+            raise AssertionError(bad)
+    p = make_profile()
+    assert p.phone_masked.startswith("+8491") and p.phone_masked.endswith(p.phone[-2:]) and "•" in p.phone_masked
+
+
+def _form(**over):
+    data = {"full_name": "Lê Thị Hồng", "phone": "0987 654 321", "home_commune_code": str(TRAN_BIEN),
+            "school": "Trường Đại học Đồng Nai", "youth_branch": "Chi đoàn K45", "skills": ["vneid", "sign_language"],
+            "languages": ["vi", "khmer"], "availability": "Sáng thứ Bảy", "username": "hong.le",
+            "password": "mat-khau-dai-1", "consent": "y"}
+    data.update(over)
+    return data
+
+
+def test_public_registration_is_pending_until_an_organiser_approves(client, factory, login_as):
+    organiser = factory.user("youth_organiser", commune=TRAN_BIEN)
+    other = factory.user("youth_organiser", commune=LONG_THANH)
+    resp = client.post("/volunteers/join", data=_form(consent=""))
+    assert "Vui lòng đồng ý" in resp.text
+    resp = client.post("/volunteers/join", data=_form(phone="123"))
+    assert "số điện thoại hợp lệ" in resp.text
+    resp = client.post("/volunteers/join", data=_form())
+    assert resp.status_code == 200 and "Đã nhận đăng ký" in resp.text
+    profile = db.session.scalar(select(VolunteerProfile))
+    assert profile.status == "pending" and profile.phone == "+84987654321" and not profile.user.active
+    assert profile.skills == ["vneid", "sign_language"] and profile.languages == ["vi", "khmer"]
+    assert profile.consent_at is not None
+    # cannot log in yet
+    assert client.post("/login", data={"username": "hong.le", "password": "mat-khau-dai-1"}).status_code == 200
+    # an organiser of another commune cannot approve; the commune's organiser can
+    assert login_as(other).post(f"/volunteers/people/{profile.id}/decide", data={"approve": "1"}).status_code == 403
+    resp = login_as(organiser).post(f"/volunteers/people/{profile.id}/decide", data={"approve": "1"},
+                                    follow_redirects=True)
+    assert "Đã duyệt tình nguyện viên" in resp.text
+    db.session.expire_all()
+    assert profile.status == "approved" and profile.user.active
+    assert client.post("/login", data={"username": "hong.le", "password": "mat-khau-dai-1"}).status_code == 302
+    # the same phone cannot register twice
+    resp = client.post("/volunteers/join", data=_form(username="hong.le2", phone="+84987654321"))
+    assert "đã được một tình nguyện viên đăng ký" in resp.text
+
+
+def test_phones_are_masked_for_volunteers_in_lists_but_shown_to_organisers(factory, make_profile, login_as):
+    organiser = factory.user("youth_organiser", commune=TRAN_BIEN)
+    p = make_profile()
+    page = login_as(organiser).get("/volunteers/people")
+    assert p.phone not in page.text and p.phone_masked in page.text
+    assert p.phone in login_as(organiser).get(f"/volunteers/people/{p.id}").text
+
+
+CSV_OK = (
+    "full_name,phone,email,school,youth_branch,commune_code,skills,languages,availability,consent\n"
+    f"Nguyễn Văn Tý,0901111222,,Trường THPT Ngô Quyền,Chi đoàn 12A1,{TRAN_BIEN},vneid;public_services,vi;stieng,,yes\n"
+    f"Trần Thị Bé,0902222333,be@example.org,,,{TRAN_BIEN},,vi,Chiều,có\n"
+)
+
+
+def test_csv_import_creates_approved_volunteers(factory, login_as):
+    organiser = factory.user("youth_organiser", commune=TRAN_BIEN)
+    resp = login_as(organiser).post("/volunteers/people/import",
+                                    data={"file": (io.BytesIO(CSV_OK.encode()), "tnv.csv")},
+                                    content_type="multipart/form-data", follow_redirects=True)
+    assert "Đã nhập 2 tình nguyện viên" in resp.text
+    profiles = db.session.scalars(select(VolunteerProfile).order_by(VolunteerProfile.id)).all()
+    assert [p.status for p in profiles] == ["approved", "approved"]
+    assert profiles[0].languages == ["vi", "stieng"] and profiles[0].phone == "+84901111222"
+
+
+def test_csv_import_is_all_or_nothing_with_row_errors(factory, login_as):
+    organiser = factory.user("youth_organiser", commune=TRAN_BIEN)
+    bad = CSV_OK + (
+        f",0903333444,,,,{TRAN_BIEN},,,,yes\n"  # row 4: no name
+        f"Lê Văn C,0901111222,,,,{TRAN_BIEN},,,,yes\n"  # row 5: duplicate phone
+        f"Phạm D,0904444555,,,,{LONG_THANH},,,,yes\n"  # row 6: outside scope
+        f"Võ E,0905555666,,,,{TRAN_BIEN},flying,,,yes\n"  # row 7: unknown skill
+        f"Đỗ F,0906666777,,,,{TRAN_BIEN},,,,\n"  # row 8: no consent
+    )
+    users_before = db.session.scalar(select(func.count()).select_from(User))
+    resp = login_as(organiser).post("/volunteers/people/import",
+                                    data={"file": (io.BytesIO(bad.encode()), "tnv.csv")},
+                                    content_type="multipart/form-data")
+    assert resp.status_code == 200
+    for row, text in ((4, "thiếu họ và tên"), (5, "đã có tình nguyện viên"), (6, "xã/phường này ngoài phạm vi"),
+                      (7, "Giá trị không hợp lệ: flying"), (8, "chưa ghi nhận sự đồng ý")):
+        assert f"Dòng {row}: {text}" in resp.text, row
+    assert "Dòng 2" not in resp.text
+    assert db.session.scalar(select(func.count()).select_from(VolunteerProfile)) == 0
+    assert db.session.scalar(select(func.count()).select_from(User)) == users_before
+    # not a CSV at all / missing columns: a clear message
+    resp = login_as(organiser).post("/volunteers/people/import",
+                                    data={"file": (io.BytesIO(b"\xff\xfe\x00bad"), "x.csv")},
+                                    content_type="multipart/form-data")
+    assert "UTF-8" in resp.text
+    resp = login_as(organiser).post("/volunteers/people/import", data={"file": (io.BytesIO(b"a,b\n1,2\n"), "x.csv")},
+                                    content_type="multipart/form-data")
+    assert "Tệp thiếu các cột" in resp.text
+
+
+def test_province_organiser_manages_every_commune_but_not_another_province(factory, make_profile):
+    province = factory.user("youth_organiser", province=75)
+    kh = factory.user("youth_organiser", province=KHANH_HOA)
+    p = make_profile(commune=LONG_THANH, status="pending")
+    assert services.can_manage_volunteer(province, p) and not services.can_manage_volunteer(kh, p)
+
+
+def test_organisers_filter_volunteers_by_skill(factory, make_profile, login_as):
+    organiser = factory.user("youth_organiser", commune=TRAN_BIEN)
+    signer = make_profile(skills=["sign_language", "vneid"])
+    other = make_profile(skills=["vneid"])
+    page = login_as(organiser).get("/volunteers/people?skill=sign_language")
+    assert f"/volunteers/people/{signer.id}\"" in page.text and f"/volunteers/people/{other.id}\"" not in page.text

@@ -12,6 +12,7 @@ import phonenumbers
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, TRAINER, YOUTH_ORGANISER
@@ -81,11 +82,25 @@ def mask_phone(e164: str | None) -> str:
     return f"{number[:3]}•••{number[-3:]}"
 
 
+def in_commune_scope(user, commune_code: int | None, province_code: int | None, roles) -> bool:
+    """perm.can_in_commune when the commune's province is already known: no query (list pages
+    judge many rows)."""
+    if not perm.is_authenticated(user):
+        return False
+    if perm.is_admin(user):
+        return True
+    if commune_code is None:
+        return False
+    return any(gr.role in roles and (gr.commune_code == commune_code
+                                     or (gr.province_code is not None and gr.province_code == province_code))
+               for gr in user.grants)
+
+
 def can_manage_event(user, event: Event) -> bool:
     """Organisers of the event: its commune's officers and organisers (and the province's), or for a
     provincial event the province's coordinators and youth union organisers."""
     if event.commune_code is not None:
-        return perm.can_in_commune(user, event.commune_code, EVENT_ORGANISERS)
+        return in_commune_scope(user, event.commune_code, event.province_code, EVENT_ORGANISERS)
     return perm.can_in_province(user, event.province_code, (PROVINCE_COORDINATOR, YOUTH_ORGANISER))
 
 
@@ -93,8 +108,16 @@ def can_view_registrants(user, event: Event) -> bool:
     if can_manage_event(user, event):
         return True
     if event.commune_code is not None:
-        return perm.can_in_commune(user, event.commune_code, REGISTRANT_VIEWERS)
+        return in_commune_scope(user, event.commune_code, event.province_code, REGISTRANT_VIEWERS)
     return perm.can_in_province(user, event.province_code, REGISTRANT_VIEWERS)
+
+
+def _in_commune(user, person: Person, roles) -> bool:
+    """can_in_commune for the person's commune, using the loaded commune (no query per row)."""
+    if person.commune_code is None:
+        return perm.is_admin(user)
+    province = person.commune.province_code if person.commune is not None else None
+    return in_commune_scope(user, person.commune_code, province, roles)
 
 
 def can_see_phone(user, person: Person, event: Event | None = None) -> bool:
@@ -104,10 +127,12 @@ def can_see_phone(user, person: Person, event: Event | None = None) -> bool:
         return False
     if perm.is_admin(user):
         return True
-    if person.commune_code is not None and perm.can_in_commune(user, person.commune_code, perm.COMMUNE_MANAGERS):
+    if event is not None and can_manage_event(user, event):
+        return True
+    if _in_commune(user, person, perm.COMMUNE_MANAGERS):
         return True
     if event is not None:
-        return can_manage_event(user, event)
+        return False
     events = db.session.scalars(select(Event).join(Registration, Registration.event_id == Event.id)
                                 .where(Registration.person_id == person.id)).all()
     return any(can_manage_event(user, e) for e in events)
@@ -122,10 +147,10 @@ def shown_phone(user, person: Person, event: Event | None = None) -> str:
 
 
 def can_anonymise(user, person: Person) -> bool:
-    if perm.is_admin(user):
-        return True
-    return person.commune_code is not None and perm.can_in_commune(user, person.commune_code,
-                                                                    perm.COMMUNE_MANAGERS)
+    """The officers of the person's commune (and the province's coordinators) may anonymise."""
+    if not perm.is_authenticated(user):
+        return False
+    return _in_commune(user, person, perm.COMMUNE_MANAGERS)
 
 
 # --- events ------------------------------------------------------------------------------------
@@ -367,6 +392,7 @@ class LaunchBoard:
 def launch_board(ceremony: Event) -> LaunchBoard:
     """Every bridge point with its commune, and the counts: two queries whatever the size."""
     points = db.session.scalars(select(Event).where(Event.parent_id == ceremony.id, Event.kind == "bridge_point")
+                                .options(selectinload(Event.host))
                                 .join(Commune, Commune.code == Event.commune_code).order_by(Commune.name)).all()
     live = [p for p in points if p.status != "cancelled"]
     return LaunchBoard(ceremony, points, len(live), sum(1 for p in live if p.ready_at is not None),
@@ -730,6 +756,7 @@ def anonymise_person(actor, person: Person) -> None:
 
 def registrants_query(event: Event, q: str = "", status: str = ""):
     stmt = (select(Registration).join(Person, Person.id == Registration.person_id)
+            .options(joinedload(Registration.person).joinedload(Person.commune))
             .where(Registration.event_id == event.id).order_by(Registration.created_at, Registration.id))
     if status in ("confirmed", "waitlisted", "cancelled"):
         stmt = stmt.where(Registration.status == status)

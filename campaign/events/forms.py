@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from campaign.accounts.forms import optional_int
+from campaign.campaigns.forms import TARGET_GROUP_LABELS
 from campaign.events.models import FORM_KINDS
 
 EVENT_KIND_LABELS = {
@@ -46,20 +47,6 @@ REGISTRATION_STATUS_LABELS = {
     "confirmed": _l("Confirmed"),
     "waitlisted": _l("Waiting list"),
     "cancelled": _l("Cancelled"),
-}
-
-TARGET_GROUP_LABELS = {
-    "civil_servants": _l("Civil servants and public employees"),
-    "pupils_students": _l("Pupils and students"),
-    "adults": _l("Adult residents"),
-    "workers": _l("Workers in firms and cooperatives"),
-    "elderly": _l("The elderly"),
-    "disabilities": _l("People with disabilities"),
-    "ethnic_minorities": _l("Ethnic minorities"),
-    "remote_areas": _l("Remote areas"),
-    "poor_households": _l("Poor households"),
-    "traders_farmers": _l("Small traders and farmers"),
-    "community_digital_team": _l("Community digital team members"),
 }
 
 GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "other": _l("Other")}

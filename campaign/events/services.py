@@ -298,7 +298,7 @@ def lock_event(event: Event) -> Event:
     commit) and the database's write lock on SQLite (``BEGIN IMMEDIATE`` semantics), so counts read
     afterwards are the committed truth."""
     db.session.execute(update(Event).where(Event.id == event.id)
-                       .values(confirmed_count=Event.confirmed_count)
+                       .values(confirmed_count=Event.confirmed_count, updated_at=Event.updated_at)
                        .execution_options(synchronize_session=False))
     db.session.refresh(event)
     return event
@@ -653,14 +653,14 @@ def _take_place(event: Event) -> bool:
     result = db.session.execute(
         update(Event).where(Event.id == event.id,
                             (Event.capacity.is_(None)) | (Event.confirmed_count < Event.capacity))
-        .values(confirmed_count=Event.confirmed_count + 1).execution_options(synchronize_session=False))
+        .values(confirmed_count=Event.confirmed_count + 1, updated_at=Event.updated_at).execution_options(synchronize_session=False))
     db.session.refresh(event)
     return result.rowcount == 1
 
 
 def _free_place(event: Event) -> None:
     db.session.execute(update(Event).where(Event.id == event.id, Event.confirmed_count > 0)
-                       .values(confirmed_count=Event.confirmed_count - 1)
+                       .values(confirmed_count=Event.confirmed_count - 1, updated_at=Event.updated_at)
                        .execution_options(synchronize_session=False))
     db.session.refresh(event)
 

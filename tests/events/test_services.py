@@ -356,3 +356,15 @@ def test_phone_visible_only_to_commune_officers_and_event_organisers(factory):
     from flask_login import AnonymousUserMixin
 
     assert services.shown_phone(AnonymousUserMixin(), person) == "090•••123"
+
+
+def test_registrations_do_not_touch_the_events_last_change():
+    """Calendars use the event's last change; a registration is not a change of the event."""
+    event = create_event(capacity=1)
+    before = db.session.get(Event, event.id).updated_at
+    reg, _ = register(event, name="A")
+    register(event, name="B")
+    services.cancel_registration(reg)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).updated_at == before

@@ -117,6 +117,15 @@ def public_list():
                    communes=_province_communes(province_code))
 
 
+@bp.get("/events/villages.json")
+def villages_json():
+    """The villages of a commune, for the registration form's village list (public names only)."""
+    code = _int_arg("commune")
+    rows = db.session.execute(select(Village.id, Village.name).where(Village.commune_code == code)
+                              .order_by(Village.name)).all() if code else []
+    return jsonify([{"id": vid, "name": name} for vid, name in rows])
+
+
 def _public_event_or_404(event_id: int) -> Event:
     event = db.session.get(Event, event_id)
     if event is None:
@@ -135,6 +144,7 @@ def _registration_form(event: Event, form_cls=RegistrationForm):
         villages = [tuple(r) for r in db.session.execute(select(Village.id, Village.name).where(Village.commune_code == code)
                                            .order_by(Village.name)).tuples()]
     form.village_id.choices = [("", _("— not given —"))] + villages
+    form.village_id.render_kw = {"data-url": url_for("events.villages_json")}
     if not form.is_submitted() and event.commune_code:
         form.commune_code.data = event.commune_code
     return form

@@ -9,13 +9,14 @@ from sqlalchemy import select
 from campaign.events import services
 from campaign.events.models import Event, Registration
 from campaign.extensions import db
-from tests.conftest import DONG_NAI, TRAN_BIEN
+from tests.conftest import DONG_NAI, LONG_THANH, TRAN_BIEN
 from tests.e2e.conftest import axe_violations, browser_login
 from tests.events.conftest import create_campaign, create_event, future, register
 
 
 def test_resident_registers_on_a_phone_then_cancels_with_the_private_link(phone, live_server, factory):
     factory.village(TRAN_BIEN, name="Khu phố 3")
+    factory.village(LONG_THANH, name="Ấp Phước Hòa")
     event = create_event(title="Lớp học dùng điện thoại thông minh", capacity=20, place="Nhà văn hóa khu phố 3",
                          target_groups=["elderly"], starts_at=future(3))
     phone.goto(f"{live_server}/events?q=dien thoai")
@@ -23,7 +24,16 @@ def test_resident_registers_on_a_phone_then_cancels_with_the_private_link(phone,
     phone.get_by_label("Họ và tên").fill("Nguyễn Thị Hoa")
     phone.get_by_label("Số điện thoại (không bắt buộc)").fill("0901 234 123")
     phone.get_by_label("Năm sinh (không bắt buộc)").fill("1958")
-    phone.get_by_label("Thôn, ấp, khu phố (không bắt buộc)").select_option(label="Khu phố 3")
+    village = phone.get_by_label("Thôn, ấp, khu phố (không bắt buộc)")
+    commune = phone.get_by_label("Xã, phường nơi bạn sống")
+    commune.select_option(label="Xã Long Thành")  # the village list follows the commune
+    phone.wait_for_function("() => [...document.querySelectorAll('#village_id option')]"
+                            ".some(o => o.text === 'Ấp Phước Hòa')")
+    assert village.locator("option", has_text="Khu phố 3").count() == 0
+    commune.select_option(label="Phường Trấn Biên")
+    phone.wait_for_function("() => [...document.querySelectorAll('#village_id option')]"
+                            ".some(o => o.text === 'Khu phố 3')")
+    village.select_option(label="Khu phố 3")
     phone.get_by_label("Người cao tuổi").check()
     phone.get_by_label("Tôi đồng ý").check()
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= 360

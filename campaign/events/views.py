@@ -49,7 +49,7 @@ from campaign.events.forms import (
     StatusForm,
 )
 from campaign.events.models import Event, Person, Registration
-from campaign.extensions import db
+from campaign.extensions import db, limiter
 from campaign.units.models import Commune, Province, Village
 
 bp = Blueprint("events", __name__)
@@ -172,7 +172,12 @@ def _do_register(event: Event, form, actor=None):
     return reg, token
 
 
+def _registration_limit() -> str:
+    return current_app.config.get("REGISTRATION_RATE_LIMIT", "30 per minute")
+
+
 @bp.route("/events/<int:event_id>", methods=["GET", "POST"])
+@limiter.limit(_registration_limit, methods=["POST"])
 def event_page(event_id: int):
     event = _public_event_or_404(event_id)
     can_register = services.registration_open(event)

@@ -58,3 +58,10 @@ def make_event():
 @pytest.fixture
 def make_campaign():
     return create_campaign
+
+
+@pytest.fixture(autouse=True)
+def _generous_registration_limit(app):
+    """The public registration form is rate-limited per address; the suite posts often."""
+    app.config["REGISTRATION_RATE_LIMIT"] = "10000 per minute"
+    yield

@@ -365,3 +365,14 @@ def test_list_pages_run_a_bounded_number_of_queries(client, login_as, factory):
     db.session.commit()
     b3, n3 = queries(coord, f"/manage/events/{ceremony.id}/board"), queries(coord, f"/manage/events/{day.id}/board")
     assert b3 == b2 <= b1 + 2 and n3 == n1, (b1, b2, b3, n1, n3)
+
+
+def test_public_registration_is_rate_limited(app, client):
+    event = create_event()
+    app.config["REGISTRATION_RATE_LIMIT"] = "2 per minute"
+    try:
+        codes = [client.post(f"/events/{event.id}", data={"full_name": ""}).status_code for _ in range(3)]
+    finally:
+        app.config["REGISTRATION_RATE_LIMIT"] = "10000 per minute"
+    assert codes == [200, 200, 429]
+    assert client.get(f"/events/{event.id}").status_code == 200  # reading is never limited

@@ -9,6 +9,7 @@ FEATURES = [
     "units",
     "accounts",
     "campaigns",
+    "events",
     "venues",
     "volunteers",
 ]

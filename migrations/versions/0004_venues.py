@@ -1,7 +1,7 @@
 """venues
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-22 06:11:20.827294
 
 """
@@ -13,7 +13,7 @@ import campaign.core.types
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -50,3 +50,17 @@ def test_vietnamese_catalogue_is_complete(feature):
                   if m.id and m.string and "fuzzy" not in m.flags}
     missing = sorted({m for m in sources(feature) if m} - translated)
     assert not missing, f"untranslated in {feature} (run `make extract`, then translate): {missing}"
+
+
+def test_a_text_has_one_translation_across_features():
+    """Flask-Babel merges the catalogues: the same English text translated two ways in two features
+    would show whichever loads last. Pick one Vietnamese text for it everywhere."""
+    seen: dict[str, dict[str, str]] = {}
+    for feature in FEATURES:
+        with open(ROOT / feature / "translations" / "vi" / "LC_MESSAGES" / "messages.po", "rb") as fh:
+            for m in read_po(fh, locale="vi"):
+                if m.id and m.string:
+                    mid = m.id if isinstance(m.id, str) else m.id[0]
+                    seen.setdefault(mid, {})[feature] = m.string if isinstance(m.string, str) else m.string[0]
+    clashes = {mid: by for mid, by in seen.items() if len(set(by.values())) > 1}
+    assert not clashes, clashes

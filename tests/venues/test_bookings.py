@@ -232,7 +232,7 @@ def test_venue_managers_approve_even_from_another_commune(factory, make_venue, o
     ({"start": "18:00", "end": "17:00"}, "sau giờ bắt đầu"),
     ({"day": "32/13/2026"}, "Nhập ngày hợp lệ"),
     ({"start": "25:61"}, "Nhập giờ hợp lệ"),
-    ({"expected_attendance": "ba mươi"}, "Nhập số nguyên"),
+    ({"expected_attendance": "ba mươi"}, "Nhập một số nguyên"),
     ({"expected_attendance": "-3"}, "không được âm"),
     ({"expected_attendance": "500"}, "chứa được 60"),
     ({"start": "05:00"}, "Ngoài giờ"),

@@ -58,7 +58,7 @@ def test_officer_adds_and_edits_a_venue(login_as, officer, factory):
 @pytest.mark.parametrize("data, text", [
     ({"name": ""}, "Nhập tên địa điểm"),
     ({"capacity": "0"}, "Sức chứa phải ít nhất là 1"),
-    ({"capacity": "nhiều"}, "Nhập số nguyên"),
+    ({"capacity": "nhiều"}, "Nhập một số nguyên"),
     ({"latitude": "", "longitude": "106.8"}, "cả vĩ độ và kinh độ"),
     ({"opens_0": "21:00", "closes_0": "07:00"}, "giờ đóng cửa phải sau giờ mở cửa"),
     ({"opens_0": "08:00", "closes_0": ""}, "cả giờ mở cửa và giờ đóng cửa"),

@@ -1,0 +1,111 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, FloatField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from campaign.accounts.forms import optional_int
+
+CAMPAIGN_KIND_LABELS = {
+    "digital_literacy": _l("Digital literacy for all"),
+    "summer": _l("Summer volunteer campaign"),
+    "competition": _l("Competition"),
+    "other": _l("Other"),
+}
+
+TARGET_GROUP_LABELS = {
+    "civil_servants": _l("Civil servants and public employees"),
+    "pupils_students": _l("Pupils and students"),
+    "adults": _l("Adult residents"),
+    "workers": _l("Workers in firms and cooperatives"),
+    "elderly": _l("The elderly"),
+    "disabilities": _l("People with disabilities"),
+    "ethnic_minorities": _l("Ethnic minorities"),
+    "remote_areas": _l("Remote areas"),
+    "poor_households": _l("Poor households"),
+    "traders_farmers": _l("Small traders and farmers"),
+    "community_digital_team": _l("Community digital team members"),
+}
+
+UNIT_LABELS = {
+    "people": _l("people"),
+    "households": _l("households"),
+    "classes": _l("classes"),
+    "activities": _l("activities"),
+    "hours": _l("hours"),
+    "percent": _l("%"),
+    "communes": _l("communes"),
+    "entries": _l("entries"),
+}
+
+METRIC_LABELS = {
+    "people_trained": _l("People trained"),
+    "classes_held": _l("Classes held"),
+    "certificates_issued": _l("Certificates issued"),
+    "people_helped": _l("People helped by volunteers"),
+    "vneid_assisted": _l("VNeID verifications helped"),
+    "public_service_accounts": _l("Online public service accounts"),
+    "households_reached": _l("Households reached"),
+    "national_day_activities": _l("10/10 day activities"),
+    "bridge_points_connected": _l("Bridge points connected"),
+    "volunteer_hours": _l("Volunteer hours"),
+    "shifts_filled": _l("Shifts filled"),
+    "registrations": _l("Registrations"),
+    "manual": _l("Entered by hand"),
+}
+
+
+class DateInput(DateField):
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(str(_l("Enter a date, e.g. 31/12/2026."))) from exc
+
+
+class NumberInput(FloatField):
+    def process_formdata(self, valuelist):
+        if valuelist:
+            valuelist = [str(valuelist[0]).replace(",", ".").strip()]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(str(_l("Enter a number."))) from exc
+
+
+class WholeNumber(IntegerField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(str(_l("Enter a whole number."))) from exc
+
+
+class CampaignForm(FlaskForm):
+    province_code = SelectField(_l("Province"), coerce=optional_int, validate_choice=False)
+    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the campaign's name.")), Length(max=200)])
+    kind = SelectField(_l("Kind"), choices=list(CAMPAIGN_KIND_LABELS.items()), validate_choice=False)
+    owner_unit = StringField(_l("Owner unit"), validators=[Optional(), Length(max=200)])
+    starts_on = DateInput(_l("Starts on"), validators=[InputRequired(_l("Enter the start date."))])
+    ends_on = DateInput(_l("Ends on"), validators=[InputRequired(_l("Enter the end date."))])
+    parent_id = SelectField(_l("Part of (optional)"), coerce=optional_int, validate_choice=False)
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField(_l("Save"))
+
+
+class IndicatorForm(FlaskForm):
+    code = StringField(_l("Number or code"), validators=[DataRequired(_l("Enter the indicator's number or code.")),
+                                                        Length(max=20)])
+    name = TextAreaField(_l("Indicator"), validators=[DataRequired(_l("Enter the indicator's name.")),
+                                                      Length(max=400)])
+    unit = SelectField(_l("Unit"), choices=list(UNIT_LABELS.items()), validate_choice=False)
+    target_value = NumberInput(_l("Overall target"), validators=[InputRequired(_l("Enter a number."))])
+    metric = SelectField(_l("Measured by"), choices=list(METRIC_LABELS.items()), validate_choice=False)
+    target_group = SelectField(_l("Target group (optional)"), validate_choice=False)
+    lead_unit = StringField(_l("Lead unit"), validators=[Optional(), Length(max=200)])
+    partner_units = StringField(_l("Partner units"), validators=[Optional(), Length(max=2000)])
+    measurement = TextAreaField(_l("How it is measured"), validators=[Optional(), Length(max=2000)])
+    position = WholeNumber(_l("Position in the list"), validators=[Optional()])
+    submit = SubmitField(_l("Save"))

@@ -1,0 +1,182 @@
+"""Campaigns and their indicators: create, edit, and the per-commune target grid."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from campaign.campaigns.models import (
+    CAMPAIGN_KINDS,
+    INDICATOR_UNITS,
+    METRICS,
+    TARGET_GROUPS,
+    Campaign,
+    Indicator,
+    IndicatorTarget,
+)
+from campaign.core.services import DomainError, audit
+from campaign.core.text import fold, nfc
+from campaign.extensions import db
+from campaign.units.models import Commune, Province
+
+CAMPAIGN_FIELDS = ("name", "kind", "description", "owner_unit", "starts_on", "ends_on", "parent_id")
+INDICATOR_FIELDS = ("code", "name", "unit", "target_value", "metric", "target_group", "lead_unit", "partner_units",
+                    "measurement", "position")
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:180] or "chien-dich"
+
+
+def _unique_slug(name: str, exclude_id: int | None = None) -> str:
+    base = slugify(name)
+    slug, n = base, 1
+    while True:
+        stmt = select(Campaign.id).where(Campaign.slug == slug)
+        if exclude_id is not None:
+            stmt = stmt.where(Campaign.id != exclude_id)
+        if db.session.scalar(stmt) is None:
+            return slug
+        n += 1
+        slug = f"{base}-{n}"
+
+
+def _clean_campaign(values: dict, province_code: int) -> dict:
+    out = dict(values)
+    out["name"] = nfc(out.get("name"))
+    if not out["name"]:
+        raise DomainError(_("Enter the campaign's name."), "name")
+    if out.get("kind") not in CAMPAIGN_KINDS:
+        raise DomainError(_("Choose a kind of campaign."), "kind")
+    starts, ends = out.get("starts_on"), out.get("ends_on")
+    if not isinstance(starts, date):
+        raise DomainError(_("Enter the start date."), "starts_on")
+    if not isinstance(ends, date):
+        raise DomainError(_("Enter the end date."), "ends_on")
+    if ends < starts:
+        raise DomainError(_("The campaign must not end before it starts."), "ends_on")
+    parent_id = out.get("parent_id")
+    if parent_id:
+        parent = db.session.get(Campaign, parent_id)
+        if parent is None or parent.province_code != province_code:
+            raise DomainError(_("Choose a parent campaign of the same province."), "parent_id")
+    else:
+        out["parent_id"] = None
+    out["description"] = (out.get("description") or "").strip()
+    out["owner_unit"] = nfc(out.get("owner_unit"))
+    return out
+
+
+def create_campaign(actor, province_code: int, **values) -> Campaign:
+    if db.session.get(Province, province_code) is None:
+        raise DomainError(_("Unknown province."), "province_code")
+    clean = _clean_campaign({k: values.get(k) for k in CAMPAIGN_FIELDS}, province_code)
+    campaign = Campaign(province_code=province_code, slug=_unique_slug(clean["name"]), **clean)
+    db.session.add(campaign)
+    db.session.flush()
+    audit("campaign.created", campaign, actor=actor, name=campaign.name)
+    return campaign
+
+
+def update_campaign(actor, campaign: Campaign, **values) -> dict:
+    clean = _clean_campaign({k: values.get(k) for k in CAMPAIGN_FIELDS}, campaign.province_code)
+    if clean.get("parent_id") == campaign.id:
+        raise DomainError(_("A campaign cannot be its own parent."), "parent_id")
+    changes = {}
+    for key, value in clean.items():
+        if getattr(campaign, key) != value:
+            changes[key] = [getattr(campaign, key), value]
+            setattr(campaign, key, value)
+    if changes:
+        audit("campaign.updated", campaign, actor=actor, changes=changes)
+    return changes
+
+
+def _clean_indicator(values: dict, campaign: Campaign, exclude_id: int | None = None) -> dict:
+    out = dict(values)
+    out["code"] = nfc(out.get("code"))
+    out["name"] = nfc(out.get("name"))
+    if not out["code"]:
+        raise DomainError(_("Enter the indicator's number or code."), "code")
+    if not out["name"]:
+        raise DomainError(_("Enter the indicator's name."), "name")
+    if out.get("unit") not in INDICATOR_UNITS:
+        raise DomainError(_("Choose a unit."), "unit")
+    if out.get("metric") not in METRICS:
+        raise DomainError(_("Choose how it is measured."), "metric")
+    if out.get("target_group") not in (None, "", *TARGET_GROUPS):
+        raise DomainError(_("Choose a target group from the list."), "target_group")
+    out["target_group"] = out.get("target_group") or None
+    value = out.get("target_value")
+    if value is None or value < 0:
+        raise DomainError(_("The target cannot be negative."), "target_value")
+    if out["unit"] == "percent" and value > 100:
+        raise DomainError(_("A percentage is at most 100."), "target_value")
+    for key in ("lead_unit", "partner_units", "measurement"):
+        out[key] = (out.get(key) or "").strip()
+    out["position"] = out.get("position") or 0
+    stmt = select(Indicator.id).where(Indicator.campaign_id == campaign.id, Indicator.code == out["code"])
+    if exclude_id is not None:
+        stmt = stmt.where(Indicator.id != exclude_id)
+    if db.session.scalar(stmt) is not None:
+        raise DomainError(_("This campaign already has an indicator numbered %(code)s.", code=out["code"]), "code")
+    return out
+
+
+def create_indicator(actor, campaign: Campaign, **values) -> Indicator:
+    clean = _clean_indicator({k: values.get(k) for k in INDICATOR_FIELDS}, campaign)
+    if not clean["position"]:
+        clean["position"] = len(campaign.indicators)
+    indicator = Indicator(campaign_id=campaign.id, **clean)
+    db.session.add(indicator)
+    db.session.flush()
+    audit("indicator.created", indicator, actor=actor, campaign=campaign.id, code=indicator.code)
+    return indicator
+
+
+def update_indicator(actor, indicator: Indicator, **values) -> dict:
+    clean = _clean_indicator({k: values.get(k) for k in INDICATOR_FIELDS}, indicator.campaign,
+                             exclude_id=indicator.id)
+    changes = {}
+    for key, value in clean.items():
+        if getattr(indicator, key) != value:
+            changes[key] = [getattr(indicator, key), value]
+            setattr(indicator, key, value)
+    if changes:
+        audit("indicator.updated", indicator, actor=actor, changes=changes)
+    return changes
+
+
+def set_commune_targets(actor, indicator: Indicator, values: dict[int, float | None]) -> int:
+    """Set the per-commune targets of an indicator in one go (None removes a commune's target).
+    Every value is checked before anything changes. Returns the number of communes changed."""
+    communes = set(db.session.scalars(select(Commune.code).where(
+        Commune.province_code == indicator.campaign.province_code)))
+    for code, value in values.items():
+        if code not in communes:
+            raise DomainError(_("Unknown commune."))
+        if value is not None and value < 0:
+            raise DomainError(_("The target cannot be negative."), f"c{code}")
+        if value is not None and indicator.unit == "percent" and value > 100:
+            raise DomainError(_("A percentage is at most 100."), f"c{code}")
+    existing = {t.commune_code: t for t in db.session.scalars(
+        select(IndicatorTarget).where(IndicatorTarget.indicator_id == indicator.id))}
+    changed = 0
+    for code, value in values.items():
+        row = existing.get(code)
+        if value is None:
+            if row is not None:
+                db.session.delete(row)
+                changed += 1
+        elif row is None:
+            db.session.add(IndicatorTarget(indicator_id=indicator.id, commune_code=code, target_value=value))
+            changed += 1
+        elif row.target_value != value:
+            row.target_value = value
+            changed += 1
+    if changed:
+        audit("indicator.targets", indicator, actor=actor, communes_changed=changed)
+    return changed

@@ -1,0 +1,23 @@
+from sqlalchemy import func, select
+
+from campaign.events import services
+from campaign.events.models import Event, Registration
+from campaign.extensions import db
+
+
+def test_demo_loads_the_event_tree_once(runner):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "launch ceremony 87/95 connected" in result.output
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0, again.output
+    assert db.session.scalar(select(func.count()).select_from(Event).where(Event.kind == "bridge_point")) == 95
+    assert db.session.scalar(select(func.count()).select_from(Event).where(Event.kind == "national_day")) == 1
+    ceremony = db.session.scalar(select(Event).where(Event.kind == "launch_ceremony"))
+    board = services.launch_board(ceremony)
+    assert (board.total, board.connected) == (95, 87) and board.ready >= board.connected
+    day = db.session.scalar(select(Event).where(Event.kind == "national_day"))
+    assert len(services.national_day_board(day).communes_without) == 95 - 3
+    assert db.session.scalar(select(func.count()).select_from(Registration)) == 14
+    statuses = set(db.session.scalars(select(Registration.status)))
+    assert statuses == {"confirmed", "waitlisted"}

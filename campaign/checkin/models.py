@@ -114,7 +114,7 @@ class CheckIn(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), nullable=False, unique=True)
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), nullable=False)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_tickets.id", ondelete="CASCADE"), index=True)
     result: Mapped[str] = mapped_column(String(20), nullable=False)
     method: Mapped[str] = mapped_column(String(10), nullable=False, default="camera")

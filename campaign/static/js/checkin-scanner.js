@@ -93,7 +93,6 @@ function show(answer) {
 function ready() {
   clearTimeout(resumeTimer);
   els.result.hidden = true;
-  lastText = "";
   els.code.value = "";
   if (!cameraOn) els.code.focus();
 }
@@ -161,6 +160,15 @@ els.form.addEventListener("submit", (ev) => {
   els.code.value = "";
 });
 
+// A scanner gun types wherever the focus is: characters typed outside a text field go to the code field.
+document.addEventListener("keydown", (ev) => {
+  const el = document.activeElement;
+  const typing = el && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && !["checkbox", "radio", "button", "submit"].includes(el.type)));
+  if (!typing && ev.key.length === 1 && ev.key !== " " && !ev.ctrlKey && !ev.metaKey && !ev.altKey) {
+    els.code.focus();
+  }
+});
+
 // --- camera --------------------------------------------------------------------------------
 let cameraOn = false;
 let stream = null;
@@ -205,8 +213,11 @@ async function loop() {
         const found = await detector.detect(els.video);
         const text = found.length ? found[0].rawValue : "";
         const now = Date.now();
-        // The same code stays in view for a while: scan it once, not at every frame.
-        if (text && (text !== lastText || now - lastAt > 5000)) {
+        // A code held in front of the camera is scanned once, not at every frame: the same code
+        // counts again only after it has been out of view for a few seconds.
+        if (text && text === lastText && now - lastAt < 3000) {
+          lastAt = now;
+        } else if (text) {
           lastText = text;
           lastAt = now;
           await submitCode(text, "camera");

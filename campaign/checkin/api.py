@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from campaign.accounts import permissions as perm
 from campaign.checkin import codes, services
@@ -31,7 +31,7 @@ from campaign.checkin.models import (
 )
 from campaign.core import timeutil
 from campaign.core.services import DomainError
-from campaign.events.models import Event
+from campaign.events.models import Event, Registration
 from campaign.extensions import csrf, db
 
 bp = Blueprint("checkin_api", __name__, url_prefix="/api/checkin")
@@ -262,8 +262,11 @@ def offline_pack(event_id: int):
         abort(403)
     chain = [e.id for e in services.event_chain(event)]
     keys = db.session.execute(select(SigningKey.id, SigningKey.public_key, SigningKey.revoked_at)).all()
-    revoked = db.session.scalars(select(Ticket.token).where(Ticket.event_id.in_(chain),
-                                                            Ticket.revoked_at.is_not(None))).all()
+    revoked = db.session.scalars(
+        select(Ticket.token).join(Registration, Ticket.registration_id == Registration.id)
+        .where(Ticket.event_id.in_(chain),
+               or_(Ticket.revoked_at.is_not(None), ~services.registration_live_clause()))
+        .order_by(Ticket.id)).all()
     return jsonify({
         "event_id": event.id, "valid_event_ids": chain,
         "keys": [{"id": k.id, "public_key": base64.b64encode(bytes(k.public_key)).decode("ascii"),

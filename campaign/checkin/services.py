@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from campaign.accounts import permissions as perm
@@ -68,6 +69,26 @@ def issue_ticket(registration: Registration, actor=None) -> Ticket:
     db.session.add(ticket)
     db.session.flush()
     audit("checkin.ticket_issued", ticket, actor=actor, registration_id=registration.id)
+    return ticket
+
+
+def ensure_ticket(registration: Registration) -> Ticket | None:
+    """The live ticket of a confirmed registration, issued on first display and committed (the
+    events feature cannot call check-in, so tickets appear where they are first shown: the
+    registration page, the printed sheet, the demo). Safe when two requests race: the loser of the
+    unique index reads the winner's ticket."""
+    if not registration_is_live(registration):
+        return None
+    ticket = live_ticket(registration.id)
+    if ticket is not None:
+        return ticket
+    try:
+        with db.session.begin_nested():
+            ticket = issue_ticket(registration)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        ticket = live_ticket(registration.id)
     return ticket
 
 

@@ -33,7 +33,12 @@ def inject_checkin():
         return db.session.scalar(select(StewardGrant.id).where(
             StewardGrant.user_id == current_user.id, StewardGrant.revoked_at.is_(None)).limit(1)) is not None
 
-    return {"checkin_menu": checkin_menu}
+    def checkin_ticket(registration):
+        """For the registration page: (ticket, inline SVG) of a confirmed registration, or None."""
+        ticket = services.ensure_ticket(registration)
+        return (ticket, qr.svg(ticket.code)) if ticket is not None else None
+
+    return {"checkin_menu": checkin_menu, "checkin_ticket": checkin_ticket}
 
 
 def _event_or_404(event_id: int) -> Event:

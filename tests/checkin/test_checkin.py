@@ -232,7 +232,7 @@ def test_not_a_steward_is_refused(cf, factory, login_as):
     assert resp.status_code == 403 and checkins() == 0
 
 
-def test_checkins_since_and_offline_pack(setup):
+def test_checkins_since_and_offline_pack(setup, cf):
     event, ticket, client = setup
     first = post_scan(client, scan_body(event.id, ticket.code)).json
     post_scan(client, scan_body(event.id, ticket.code))
@@ -244,6 +244,9 @@ def test_checkins_since_and_offline_pack(setup):
     assert client.get(f"/api/checkin/events/{event.id}/checkins?since=x", headers=HEADERS).status_code == 400
     services.revoke_ticket(db.session.get(Ticket, ticket.id))
     db.session.commit()
+    cancelled = cf.ticket(event)
+    cancelled.registration.status = "cancelled"
+    db.session.commit()
     pack = client.get(f"/api/checkin/events/{event.id}/offline-pack", headers=HEADERS).json
-    assert pack["revoked_tickets"] == [ticket.token]
+    assert pack["revoked_tickets"] == [ticket.token, cancelled.token]
     assert any(k["id"] == ticket.key_id and len(k["public_key"]) == 44 for k in pack["keys"])

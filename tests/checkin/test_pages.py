@@ -97,3 +97,20 @@ def test_demo_is_idempotent(cf, factory):
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 3
     assert db.session.scalar(select(func.count()).select_from(StewardGrant)) == 1
     assert messages[1].startswith("checkin: 0 tickets issued, 0 steward")
+
+
+def test_registration_page_partial_issues_and_shows_the_ticket(app, cf):
+    from flask import render_template_string
+
+    event = cf.event()
+    reg = cf.registration(event, ticket=False)
+    with app.test_request_context("/"):
+        html = render_template_string('{% include "checkin/_registration_ticket.html" %}', reg=reg)
+        again = render_template_string('{% include "checkin/_registration_ticket.html" %}', reg=reg)
+    ticket = db.session.scalar(select(Ticket).where(Ticket.registration_id == reg.id))
+    assert ticket.short_code in html and html == again
+    assert [r.text for r in read_svg(html[html.index("<svg"):])] == [ticket.code]
+    reg.status = "cancelled"
+    db.session.commit()
+    with app.test_request_context("/"):
+        assert "<svg" not in render_template_string('{% include "checkin/_registration_ticket.html" %}', reg=reg)

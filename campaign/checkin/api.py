@@ -161,7 +161,7 @@ def answer_json(answer: services.Answer, user) -> dict:
         out["title"] = _("Already checked in")
         if previous is not None:
             out["previous"] = {"at": timeutil.format_time(previous.server_time),
-                               "by": previous.steward.full_name if previous.steward else ""}
+                               "by": services.steward_name(previous)}
             out["message"] = _("Already checked in at %(time)s by %(name)s.", time=out["previous"]["at"],
                                name=out["previous"]["by"] or "—")
         else:
@@ -195,8 +195,9 @@ def scan():
     if not services.can_scan(user, event):
         abort(403)
     answer = services.scan(data, user, event, code=code, code_error=code_error)
+    body = answer_json(answer, user)  # before the commit expires what the request loaded
     db.session.commit()
-    return jsonify(answer_json(answer, user)), (200 if answer.replay else 201)
+    return jsonify(body), (200 if answer.replay else 201)
 
 
 @bp.post("/undo")
@@ -215,8 +216,9 @@ def undo():
     except DomainError as err:
         db.session.rollback()
         return jsonify({"result": "error", "title": err.message, "message": err.message}), 409
+    body = answer_json(services.Answer(checkin=checkin), user)
     db.session.commit()
-    return jsonify(answer_json(services.Answer(checkin=services.by_uuid(checkin_uuid)), user))
+    return jsonify(body)
 
 
 @bp.get("/events/<int:event_id>/lookup")

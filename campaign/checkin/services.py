@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from campaign.accounts import permissions as perm
+from campaign.accounts.models import User
 from campaign.checkin import codes
 from campaign.checkin.keys import key_cache, signing_key
 from campaign.checkin.models import (
@@ -247,9 +248,15 @@ def by_uuid(client_uuid: str) -> CheckIn | None:
 
 
 def accepted_checkin(ticket_id: int, event_id: int) -> CheckIn | None:
-    return db.session.scalar(select(CheckIn).options(joinedload(CheckIn.steward)).where(
+    return db.session.scalar(select(CheckIn).where(
         CheckIn.ticket_id == ticket_id, CheckIn.event_id == event_id, CheckIn.result == ACCEPTED,
         CheckIn.undone_at.is_(None)))
+
+
+def steward_name(checkin: CheckIn) -> str:
+    if checkin.steward_id is None:
+        return ""
+    return db.session.scalar(select(User.full_name).where(User.id == checkin.steward_id)) or ""
 
 
 def _record(scan: Scan, steward, result: str, ticket: Ticket | None, scanned: str | None = None) -> Answer:
@@ -307,7 +314,9 @@ def scan(data: Scan, steward, session_event: Event, code: codes.TicketCode | Non
         return _record(data, steward, WRONG_EVENT, ticket)
     if ticket.revoked_at is not None or not registration_is_live(ticket.registration):
         return _record(data, steward, REVOKED, ticket)
-    if accepted_checkin(ticket.id, data.event_id) is not None:
+    if db.session.scalar(select(CheckIn.id).where(
+            CheckIn.ticket_id == ticket.id, CheckIn.event_id == data.event_id, CheckIn.result == ACCEPTED,
+            CheckIn.undone_at.is_(None))) is not None:
         return _record(data, steward, DUPLICATE, ticket)
     return _record(data, steward, ACCEPTED, ticket)
 

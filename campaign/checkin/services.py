@@ -306,8 +306,6 @@ def scan(data: Scan, steward, session_event: Event, code: codes.TicketCode | Non
         if short:
             ticket = db.session.scalar(select(Ticket).where(Ticket.short_code == short))
     if ticket is None:
-        if code_error is not None and code_error.reason == "key_revoked":
-            return _record(data, steward, INVALID, None, scanned=_excerpt(data.code))
         return _record(data, steward, INVALID, None, scanned=_excerpt(data.code or data.ticket_token))
     chain_ids = [e.id for e in event_chain(session_event)]
     if ticket.event_id not in chain_ids:
@@ -322,7 +320,17 @@ def scan(data: Scan, steward, session_event: Event, code: codes.TicketCode | Non
 
 
 def _excerpt(text: str | None) -> str | None:
-    return (text or "")[:40] or None
+    """What to keep of an unreadable scan: the start of something shaped like our codes, never
+    arbitrary text (a resident's contact card QR scanned by mistake carries a name)."""
+    text = codes.normalise(text or "")
+    if not text:
+        return None
+    if text.startswith(codes.PREFIX) and text.isalnum():
+        return text[:24]
+    short = codes.parse_short_code(text)
+    if short:
+        return short
+    return f"other:{len(text)}"
 
 
 def undo(checkin_uuid: str, actor, now: datetime | None = None) -> CheckIn:

@@ -87,6 +87,10 @@ def test_forged_altered_truncated_rejected_without_a_query(setup):
         assert data["result"] == "invalid"
         assert not [s for s in seen if "FROM checkin_tickets" in s], seen
     assert db.session.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.result == "invalid")) == 3
+    # Something else entirely (a contact card QR): recorded without its text.
+    vcard = post_scan(client, scan_body(event.id, "BEGIN:VCARD\nN:Nguyễn Văn A\nTEL:0912345678")).json
+    assert vcard["result"] == "invalid"
+    assert db.session.scalar(select(CheckIn.scanned).where(CheckIn.uuid == vcard["uuid"])).startswith("other:")
 
 
 def test_revoked_and_reissued_tickets(setup, cf):

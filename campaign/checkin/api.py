@@ -255,6 +255,17 @@ def checkins_since(event_id: int):
         "last_seq": rows[-1].id if rows else since})
 
 
+@bp.get("/events/<int:event_id>/counts")
+def counts(event_id: int):
+    """Live counts for the event and its children (bridge points, sessions)."""
+    user = _user_or_401()
+    event = _event_or_404(event_id)
+    if not services.can_scan(user, event):
+        abort(403)
+    return jsonify({"counts": [{"event_id": c.event.id, "title": c.event.title, "registered": c.registered,
+                                "checked_in": c.checked_in} for c in services.live_counts(event)]})
+
+
 @bp.get("/events/<int:event_id>/offline-pack")
 def offline_pack(event_id: int):
     """What a device needs to decide offline (issue 8): the public keys and the revoked tickets."""

@@ -367,6 +367,30 @@ def checked_in_count(event_id: int) -> int:
         CheckIn.event_id == event_id, CheckIn.result == ACCEPTED, CheckIn.undone_at.is_(None))) or 0
 
 
+@dataclass
+class Count:
+    event: Event
+    registered: int
+    checked_in: int
+
+
+def live_counts(event: Event) -> list[Count]:
+    """Registered (confirmed) and checked-in people for the event and each of its children
+    (bridge points, sessions, activities): three queries whatever their number."""
+    children = list(db.session.scalars(select(Event).where(Event.parent_id == event.id)
+                                       .order_by(Event.starts_at, Event.id)).all())
+    events = [event] + children
+    ids = [e.id for e in events]
+    registered = dict(db.session.execute(
+        select(Registration.event_id, func.count()).where(Registration.event_id.in_(ids), registration_live_clause())
+        .group_by(Registration.event_id)).all())
+    checked = dict(db.session.execute(
+        select(CheckIn.event_id, func.count(func.distinct(CheckIn.ticket_id)))
+        .where(CheckIn.event_id.in_(ids), CheckIn.result == ACCEPTED, CheckIn.undone_at.is_(None))
+        .group_by(CheckIn.event_id)).all())
+    return [Count(e, registered.get(e.id, 0), checked.get(e.id, 0)) for e in events]
+
+
 def registered_count(event: Event) -> int:
     ids = [event.id]
     return db.session.scalar(select(func.count()).select_from(Ticket).where(

@@ -86,6 +86,15 @@ def scanner(event_id: int):
                            registered=services.registered_count(event))
 
 
+@bp.get("/checkin/events/<int:event_id>/counts")
+@login_required
+def counts(event_id: int):
+    """Live counts: registered and checked in, for the event and each bridge point or session."""
+    event = _event_or_404(event_id)
+    _require_scan(event)
+    return render_template("checkin/counts.html", event=event, counts=services.live_counts(event))
+
+
 @bp.route("/checkin/events/<int:event_id>/stewards", methods=["GET", "POST"])
 @login_required
 def stewards(event_id: int):

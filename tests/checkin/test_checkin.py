@@ -254,3 +254,27 @@ def test_checkins_since_and_offline_pack(setup, cf):
     pack = client.get(f"/api/checkin/events/{event.id}/offline-pack", headers=HEADERS).json
     assert pack["revoked_tickets"] == [ticket.token, cancelled.token]
     assert any(k["id"] == ticket.key_id and len(k["public_key"]) == 44 for k in pack["keys"])
+
+
+def test_live_counts_for_an_event_and_its_bridge_points(cf, factory, login_as):
+    parent = cf.event(title="Lễ phát động")
+    points = [cf.event(parent=parent, title=f"Điểm cầu {i}") for i in range(2)]
+    officer = login_as(factory.user("commune_officer"))
+    tickets = [cf.ticket(points[0]) for _ in range(3)]
+    cf.ticket(points[1])
+    for t in tickets[:2]:
+        post_scan(officer, scan_body(points[0].id, t.code))
+    post_scan(officer, scan_body(points[0].id, tickets[0].code))  # a duplicate does not count twice
+    data = officer.get(f"/api/checkin/events/{parent.id}/counts", headers=HEADERS).json["counts"]
+    assert [(c["title"], c["registered"], c["checked_in"]) for c in data] == [
+        ("Lễ phát động", 0, 0), ("Điểm cầu 0", 3, 2), ("Điểm cầu 1", 1, 0)]
+    page = officer.get(f"/checkin/events/{parent.id}/counts")
+    assert page.status_code == 200 and "Điểm cầu 1" in page.text
+    with statements() as seen:
+        officer.get(f"/checkin/events/{parent.id}/counts")
+    few = len(seen)
+    for i in range(5):
+        cf.event(parent=parent, title=f"Điểm cầu thêm {i}")
+    with statements() as seen:
+        officer.get(f"/checkin/events/{parent.id}/counts")
+    assert len(seen) == few

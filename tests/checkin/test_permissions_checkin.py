@@ -16,6 +16,7 @@ API = {"X-Checkin-Client": "matrix"}
 ROWS = [
     Row("GET", "/checkin/", ok(*SCANNERS)),
     Row("GET", "/checkin/events/{event}/scan", ok(*SCANNERS)),
+    Row("GET", "/checkin/events/{event}/counts", ok(*SCANNERS)),
     Row("GET", "/checkin/events/{event}/stewards", ok(*ORGANISERS)),
     Row("POST", "/checkin/events/{event}/stewards", ok(*ORGANISERS), data={"username": ""}),
     Row("POST", "/checkin/stewards/{grant}/revoke", {a: 302 for a in ORGANISERS}),
@@ -32,6 +33,7 @@ API_ROWS = [
     ("GET", "/api/checkin/events/{event}/lookup?q=abc", 200),
     ("GET", "/api/checkin/events/{event}/checkins?since=0", 200),
     ("GET", "/api/checkin/events/{event}/offline-pack", 200),
+    ("GET", "/api/checkin/events/{event}/counts", 200),
 ]
 
 

@@ -39,6 +39,7 @@ from campaign.core.services import DomainError, audit
 from campaign.core.text import like_pattern
 from campaign.core.types import utcnow
 from campaign.events.models import Event, Person, Registration
+from campaign.events.services import can_manage_event, mask_phone
 from campaign.extensions import db
 
 UNDO_WINDOW = timedelta(minutes=10)
@@ -150,7 +151,8 @@ def event_chain(event: Event) -> list[Event]:
 
 
 def is_organiser(user, event: Event) -> bool:
-    return perm.can_in_commune(user, event_commune(event), perm.ORGANISERS)
+    """The event's organisers (the events feature's rule): they scan, name stewards, print, reissue."""
+    return perm.is_authenticated(user) and can_manage_event(user, event)
 
 
 def can_scan(user, event: Event) -> bool:
@@ -447,11 +449,6 @@ def lookup(session_event: Event, query: str, limit: int = 20) -> list[dict]:
     return list(groups.values())
 
 
-def mask_phone(phone: str | None) -> str:
-    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
-    return f"•••{digits[-3:]}" if len(digits) >= 3 else ""
-
-
 def group_key(reg: Registration) -> tuple:
     """Registrations made together by one person (a family, residents registered by an officer)
     form a group that can be checked in at once."""
@@ -461,7 +458,4 @@ def group_key(reg: Registration) -> tuple:
 def group_clause(keys: set[tuple]):
     return Registration.registered_by_id.in_([k[1] for k in keys])
 
-
-def event_commune(event: Event) -> int | None:
-    return event.commune_code
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
-from campaign.accounts.models import User
+from campaign.accounts.models import PROVINCE_COORDINATOR, YOUTH_ORGANISER, User
 from campaign.checkin import qr, services
 from campaign.checkin.forms import StewardForm
 from campaign.checkin.models import StewardGrant, Ticket
@@ -56,7 +56,10 @@ def _require_scan(event: Event) -> None:
 
 
 def _require_organiser(event: Event) -> None:
-    perm.require_commune(event.commune_code, perm.ORGANISERS)
+    if not perm.is_authenticated():
+        abort(401)
+    if not services.is_organiser(current_user, event):
+        abort(403)
 
 
 @bp.get("/checkin/")
@@ -66,8 +69,11 @@ def index():
     mine = services.steward_events(current_user)
     organised: list[Event] = []
     if perm.has_role(current_user, *perm.ORGANISERS):
+        provinces = perm.province_codes(current_user, (PROVINCE_COORDINATOR, YOUTH_ORGANISER))
+        provincial = true() if provinces is None else Event.province_code.in_(provinces)
         organised = list(db.session.scalars(
-            select(Event).where(perm.commune_filter(Event.commune_code, current_user, perm.ORGANISERS),
+            select(Event).where(or_(perm.commune_filter(Event.commune_code, current_user, perm.ORGANISERS),
+                                    and_(Event.commune_code.is_(None), provincial)),
                                 Event.status == "published")
             .order_by(Event.starts_at.desc()).limit(50)).all())
     if not mine and not organised:

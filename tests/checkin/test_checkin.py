@@ -166,7 +166,7 @@ def test_short_code_and_lookup(setup, cf, factory):
     found = client.get(f"/api/checkin/events/{event.id}/lookup?q=tran van duc", headers=HEADERS).json["results"]
     tokens = [t["token"] for g in found for t in g["tickets"]]
     assert a.token in tokens and b.token in tokens  # the whole group registered together
-    assert [t["phone"] for g in found for t in g["tickets"]][0].startswith("•••")
+    assert [t["phone"] for g in found for t in g["tickets"]][0] in ("090•••111", "090•••222")
     by_phone = client.get(f"/api/checkin/events/{event.id}/lookup?q=5678", headers=HEADERS).json["results"]
     assert [t["token"] for g in by_phone for t in g["tickets"]] == [ticket.token]
     assert client.get(f"/api/checkin/events/{event.id}/lookup?q=12", headers=HEADERS).json["results"] == []

@@ -114,3 +114,12 @@ def test_registration_page_partial_issues_and_shows_the_ticket(app, cf):
     db.session.commit()
     with app.test_request_context("/"):
         assert "<svg" not in render_template_string('{% include "checkin/_registration_ticket.html" %}', reg=reg)
+
+
+def test_provincial_event_is_managed_by_the_province(cf, factory, login_as):
+    ceremony = cf.event(commune=None, title="Lễ phát động cấp tỉnh")
+    coordinator = login_as(factory.user("province_coordinator"))
+    officer = login_as(factory.user("commune_officer"))
+    assert coordinator.get(f"/checkin/events/{ceremony.id}/stewards").status_code == 200
+    assert "Lễ phát động cấp tỉnh" in coordinator.get("/checkin/").text
+    assert officer.get(f"/checkin/events/{ceremony.id}/stewards").status_code == 403

@@ -10,9 +10,12 @@ cannot both admit it; the loser is recorded as a duplicate.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -39,7 +42,7 @@ from campaign.core.services import DomainError, audit
 from campaign.core.text import like_pattern
 from campaign.core.types import utcnow
 from campaign.events.models import Event, Person, Registration
-from campaign.events.services import can_manage_event, mask_phone
+from campaign.events.services import can_manage_event, mask_phone, normalise_phone
 from campaign.extensions import db
 
 UNDO_WINDOW = timedelta(minutes=10)
@@ -397,6 +400,56 @@ def registered_count(event: Event) -> int:
     ids = [event.id]
     return db.session.scalar(select(func.count()).select_from(Ticket).where(
         Ticket.event_id.in_(ids), Ticket.revoked_at.is_(None))) or 0
+
+
+# --- self check-in (a poster at the door) ------------------------------------------------------
+
+SELF_OPENS_BEFORE = timedelta(hours=2)
+
+
+def poster_token(event_id: int) -> str:
+    """The secret in a self check-in poster's address: derived from SECRET_KEY and the event, so
+    nothing is stored and another event's poster address cannot be guessed."""
+    key = hashlib.sha256(b"campaign/checkin/self-poster\x00" + current_app.config["SECRET_KEY"].encode()).digest()
+    return hmac.new(key, str(event_id).encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def check_poster_token(event_id: int, token: str) -> bool:
+    return hmac.compare_digest(poster_token(event_id), token or "")
+
+
+def self_checkin_open(event: Event, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return event.status == "published" and event.starts_at - SELF_OPENS_BEFORE <= now <= event.ends_at
+
+
+def find_own_ticket(session_event: Event, text: str) -> Ticket | None:
+    """A live ticket valid at this session, from its short code or its holder's phone number."""
+    chain_ids = [e.id for e in event_chain(session_event)]
+    short = codes.parse_short_code(text)
+    base = (select(Ticket).join(Registration, Ticket.registration_id == Registration.id)
+            .where(Ticket.event_id.in_(chain_ids), Ticket.revoked_at.is_(None), registration_live_clause()))
+    if short:
+        return db.session.scalar(base.where(Ticket.short_code == short))
+    try:
+        phone = normalise_phone(text)
+    except DomainError:
+        return None
+    if phone is None:
+        return None
+    return db.session.scalar(base.join(Person, Registration.person_id == Person.id)
+                             .where(Person.phone == phone).order_by(Ticket.id).limit(1))
+
+
+def self_check_in(session_event: Event, text: str, client_uuid: str) -> Answer:
+    """An attendee checks themselves in at the poster. Recorded like a steward's scan (method
+    "self", no steward); what was typed is not stored."""
+    if not self_checkin_open(session_event):
+        raise DomainError(_("Self check-in is open from two hours before the start until the end of the event."))
+    ticket = find_own_ticket(session_event, text)
+    data = Scan(uuid=client_uuid, event_id=session_event.id, method="self",
+                ticket_token=ticket.token if ticket else None, code=None if ticket else "self")
+    return scan(data, None, session_event)
 
 
 # --- manual lookup ---------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid as uuidlib
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,12 +14,12 @@ from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.accounts.models import PROVINCE_COORDINATOR, YOUTH_ORGANISER, User
 from campaign.checkin import qr, services
-from campaign.checkin.forms import StewardForm
+from campaign.checkin.forms import SelfCheckinForm, StewardForm
 from campaign.checkin.models import StewardGrant, Ticket
 from campaign.core.services import DomainError
 from campaign.core.web import form_error
 from campaign.events.models import Event, Person, Registration
-from campaign.extensions import db
+from campaign.extensions import db, limiter
 
 bp = Blueprint("checkin", __name__)
 
@@ -226,3 +228,48 @@ def print_tickets(event_id: int):
         db.session.commit()
     sheets = [(reg, tickets[reg.id], qr.svg(tickets[reg.id].code)) for reg in regs if reg.id in tickets]
     return render_template("checkin/print.html", event=event, sheets=sheets, everyone=everyone)
+
+
+# --- self check-in poster --------------------------------------------------------------------
+
+@bp.get("/checkin/events/<int:event_id>/poster")
+@login_required
+def poster(event_id: int):
+    """A printable A4 poster: attendees scan its QR with their own phone and check themselves in."""
+    event = _event_or_404(event_id)
+    _require_organiser(event)
+    url = url_for("checkin.self_checkin", event_id=event.id, token=services.poster_token(event.id), _external=True)
+    return render_template("checkin/poster.html", event=event, url=url, svg=qr.svg(url))
+
+
+@bp.route("/self/<int:event_id>/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def self_checkin(event_id: int, token: str):
+    event = db.session.get(Event, event_id)
+    if event is None or not services.check_poster_token(event_id, token):
+        abort(404)
+    form = SelfCheckinForm()
+    answer = None
+    if form.validate_on_submit():
+        try:
+            client_uuid = str(uuidlib.UUID(form.uuid.data or ""))
+        except ValueError:
+            client_uuid = str(uuidlib.uuid4())
+        try:
+            answer = services.self_check_in(event, form.code.data, client_uuid)
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            result = answer.checkin.result
+            db.session.commit()
+            if result == "invalid":
+                form.code.errors = [_("No ticket of this event matches. Check the code or the phone number, "
+                                      "or ask a steward.")]
+                answer = None
+    form.uuid.data = str(uuidlib.uuid4())  # a new attempt gets a new UUID; a resent form repeats its own
+    form.code.data = ""
+    resp = Response(render_template("checkin/self.html", event=event, form=form, answer=answer,
+                                    is_open=services.self_checkin_open(event)))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

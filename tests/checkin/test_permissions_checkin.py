@@ -17,6 +17,8 @@ ROWS = [
     Row("GET", "/checkin/", ok(*SCANNERS)),
     Row("GET", "/checkin/events/{event}/scan", ok(*SCANNERS)),
     Row("GET", "/checkin/events/{event}/counts", ok(*SCANNERS)),
+    Row("GET", "/checkin/events/{event}/poster", ok(*ORGANISERS)),
+    Row("GET", "/self/{event}/{poster}", ok(*ACTORS), public=True),
     Row("GET", "/checkin/events/{event}/stewards", ok(*ORGANISERS)),
     Row("POST", "/checkin/events/{event}/stewards", ok(*ORGANISERS), data={"username": ""}),
     Row("POST", "/checkin/stewards/{grant}/revoke", {a: 302 for a in ORGANISERS}),
@@ -45,7 +47,9 @@ def objects(factory, actors):
     ticket = cf.ticket(event)
     db.session.commit()
     _ = grant
-    return {"event": event.id, "grant": other.id, "ticket": ticket.token}
+    from campaign.checkin.services import poster_token
+
+    return {"event": event.id, "grant": other.id, "ticket": ticket.token, "poster": poster_token(event.id)}
 
 
 @pytest.mark.parametrize("row", ROWS, ids=str)

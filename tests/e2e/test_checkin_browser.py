@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from campaign.checkin import qr
 from campaign.checkin.models import CheckIn
+from campaign.checkin.services import poster_token
 from campaign.extensions import db
 from tests.checkin.conftest import CheckinFactory
 from tests.conftest import LONG_THANH
@@ -133,7 +134,9 @@ def test_checkin_pages_have_no_serious_accessibility_violations(page, live_serve
     browser_login(page, live_server, admin, factory.PASSWORD)
     problems = {}
     for path in ["/checkin/", f"/checkin/events/{event.id}/scan", f"/checkin/events/{event.id}/stewards",
-                 f"/checkin/events/{event.id}/print?all=1", f"/tickets/{ticket.token}"]:
+                 f"/checkin/events/{event.id}/print?all=1", f"/tickets/{ticket.token}",
+                 f"/checkin/events/{event.id}/counts", f"/checkin/events/{event.id}/poster",
+                 f"/self/{event.id}/{poster_token(event.id)}"]:
         page.goto(live_server + path)
         problems[path] = axe_violations(page)
     assert not any(problems.values()), problems

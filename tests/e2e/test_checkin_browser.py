@@ -117,6 +117,16 @@ def test_keyboard_wedge_typed_codes_and_lookup(page, live_server, scene, factory
     page.get_by_role("button", name="Check-in: Phạm Văn Đông").click()
     page.wait_for_function("() => document.getElementById('scan-result').dataset.result === 'accepted'")
     assert db.session.scalar(select(CheckIn.method).where(CheckIn.ticket_id == other.id)) == "lookup"
+    # A family registered together by one person: found by one name, checked in all at once.
+    parent = factory.user("volunteer", full_name="Người đăng ký giúp")
+    family = [CheckinFactory().ticket(event, name=n, registered_by=parent) for n in ("Võ Văn Ba", "Võ Thị Tư")]
+    page.get_by_role("button", name="Người tiếp theo").click()
+    page.get_by_placeholder("Họ tên hoặc các số cuối điện thoại").fill("vo thi tu")
+    page.get_by_role("button", name="Tìm").click()
+    page.get_by_role("button", name="Check-in cả nhóm (2)").click()
+    page.wait_for_function("() => document.querySelectorAll('#lookup-results .badge').length === 2")
+    assert sorted(db.session.scalars(select(CheckIn.ticket_id).where(
+        CheckIn.ticket_id.in_([t.id for t in family]), CheckIn.result == "accepted"))) == sorted(t.id for t in family)
 
 
 def test_ticket_page_on_a_phone_shows_a_readable_qr(phone, live_server, scene):

@@ -147,6 +147,6 @@ def test_checkin_pages_have_no_serious_accessibility_violations(page, live_serve
                  f"/checkin/events/{event.id}/print?all=1", f"/tickets/{ticket.token}",
                  f"/checkin/events/{event.id}/counts", f"/checkin/events/{event.id}/poster",
                  f"/self/{event.id}/{poster_token(event.id)}"]:
-        page.goto(live_server + path)
+        assert page.goto(live_server + path).status == 200, path
         problems[path] = axe_violations(page)
     assert not any(problems.values()), problems

@@ -12,4 +12,5 @@ FEATURES = [
     "events",
     "venues",
     "volunteers",
+    "checkin",
 ]

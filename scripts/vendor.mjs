@@ -13,6 +13,9 @@ const FILES = [
   ["bootstrap/dist/js/bootstrap.bundle.min.js", "bootstrap/bootstrap.bundle.min.js"],
   ["bootstrap/dist/js/bootstrap.bundle.min.js.map", "bootstrap/bootstrap.bundle.min.js.map"],
   ["axe-core/axe.min.js", "axe-core/axe.min.js"],
+  ["barcode-detector/dist/es/ponyfill.js", "barcode-detector/ponyfill.js"],
+  ["barcode-detector/dist/es/zxing-exported.js", "barcode-detector/zxing-exported.js"],
+  ["zxing-wasm/dist/reader/zxing_reader.wasm", "barcode-detector/zxing_reader.wasm"],
 ];
 
 rmSync(out, { recursive: true, force: true });

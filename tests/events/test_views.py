@@ -91,7 +91,8 @@ def test_resident_registers_sees_private_link_and_cancels(client):
     link = resp.location
     assert link.startswith("/r/")
     page = client.get(link)
-    assert "Đã xác nhận" in page.text and "ticket-placeholder" in page.text
+    assert "Đã xác nhận" in page.text and 'class="ticket-qr' in page.text  # the QR ticket (checkin)
+    assert re.search(r'class="ticket-short[^>]*>[A-Z0-9]{4}-[A-Z0-9]{4}<', page.text)
     assert page.headers["Referrer-Policy"] == "no-referrer"
     person = db.session.scalar(select(Person))
     assert person.phone == "+84901234123" and person.consent_at is not None

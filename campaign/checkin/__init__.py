@@ -1,0 +1,1 @@
+"""Tickets (signed QR codes), check-in stewards, scans and the scanner pages."""

@@ -1,0 +1,290 @@
+"""The check-in JSON API used by the scanner page (and, later, offline devices).
+
+Every request carries the header ``X-Checkin-Client`` and the user's session cookie. A cross-site
+page cannot add a custom header without a CORS preflight (which we never allow), and the session
+cookie is SameSite=Lax, so the API is exempt from the form CSRF token. A malformed body gets a
+400 with a clear message, never a 500. The code's signature is verified before the first query.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid as uuidlib
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+
+from campaign.accounts import permissions as perm
+from campaign.checkin import codes, services
+from campaign.checkin.models import (
+    ACCEPTED,
+    DUPLICATE,
+    METHODS,
+    REVOKED,
+    WRONG_EVENT,
+    CheckIn,
+    SigningKey,
+    Ticket,
+)
+from campaign.core import timeutil
+from campaign.core.services import DomainError
+from campaign.events.models import Event, Registration
+from campaign.extensions import csrf, db
+
+bp = Blueprint("checkin_api", __name__, url_prefix="/api/checkin")
+csrf.exempt(bp)
+
+CLIENT_HEADER = "X-Checkin-Client"
+MAX_CODE = 300
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@bp.errorhandler(BadRequest)
+def bad_request(err: BadRequest):
+    return jsonify({"error": _("The request could not be understood"), "message": err.message,
+                    "result": "error", "status": 400}), 400
+
+
+@bp.before_request
+def require_client_header():
+    if not request.headers.get(CLIENT_HEADER):
+        raise BadRequest(_("This address is for the check-in scanner only."))
+
+
+def _user_or_401():
+    if not perm.is_authenticated():
+        abort(401)
+    return current_user
+
+
+def _event_or_404(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        return abort(404)
+    return event
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True, force=True)
+    if not isinstance(data, dict):
+        raise BadRequest(_("The request body must be a JSON object."))
+    return data
+
+
+def _uuid(value) -> str:
+    try:
+        return str(uuidlib.UUID(str(value)))
+    except (ValueError, TypeError, AttributeError):
+        raise BadRequest(_("Each scan needs a valid UUID made by the device.")) from None
+
+
+def _int(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise BadRequest(_("%(name)s must be a number.", name=name))
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadRequest(_("%(name)s must be a number.", name=name)) from None
+    if not 0 < number < 2**31:
+        raise BadRequest(_("%(name)s must be a number.", name=name))
+    return number
+
+
+def _text(value, name: str, max_length: int) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > max_length:
+        raise BadRequest(_("%(name)s is not valid.", name=name))
+    return value
+
+
+def _device_time(value) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) > 40:
+        raise BadRequest(_("The device time must be an ISO 8601 date and time."))
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(_("The device time must be an ISO 8601 date and time.")) from None
+    if moment.tzinfo is None:
+        raise BadRequest(_("The device time must include its time zone."))
+    return moment.astimezone(UTC)
+
+
+def parse_scan(data: dict) -> services.Scan:
+    code = _text(data.get("code"), "code", MAX_CODE)
+    token = _text(data.get("ticket"), "ticket", 20)
+    if not code and not token:
+        raise BadRequest(_("Scan or type a ticket code."))
+    method = data.get("method") or ("lookup" if token else "camera")
+    if method not in METHODS or method == "sync":
+        raise BadRequest(_("%(name)s is not valid.", name="method"))
+    return services.Scan(uuid=_uuid(data.get("uuid")), event_id=_int(data.get("event_id"), "event_id"),
+                         code=code, ticket_token=token, device_id=_text(data.get("device_id"), "device_id", 64),
+                         device_time=_device_time(data.get("device_time")), method=method)
+
+
+def answer_json(answer: services.Answer, user) -> dict:
+    checkin = answer.checkin
+    ticket: Ticket | None = checkin.ticket
+    out = {
+        "uuid": checkin.uuid,
+        "seq": checkin.id,
+        "result": checkin.result,
+        "replay": answer.replay,
+        "server_time": checkin.server_time.isoformat(),
+        "undone": checkin.undone_at is not None,
+        "can_undo": services.can_undo(checkin, user),
+    }
+    if ticket is not None:
+        person = ticket.registration.person
+        out["ticket"] = {"short_code": ticket.short_code, "token": ticket.token,
+                         "name": person.full_name if person.anonymised_at is None else ""}
+    previous = answer.previous
+    if checkin.result == ACCEPTED:
+        out["title"] = _("Checked in")
+        out["message"] = _("Welcome! Please confirm the name.")
+        if checkin.undone_at is not None:
+            out["result"] = "undone"
+            out["title"] = _("Check-in undone")
+            out["message"] = ""
+    elif checkin.result == DUPLICATE:
+        out["title"] = _("Already checked in")
+        if previous is not None:
+            out["previous"] = {"at": timeutil.format_time(previous.server_time),
+                               "by": services.steward_name(previous)}
+            out["message"] = _("Already checked in at %(time)s by %(name)s.", time=out["previous"]["at"],
+                               name=out["previous"]["by"] or "—")
+        else:
+            out["message"] = _("This ticket was already used.")
+    elif checkin.result == REVOKED:
+        out["title"] = _("Ticket cancelled")
+        out["message"] = _("This ticket was cancelled or replaced. Do not admit; ask for the new ticket.")
+    elif checkin.result == WRONG_EVENT:
+        event = db.session.get(Event, ticket.event_id) if ticket else None
+        out["title"] = _("Ticket for another event")
+        out["message"] = _("This ticket is for: %(title)s.", title=event.title if event else "—")
+    else:
+        out["title"] = _("Not a valid ticket")
+        out["message"] = _("The code could not be verified. Type the short code under the QR or look the name up.")
+    out["checked_in"] = services.checked_in_count(checkin.event_id)
+    return out
+
+
+@bp.post("/scan")
+def scan():
+    data = parse_scan(_body())
+    # The signature first, in memory: a forged or damaged code costs no query.
+    code = code_error = None
+    if data.code:
+        try:
+            code = services.verify_code(data.code)
+        except codes.CodeError as err:
+            code_error = err
+    user = _user_or_401()
+    event = _event_or_404(data.event_id)
+    if not services.can_scan(user, event):
+        abort(403)
+    answer = services.scan(data, user, event, code=code, code_error=code_error)
+    body = answer_json(answer, user)  # before the commit expires what the request loaded
+    db.session.commit()
+    return jsonify(body), (200 if answer.replay else 201)
+
+
+@bp.post("/undo")
+def undo():
+    data = _body()
+    checkin_uuid = _uuid(data.get("uuid"))
+    user = _user_or_401()
+    checkin = services.by_uuid(checkin_uuid)
+    if checkin is None:
+        abort(404)
+    event = _event_or_404(checkin.event_id)
+    if not services.can_scan(user, event):
+        abort(403)
+    try:
+        services.undo(checkin_uuid, user)
+    except DomainError as err:
+        db.session.rollback()
+        return jsonify({"result": "error", "title": err.message, "message": err.message}), 409
+    body = answer_json(services.Answer(checkin=checkin), user)
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.get("/events/<int:event_id>/lookup")
+def lookup(event_id: int):
+    user = _user_or_401()
+    event = _event_or_404(event_id)
+    if not services.can_scan(user, event):
+        abort(403)
+    q = request.args.get("q", "")[:100]
+    return jsonify({"results": services.lookup(event, q)})
+
+
+@bp.get("/events/<int:event_id>/checkins")
+def checkins_since(event_id: int):
+    """Check-ins at this session after sequence number ``since`` (for devices keeping in step)."""
+    user = _user_or_401()
+    event = _event_or_404(event_id)
+    if not services.can_scan(user, event):
+        abort(403)
+    try:
+        since = max(int(request.args.get("since", 0)), 0)
+    except ValueError:
+        raise BadRequest(_("%(name)s must be a number.", name="since")) from None
+    rows = db.session.execute(
+        select(CheckIn.id, CheckIn.uuid, CheckIn.result, CheckIn.server_time, CheckIn.device_time,
+               CheckIn.undone_at, Ticket.token)
+        .outerjoin(Ticket, CheckIn.ticket_id == Ticket.id)
+        .where(CheckIn.event_id == event_id, CheckIn.id > since).order_by(CheckIn.id).limit(500)).all()
+    return jsonify({"checkins": [
+        {"seq": r.id, "uuid": r.uuid, "result": r.result, "ticket": r.token,
+         "server_time": r.server_time.isoformat(),
+         "device_time": r.device_time.isoformat() if r.device_time else None,
+         "undone": r.undone_at is not None} for r in rows],
+        "last_seq": rows[-1].id if rows else since})
+
+
+@bp.get("/events/<int:event_id>/counts")
+def counts(event_id: int):
+    """Live counts for the event and its children (bridge points, sessions)."""
+    user = _user_or_401()
+    event = _event_or_404(event_id)
+    if not services.can_scan(user, event):
+        abort(403)
+    return jsonify({"counts": [{"event_id": c.event.id, "title": c.event.title, "registered": c.registered,
+                                "checked_in": c.checked_in} for c in services.live_counts(event)]})
+
+
+@bp.get("/events/<int:event_id>/offline-pack")
+def offline_pack(event_id: int):
+    """What a device needs to decide offline (issue 8): the public keys and the revoked tickets."""
+    user = _user_or_401()
+    event = _event_or_404(event_id)
+    if not services.can_scan(user, event):
+        abort(403)
+    chain = [e.id for e in services.event_chain(event)]
+    keys = db.session.execute(select(SigningKey.id, SigningKey.public_key, SigningKey.revoked_at)).all()
+    revoked = db.session.scalars(
+        select(Ticket.token).join(Registration, Ticket.registration_id == Registration.id)
+        .where(Ticket.event_id.in_(chain),
+               or_(Ticket.revoked_at.is_not(None), ~services.registration_live_clause()))
+        .order_by(Ticket.id)).all()
+    return jsonify({
+        "event_id": event.id, "valid_event_ids": chain,
+        "keys": [{"id": k.id, "public_key": base64.b64encode(bytes(k.public_key)).decode("ascii"),
+                  "revoked": k.revoked_at is not None} for k in keys],
+        "revoked_tickets": list(revoked),
+        "code_format": {"prefix": codes.PREFIX, "version": codes.VERSION, "length": codes.CODE_LENGTH},
+    })
+

@@ -1,0 +1,145 @@
+"""Signing keys, tickets, check-in stewards and every scan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaign.core.types import UTCDateTime, utcnow
+from campaign.extensions import db
+
+
+class SigningKey(db.Model):
+    """An Ed25519 key that signs tickets of one campaign (or of events outside any campaign).
+
+    The private key is sealed (see keys.py); the public key is what scanners verify with. A retired
+    key signs nothing new but its tickets stay valid; a revoked key's tickets are all invalid."""
+
+    __tablename__ = "checkin_signing_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), index=True)
+    # "campaign:<id>" or "global": what the key signs for (one active key per scope).
+    scope: Mapped[str] = mapped_column(String(40), nullable=False)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    private_key_sealed: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("uq_checkin_signing_keys_active", "scope", unique=True,
+              postgresql_where=text("retired_at IS NULL"), sqlite_where=text("retired_at IS NULL")),
+        CheckConstraint("(scope = 'global' AND campaign_id IS NULL)"
+                        " OR (campaign_id IS NOT NULL AND scope = 'campaign:' || campaign_id)",
+                        name="scope_matches"),
+    )
+
+
+def key_scope(campaign_id: int | None) -> str:
+    return "global" if campaign_id is None else f"campaign:{campaign_id}"
+
+
+# Results of a scan. Only "accepted" admits; every other scan is kept too.
+ACCEPTED = "accepted"
+DUPLICATE = "duplicate"
+INVALID = "invalid"
+REVOKED = "revoked"
+WRONG_EVENT = "wrong_event"
+RESULTS = (ACCEPTED, DUPLICATE, INVALID, REVOKED, WRONG_EVENT)
+METHODS = ("camera", "typed", "lookup", "self", "sync")
+
+
+class Ticket(db.Model):
+    """The ticket of a registration: a signed code (no personal data) and a short code to type.
+
+    One live ticket per registration; reissuing revokes the old one (it stays on record)."""
+
+    __tablename__ = "checkin_tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id", ondelete="CASCADE"),
+                                                 nullable=False, index=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("checkin_signing_keys.id"), nullable=False)
+    token: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)  # the random ticket id, hex
+    short_code: Mapped[str] = mapped_column(String(9), nullable=False, unique=True)
+    code: Mapped[str] = mapped_column(String(140), nullable=False)  # the signed text in the QR
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoke_reason: Mapped[str | None] = mapped_column(String(40))
+
+    registration = relationship("Registration", lazy="joined", innerjoin=True)
+    signing_key: Mapped[SigningKey] = relationship()
+
+    __table_args__ = (
+        Index("uq_checkin_tickets_live", "registration_id", unique=True,
+              postgresql_where=text("revoked_at IS NULL"), sqlite_where=text("revoked_at IS NULL")),
+        CheckConstraint("length(token) = 20", name="token_length"),
+    )
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class StewardGrant(db.Model):
+    """A check-in steward for an event and its children (bridge points, sessions)."""
+
+    __tablename__ = "checkin_steward_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user = relationship("User", foreign_keys=[user_id], lazy="joined", innerjoin=True)
+
+    __table_args__ = (
+        Index("uq_checkin_steward_grants_live", "event_id", "user_id", unique=True,
+              postgresql_where=text("revoked_at IS NULL"), sqlite_where=text("revoked_at IS NULL")),
+    )
+
+
+class CheckIn(db.Model):
+    """One scan, whatever its result. ``id`` is the server sequence number that devices pull
+    "since N" (issue 8); ``uuid`` is made by the client, so a retried request stores nothing new."""
+
+    __tablename__ = "checkins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), nullable=False, unique=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), nullable=False)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_tickets.id", ondelete="CASCADE"), index=True)
+    result: Mapped[str] = mapped_column(String(20), nullable=False)
+    method: Mapped[str] = mapped_column(String(10), nullable=False, default="camera")
+    steward_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    device_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    server_time: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # What was scanned when it was not a valid ticket (a code carries no personal data).
+    scanned: Mapped[str | None] = mapped_column(String(40))
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    ticket: Mapped[Ticket | None] = relationship()
+    steward = relationship("User", foreign_keys=[steward_id])
+    undone_by = relationship("User", foreign_keys=[undone_by_id])
+
+    __table_args__ = (
+        # Exactly one admission per ticket and session (an undone one no longer counts).
+        Index("uq_checkins_accepted", "ticket_id", "event_id", unique=True,
+              postgresql_where=text("result = 'accepted' AND undone_at IS NULL"),
+              sqlite_where=text("result = 'accepted' AND undone_at IS NULL")),
+        CheckConstraint("result IN ('accepted', 'duplicate', 'invalid', 'revoked', 'wrong_event')",
+                        name="result_known"),
+        CheckConstraint("method IN ('camera', 'typed', 'lookup', 'self', 'sync')", name="method_known"),
+        CheckConstraint("result = 'invalid' OR ticket_id IS NOT NULL", name="ticket_unless_invalid"),
+        CheckConstraint("undone_at IS NULL OR result = 'accepted'", name="undo_only_accepted"),
+        Index("ix_checkins_event_seq", "event_id", "id"),
+    )

@@ -1,0 +1,275 @@
+"""Check-in pages: the scanner, stewards, tickets on a phone and on paper."""
+
+from __future__ import annotations
+
+import uuid as uuidlib
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import and_, or_, select, true
+from sqlalchemy.orm import joinedload
+
+from campaign.accounts import permissions as perm
+from campaign.accounts.forms import ConfirmForm
+from campaign.accounts.models import PROVINCE_COORDINATOR, YOUTH_ORGANISER, User
+from campaign.checkin import qr, services
+from campaign.checkin.forms import SelfCheckinForm, StewardForm
+from campaign.checkin.models import StewardGrant, Ticket
+from campaign.core.services import DomainError
+from campaign.core.web import form_error
+from campaign.events.models import Event, Person, Registration
+from campaign.extensions import db, limiter
+
+bp = Blueprint("checkin", __name__)
+
+
+@bp.app_context_processor
+def inject_checkin():
+    def checkin_menu() -> bool:
+        """Show "Check-in" to organisers and to anyone holding a live steward grant."""
+        if not perm.is_authenticated():
+            return False
+        if perm.has_role(current_user, *perm.ORGANISERS):
+            return True
+        return db.session.scalar(select(StewardGrant.id).where(
+            StewardGrant.user_id == current_user.id, StewardGrant.revoked_at.is_(None)).limit(1)) is not None
+
+    def checkin_ticket(registration):
+        """For the registration page: (ticket, inline SVG) of a confirmed registration, or None."""
+        ticket = services.ensure_ticket(registration)
+        return (ticket, qr.svg(ticket.code)) if ticket is not None else None
+
+    return {"checkin_menu": checkin_menu, "checkin_ticket": checkin_ticket}
+
+
+def _event_or_404(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    return event
+
+
+def _require_scan(event: Event) -> None:
+    if not perm.is_authenticated():
+        abort(401)
+    if not services.can_scan(current_user, event):
+        abort(403)
+
+
+def _require_organiser(event: Event) -> None:
+    if not perm.is_authenticated():
+        abort(401)
+    if not services.is_organiser(current_user, event):
+        abort(403)
+
+
+@bp.get("/checkin/")
+@login_required
+def index():
+    """Where a steward starts: the events they may scan at."""
+    mine = services.steward_events(current_user)
+    organised: list[Event] = []
+    if perm.has_role(current_user, *perm.ORGANISERS):
+        provinces = perm.province_codes(current_user, (PROVINCE_COORDINATOR, YOUTH_ORGANISER))
+        provincial = true() if provinces is None else Event.province_code.in_(provinces)
+        organised = list(db.session.scalars(
+            select(Event).where(or_(perm.commune_filter(Event.commune_code, current_user, perm.ORGANISERS),
+                                    and_(Event.commune_code.is_(None), provincial)),
+                                Event.status == "published")
+            .order_by(Event.starts_at.desc()).limit(50)).all())
+    if not mine and not organised:
+        abort(403)
+    return render_template("checkin/index.html", mine=mine, organised=organised)
+
+
+@bp.get("/checkin/events/<int:event_id>/scan")
+@login_required
+def scanner(event_id: int):
+    event = _event_or_404(event_id)
+    _require_scan(event)
+    services.key_cache().warm()
+    return render_template("checkin/scanner.html", event=event,
+                           checked_in=services.checked_in_count(event.id),
+                           registered=services.registered_count(event))
+
+
+@bp.get("/checkin/events/<int:event_id>/counts")
+@login_required
+def counts(event_id: int):
+    """Live counts: registered and checked in, for the event and each bridge point or session."""
+    event = _event_or_404(event_id)
+    _require_scan(event)
+    return render_template("checkin/counts.html", event=event, counts=services.live_counts(event))
+
+
+@bp.route("/checkin/events/<int:event_id>/stewards", methods=["GET", "POST"])
+@login_required
+def stewards(event_id: int):
+    event = _event_or_404(event_id)
+    _require_organiser(event)
+    form = StewardForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
+        try:
+            if user is None:
+                raise DomainError(_("No account has this username."), "username")
+            services.grant_steward(event, user, current_user)
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            db.session.commit()
+            flash(_("%(name)s can now check people in at this event.", name=user.full_name), "success")
+            return redirect(url_for("checkin.stewards", event_id=event.id))
+    grants = db.session.scalars(select(StewardGrant).where(
+        StewardGrant.event_id == event.id, StewardGrant.revoked_at.is_(None)).order_by(StewardGrant.granted_at)).all()
+    return render_template("checkin/stewards.html", event=event, form=form, grants=grants, confirm=ConfirmForm())
+
+
+@bp.post("/checkin/stewards/<int:grant_id>/revoke")
+@login_required
+def revoke_steward(grant_id: int):
+    grant = db.session.get(StewardGrant, grant_id)
+    if grant is None:
+        abort(404)
+    event = _event_or_404(grant.event_id)
+    _require_organiser(event)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.revoke_steward(grant, current_user)
+    db.session.commit()
+    flash(_("The steward role was removed."), "success")
+    return redirect(url_for("checkin.stewards", event_id=event.id))
+
+
+# --- tickets -----------------------------------------------------------------------------------
+
+def _ticket_or_404(token: str) -> Ticket:
+    ticket = services.ticket_by_token(token)
+    if ticket is None:
+        abort(404)
+    return ticket
+
+
+@bp.get("/tickets/<token>")
+def ticket(token: str):
+    """The ticket on the holder's phone. The token in the address is the ticket itself (random,
+    no personal data); whoever holds the link holds the ticket, as with the printed QR."""
+    ticket = _ticket_or_404(token)
+    reg = ticket.registration
+    event = db.session.get(Event, ticket.event_id)
+    resp = Response(render_template("checkin/ticket.html", ticket=ticket, registration=reg, event=event,
+                                    person=reg.person, svg=qr.svg(ticket.code)))
+    resp.headers["Cache-Control"] = "private, no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
+@bp.get("/tickets/<token>/qr.png")
+def ticket_png(token: str):
+    ticket = _ticket_or_404(token)
+    resp = Response(qr.png(ticket.code), mimetype="image/png")
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    return resp
+
+
+@bp.get("/tickets/<token>/qr.svg")
+def ticket_svg(token: str):
+    ticket = _ticket_or_404(token)
+    resp = Response(qr.svg(ticket.code), mimetype="image/svg+xml")
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    return resp
+
+
+@bp.post("/checkin/tickets/<token>/reissue")
+@login_required
+def reissue(token: str):
+    ticket = _ticket_or_404(token)
+    event = _event_or_404(ticket.event_id)
+    _require_organiser(event)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        new = services.reissue_ticket(ticket, current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("checkin.print_tickets", event_id=event.id))
+    db.session.commit()
+    flash(_("A new ticket was made; the old one no longer works."), "success")
+    return redirect(url_for("checkin.ticket", token=new.token))
+
+
+@bp.get("/checkin/events/<int:event_id>/print")
+@login_required
+def print_tickets(event_id: int):
+    """An A4 sheet of tickets, large type: the residents the user registered on their behalf (any
+    signed-in user: a volunteer helping neighbours too), or, for the event's organisers, everyone
+    (``?all=1``)."""
+    event = _event_or_404(event_id)
+    everyone = request.args.get("all") == "1"
+    if everyone:
+        _require_organiser(event)
+    # Otherwise only the registrations the user made: what they entered themselves.
+    stmt = (select(Registration).options(joinedload(Registration.person))
+            .join(Person, Registration.person_id == Person.id)
+            .where(Registration.event_id == event.id, services.registration_live_clause())
+            .order_by(Person.search_name))
+    if not everyone:
+        stmt = stmt.where(Registration.registered_by_id == current_user.id)
+    regs = db.session.scalars(stmt.limit(500)).all()
+    tickets = {t.registration_id: t for t in db.session.scalars(select(Ticket).where(
+        Ticket.registration_id.in_([r.id for r in regs]), Ticket.revoked_at.is_(None)))}
+    missing = [reg for reg in regs if reg.id not in tickets]
+    for reg in missing:  # registered before tickets existed: issued once, here
+        tickets[reg.id] = services.issue_ticket(reg, actor=current_user)
+    if missing:
+        db.session.commit()
+    sheets = [(reg, tickets[reg.id], qr.svg(tickets[reg.id].code)) for reg in regs if reg.id in tickets]
+    return render_template("checkin/print.html", event=event, sheets=sheets, everyone=everyone)
+
+
+# --- self check-in poster --------------------------------------------------------------------
+
+@bp.get("/checkin/events/<int:event_id>/poster")
+@login_required
+def poster(event_id: int):
+    """A printable A4 poster: attendees scan its QR with their own phone and check themselves in."""
+    event = _event_or_404(event_id)
+    _require_organiser(event)
+    url = url_for("checkin.self_checkin", event_id=event.id, token=services.poster_token(event.id), _external=True)
+    return render_template("checkin/poster.html", event=event, url=url, svg=qr.svg(url))
+
+
+@bp.route("/self/<int:event_id>/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def self_checkin(event_id: int, token: str):
+    event = db.session.get(Event, event_id)
+    if event is None or not services.check_poster_token(event_id, token):
+        abort(404)
+    form = SelfCheckinForm()
+    answer = None
+    if form.validate_on_submit():
+        try:
+            client_uuid = str(uuidlib.UUID(form.uuid.data or ""))
+        except ValueError:
+            client_uuid = str(uuidlib.uuid4())
+        try:
+            answer = services.self_check_in(event, form.code.data, client_uuid)
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            result = answer.checkin.result
+            db.session.commit()
+            if result == "invalid":
+                form.code.errors = [_("No ticket of this event matches. Check the code or the phone number, "
+                                      "or ask a steward.")]
+                answer = None
+    form.uuid.data = str(uuidlib.uuid4())  # a new attempt gets a new UUID; a resent form repeats its own
+    form.code.data = ""
+    resp = Response(render_template("checkin/self.html", event=event, form=form, answer=answer,
+                                    is_open=services.self_checkin_open(event)))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp

@@ -1,0 +1,294 @@
+// The check-in scanner: camera (barcode-detector, zxing-cpp as WebAssembly, self-hosted), keyboard-wedge
+// or typed codes, manual lookup; every scan goes to the JSON API with a client-made UUID so that a retry
+// never checks anyone in twice. Texts come from data-* attributes (translated on the server).
+import { BarcodeDetector, prepareZXingModule } from "../vendor/barcode-detector/ponyfill.js";
+
+const root = document.getElementById("scanner");
+const cfg = root.dataset;
+const t = JSON.parse(document.getElementById("scanner-texts").textContent);
+
+// Never fetch the decoder from a CDN: our own copy of zxing_reader.wasm.
+prepareZXingModule({
+  overrides: {
+    locateFile: (path, prefix) => (path.endsWith(".wasm") ? cfg.wasmUrl : prefix + path),
+  },
+});
+
+const els = {
+  video: document.getElementById("scanner-video"),
+  cameraBtn: document.getElementById("camera-toggle"),
+  cameraState: document.getElementById("camera-state"),
+  form: document.getElementById("code-form"),
+  code: document.getElementById("code-input"),
+  result: document.getElementById("scan-result"),
+  resultTitle: document.getElementById("scan-result-title"),
+  resultDetail: document.getElementById("scan-result-detail"),
+  undoBtn: document.getElementById("undo-button"),
+  nextBtn: document.getElementById("next-button"),
+  rapid: document.getElementById("rapid-mode"),
+  lookupForm: document.getElementById("lookup-form"),
+  lookupInput: document.getElementById("lookup-input"),
+  lookupResults: document.getElementById("lookup-results"),
+  count: document.getElementById("checked-in-count"),
+};
+
+function deviceId() {
+  let id = localStorage.getItem("checkin-device-id");
+  if (!id) {
+    id = crypto.randomUUID();
+    localStorage.setItem("checkin-device-id", id);
+  }
+  return id;
+}
+
+// --- feedback: colour, sound, vibration ----------------------------------------------------
+let audio;
+function beep(kind) {
+  try {
+    audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+    const tones = { green: [[880, 0.15]], amber: [[660, 0.12], [660, 0.12]], red: [[220, 0.45]] }[kind];
+    let at = audio.currentTime;
+    for (const [freq, length] of tones) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.frequency.value = freq;
+      gain.gain.value = 0.2;
+      osc.connect(gain).connect(audio.destination);
+      osc.start(at);
+      osc.stop(at + length);
+      at += length + 0.08;
+    }
+  } catch (e) {
+    /* no sound on this device */
+  }
+  if (navigator.vibrate) navigator.vibrate({ green: 120, amber: [80, 60, 80], red: [300, 100, 300] }[kind]);
+}
+
+const COLOURS = { accepted: "green", duplicate: "amber", wrong_event: "red", revoked: "red", invalid: "red",
+                  not_found: "red", error: "red", undone: "amber" };
+let lastAnswer = null;
+let resumeTimer = null;
+
+function show(answer) {
+  lastAnswer = answer;
+  const colour = COLOURS[answer.result] || "red";
+  els.result.hidden = false;
+  els.result.className = `scan-result scan-${colour}`;
+  els.result.dataset.result = answer.result;
+  els.resultTitle.textContent = answer.title || answer.message || "";
+  const lines = [];
+  if (answer.ticket && answer.ticket.name) lines.push(answer.ticket.name);
+  if (answer.ticket && answer.ticket.short_code) lines.push(answer.ticket.short_code);
+  if (answer.message && answer.title) lines.push(answer.message);
+  els.resultDetail.textContent = lines.join(" · ");
+  els.undoBtn.hidden = !(answer.result === "accepted" && answer.can_undo);
+  if (typeof answer.checked_in === "number" && els.count) els.count.textContent = answer.checked_in;
+  beep(colour);
+  if (els.rapid.checked) {
+    clearTimeout(resumeTimer);
+    resumeTimer = setTimeout(ready, colour === "green" ? 1500 : 3000);
+  }
+}
+
+function ready() {
+  clearTimeout(resumeTimer);
+  els.result.hidden = true;
+  els.code.value = "";
+  if (!cameraOn) els.code.focus();
+}
+
+// --- the API -------------------------------------------------------------------------------
+async function post(url, body) {
+  // The same UUID on every retry: the server answers a repeat with the first answer.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const resp = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Checkin-Client": "scanner" },
+        credentials: "same-origin",
+        body: JSON.stringify(body),
+      });
+      const data = await resp.json().catch(() => ({}));
+      if (resp.status === 401) return { result: "error", title: t.login_again };
+      if (!resp.ok && !data.result) return { result: "error", title: data.message || t.error };
+      return data;
+    } catch (e) {
+      await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+    }
+  }
+  return { result: "error", title: t.network };
+}
+
+let busy = false;
+async function submitCode(text, method) {
+  text = (text || "").trim();
+  if (!text || busy) return;
+  busy = true;
+  try {
+    const answer = await post(cfg.scanUrl, {
+      uuid: crypto.randomUUID(), event_id: Number(cfg.eventId), code: text, method,
+      device_id: deviceId(), device_time: new Date().toISOString(),
+    });
+    show(answer);
+  } finally {
+    busy = false;
+  }
+}
+
+async function checkInTickets(tokens) {
+  for (const token of tokens) {
+    const answer = await post(cfg.scanUrl, {
+      uuid: crypto.randomUUID(), event_id: Number(cfg.eventId), ticket: token, method: "lookup",
+      device_id: deviceId(), device_time: new Date().toISOString(),
+    });
+    show(answer);
+  }
+  lookup();
+}
+
+els.undoBtn.addEventListener("click", async () => {
+  if (!lastAnswer || !lastAnswer.uuid) return;
+  const answer = await post(cfg.undoUrl, { uuid: lastAnswer.uuid, device_id: deviceId() });
+  show(answer);
+});
+els.nextBtn.addEventListener("click", ready);
+
+// --- typed codes and keyboard-wedge scanners (they type the code and press Enter) ----------
+els.form.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  submitCode(els.code.value, "typed");
+  els.code.value = "";
+});
+
+// A scanner gun types wherever the focus is: characters typed outside a text field go to the code field.
+document.addEventListener("keydown", (ev) => {
+  const el = document.activeElement;
+  const typing = el && (el.tagName === "TEXTAREA" || (el.tagName === "INPUT" && !["checkbox", "radio", "button", "submit"].includes(el.type)));
+  if (!typing && ev.key.length === 1 && ev.key !== " " && !ev.ctrlKey && !ev.metaKey && !ev.altKey) {
+    els.code.focus();
+  }
+});
+
+// --- camera --------------------------------------------------------------------------------
+let cameraOn = false;
+let stream = null;
+let detector = null;
+let lastText = "";
+let lastAt = 0;
+
+async function startCamera() {
+  try {
+    detector = detector || new BarcodeDetector({ formats: ["qr_code"] });
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+  } catch (e) {
+    els.cameraState.textContent = t.no_camera;
+    return;
+  }
+  els.video.srcObject = stream;
+  await els.video.play().catch(() => {});
+  cameraOn = true;
+  els.video.hidden = false;
+  els.cameraBtn.textContent = t.camera_off;
+  els.cameraBtn.setAttribute("aria-pressed", "true");
+  els.cameraState.textContent = t.camera_ready;
+  root.dataset.camera = "on";
+  loop();
+}
+
+function stopCamera() {
+  cameraOn = false;
+  if (stream) stream.getTracks().forEach((tr) => tr.stop());
+  stream = null;
+  els.video.hidden = true;
+  els.cameraBtn.textContent = t.camera_on;
+  els.cameraBtn.setAttribute("aria-pressed", "false");
+  els.cameraState.textContent = "";
+  root.dataset.camera = "off";
+}
+
+async function loop() {
+  while (cameraOn) {
+    if (!busy && els.result.hidden && els.video.readyState >= 2) {
+      try {
+        const found = await detector.detect(els.video);
+        const text = found.length ? found[0].rawValue : "";
+        const now = Date.now();
+        // A code held in front of the camera is scanned once, not at every frame: the same code
+        // counts again only after it has been out of view for a few seconds.
+        if (text && text === lastText && now - lastAt < 3000) {
+          lastAt = now;
+        } else if (text) {
+          lastText = text;
+          lastAt = now;
+          await submitCode(text, "camera");
+        }
+      } catch (e) {
+        /* a frame that could not be read */
+      }
+    }
+    await new Promise((r) => setTimeout(r, 120));
+  }
+}
+
+els.cameraBtn.addEventListener("click", () => (cameraOn ? stopCamera() : startCamera()));
+
+// --- manual lookup: a name (accents optional) or the last digits of a phone ----------------
+async function lookup(ev) {
+  if (ev) ev.preventDefault();
+  const q = els.lookupInput.value.trim();
+  els.lookupResults.replaceChildren();
+  if (q.length < 2) return;
+  const resp = await fetch(`${cfg.lookupUrl}?q=${encodeURIComponent(q)}`, {
+    headers: { "X-Checkin-Client": "scanner" }, credentials: "same-origin",
+  });
+  const data = await resp.json().catch(() => ({ results: [] }));
+  if (!data.results || !data.results.length) {
+    const p = document.createElement("p");
+    p.textContent = t.nobody;
+    els.lookupResults.append(p);
+    return;
+  }
+  const list = document.createElement("ul");
+  list.className = "list-group";
+  for (const group of data.results) {
+    for (const person of group.tickets) {
+      const li = document.createElement("li");
+      li.className = "list-group-item d-flex justify-content-between align-items-center gap-2";
+      const label = document.createElement("span");
+      label.textContent = `${person.name} · ${person.phone || ""} · ${person.short_code}`;
+      li.append(label);
+      if (person.checked_in_at) {
+        const s = document.createElement("span");
+        s.className = "badge text-bg-secondary";
+        s.textContent = `${t.already} ${person.checked_in_at}`;
+        li.append(s);
+      } else {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "btn btn-success btn-sm";
+        b.textContent = t.check_in;
+        b.setAttribute("aria-label", `${t.check_in}: ${person.name}`);
+        b.addEventListener("click", () => checkInTickets([person.token]));
+        li.append(b);
+      }
+      list.append(li);
+    }
+    const open = group.tickets.filter((p) => !p.checked_in_at);
+    if (group.tickets.length > 1 && open.length) {
+      const li = document.createElement("li");
+      li.className = "list-group-item";
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "btn btn-outline-success";
+      b.textContent = `${t.check_in_group} (${open.length})`;
+      b.addEventListener("click", () => checkInTickets(open.map((p) => p.token)));
+      li.append(b);
+      list.append(li);
+    }
+  }
+  els.lookupResults.append(list);
+}
+els.lookupForm.addEventListener("submit", lookup);
+
+root.dataset.ready = "1";
+els.code.focus();

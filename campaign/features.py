@@ -10,4 +10,5 @@ FEATURES = [
     "accounts",
     "campaigns",
     "events",
+    "courses",
 ]

@@ -27,8 +27,52 @@ NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 
 
+# The characters Vietnamese text needs (Latin, Latin Extended Additional, combining marks,
+# punctuation, currency). Documents whose text stays inside this set use a cached subset of
+# DejaVu Sans (parsed ~10 times faster); any other text uses the full font.
+SUBSET_RANGES = [(0x20, 0x7E), (0xA0, 0x24F), (0x300, 0x36F), (0x1E00, 0x1EFF), (0x2000, 0x206F),
+                 (0x20A0, 0x20BF), (0x2190, 0x2193), (0x2022, 0x2022)]
+SUBSET_CODEPOINTS = frozenset(cp for lo, hi in SUBSET_RANGES for cp in range(lo, hi + 1))
+_subset_cache: dict[str, Path] = {}
+
+
 class FontMissing(RuntimeError):
     pass
+
+
+def _subset_font(path: Path) -> Path:
+    """A copy of the font reduced to SUBSET_CODEPOINTS, made once per process in the temp folder."""
+    if path.name in _subset_cache and _subset_cache[path.name].exists():
+        return _subset_cache[path.name]
+    import hashlib
+    import os
+    import tempfile
+
+    from fontTools import subset
+
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    out = Path(tempfile.gettempdir()) / f"campaign-{path.stem}-vi-{digest}.ttf"
+    if not out.exists():
+        options = subset.Options()
+        options.layout_features = ["*"]
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        options.drop_tables += ["FFTM"]
+        font = subset.load_font(str(path), options)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes=sorted(SUBSET_CODEPOINTS))
+        subsetter.subset(font)
+        tmp = out.with_suffix(f".{os.getpid()}.tmp")
+        subset.save_font(font, str(tmp), options)
+        os.replace(tmp, out)  # atomic: concurrent workers never read half a file
+    _subset_cache[path.name] = out
+    return out
+
+
+def _font_files(texts) -> tuple[Path, Path]:
+    if all(ord(ch) in SUBSET_CODEPOINTS or ch in "\n\t" for text in texts for ch in text):
+        return _subset_font(FONT_REGULAR), _subset_font(FONT_BOLD)
+    return FONT_REGULAR, FONT_BOLD
 
 
 def qr_png(url: str, box_size: int = 8) -> bytes:
@@ -42,13 +86,14 @@ def qr_png(url: str, box_size: int = 8) -> bytes:
     return out.getvalue()
 
 
-def _pdf(orientation: str = "P") -> FPDF:
+def _pdf(orientation: str, texts) -> FPDF:
     if not FONT_REGULAR.exists() or not FONT_BOLD.exists():
         raise FontMissing(f"DejaVu Sans not found in {FONT_DIR}: run `make setup` (npm ci and scripts/vendor.mjs)")
+    regular, bold = _font_files(texts)
     pdf = FPDF(orientation=orientation, unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_font("DejaVu", "", str(FONT_REGULAR))
-    pdf.add_font("DejaVu", "B", str(FONT_BOLD))
+    pdf.add_font("DejaVu", "", str(regular))
+    pdf.add_font("DejaVu", "B", str(bold))
     pdf.set_creator("Bình dân học vụ số")
     pdf.add_page()
     return pdf
@@ -69,7 +114,8 @@ def render_statement_pdf(title: str, lines: list[str], *, issuing_unit: str = ""
                          subtitle: str = "") -> bytes:
     """A one-page statement (portrait A4): the national heading, the issuing unit, a title, the
     lines of text, the place and date, the signer and an optional QR code to ``qr_url``."""
-    pdf = _pdf("P")
+    texts = [title, subtitle, issuing_unit, number, place_date, signer, qr_url or "", NATION, MOTTO, *lines]
+    pdf = _pdf("P", [title.upper(), *texts])
     pdf.set_title(title)
     if issuing_unit:
         _line(pdf, issuing_unit, 11, bold=True, gap=1)
@@ -128,13 +174,13 @@ def certificate_lines(facts: CertificateFacts) -> list[str]:
 
 def render_certificate_pdf(facts: CertificateFacts) -> bytes:
     """A giấy chứng nhận on landscape A4."""
-    pdf = _pdf("L")
+    text = certificate_lines(facts)
+    pdf = _pdf("L", text)
     pdf.set_title(f"Giấy chứng nhận {facts.number}")
     pdf.set_draw_color(11, 94, 215)
     pdf.set_line_width(1.2)
     pdf.rect(8, 8, pdf.w - 16, pdf.h - 16)
     pdf.set_y(16)
-    text = certificate_lines(facts)
     _line(pdf, text[0], 12, bold=True, gap=1)
     _line(pdf, text[1], 12, bold=True, gap=0)
     _line(pdf, text[2], 12, gap=8)

@@ -169,3 +169,13 @@ def test_bulk_job_through_rq_simple_worker(app):
     job = db.session.get(type(job), job.id)
     assert (job.status, job.done, job.total) == ("finished", 3, 3)
     assert db.session.query(Certificate).filter_by(course_id=course.id).count() == 3
+
+
+def test_vietnamese_text_uses_the_font_subset_and_other_scripts_the_full_font(tmp_path):
+    from campaign.courses import pdf
+
+    regular, bold = pdf._font_files(["Nguyễn Thị Ánh Tuyết – Đồng Nai"])
+    assert regular != pdf.FONT_REGULAR and regular.stat().st_size < pdf.FONT_REGULAR.stat().st_size / 3
+    assert pdf._font_files(["Nguyễn Văn Ωmega"]) == (pdf.FONT_REGULAR, pdf.FONT_BOLD)
+    doc = render_statement_pdf("Xác nhận", ["Họ tên: Ωmega Đức"])
+    assert "Họ tên: Ωmega Đức" in pdf_text(doc, tmp_path)

@@ -72,6 +72,13 @@ class CourseForm(FlaskForm):
     submit = SubmitField(_l("Create the course"))
 
 
+class CourseEditForm(CourseForm):
+    """The course's fields without its commune and first sessions (sessions are added on its page)."""
+
+    commune_code = first_date = start_time = end_time = weeks = None
+    submit = SubmitField(_l("Save"))
+
+
 class SessionForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired(_l("Enter a date."))])
     start_time = TimeField(_l("Start time"), validators=[DataRequired(_l("Enter a time."))])

@@ -603,3 +603,47 @@ def run_certificate_job(job_id: int, base_url: str) -> dict:
         db.session.commit()
         raise
     return {"status": job.status, "done": job.done}
+
+
+COURSE_FIELDS = ("audience", "format", "accessibility_notes", "min_attendance_pct", "assessment", "pass_score",
+                 "issuing_unit")
+EVENT_FIELDS = ("title", "capacity", "place", "address", "online_url", "description")
+
+
+def update_course(actor, course: Course, *, topic_ids=None, trainer_ids=None, **values) -> dict:
+    """Change a course: its own fields, and its event's (title, capacity, venue...) through the
+    events services (a capacity below the confirmed enrolments is refused; a larger one promotes
+    learners from the waiting list). Returns the changes."""
+    unknown = set(values) - set(COURSE_FIELDS) - set(EVENT_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    merged = {k: values.get(k, getattr(course, k)) for k in COURSE_FIELDS}
+    _check_course_values(merged["audience"], merged["format"], merged["min_attendance_pct"], merged["assessment"],
+                         merged["pass_score"])
+    if values.get("capacity") is not None and values["capacity"] < 1:
+        raise DomainError(_("A class needs at least one place."), "capacity")
+    changes = events.update_event(actor, course.event, **{k: v for k, v in values.items() if k in EVENT_FIELDS})
+    if "issuing_unit" in values:
+        values["issuing_unit"] = nfc(values["issuing_unit"])
+    if "accessibility_notes" in values:
+        values["accessibility_notes"] = (values["accessibility_notes"] or "").strip()
+    if merged["assessment"] != "score":
+        values["pass_score"] = None
+    for key in COURSE_FIELDS:
+        if key in values and getattr(course, key) != values[key]:
+            changes[key] = [getattr(course, key), values[key]]
+            setattr(course, key, values[key])
+    if topic_ids is not None:
+        topics = _topics(topic_ids)
+        if {t.id for t in topics} != {t.id for t in course.topics}:
+            changes["topics"] = [t.code for t in topics]
+            course.topics = topics
+    if trainer_ids is not None:
+        trainers = _trainers(trainer_ids)
+        if {u.id for u in trainers} != {u.id for u in course.trainers}:
+            changes["trainers"] = [u.id for u in trainers]
+            course.trainers = trainers
+    if changes:
+        db.session.flush()
+        audit("course.updated", course, actor=actor, changes=changes)
+    return changes

@@ -22,6 +22,7 @@ from campaign.courses.forms import (
     FORMAT_LABELS,
     OUTCOME_LABELS,
     SOURCE_LABELS,
+    CourseEditForm,
     CourseForm,
     EnrolForm,
     ReissueForm,
@@ -141,6 +142,17 @@ def detail(course_id: int):
                    open=events.registration_open(course.event))
 
 
+def _home_province() -> int:
+    """The province the user works in (for trainer choices and province-wide courses)."""
+    for grant in current_user.grants:
+        if grant.role in events.EVENT_ORGANISERS:
+            if grant.province_code is not None:
+                return grant.province_code
+            if grant.commune_code is not None:
+                return db.session.get(Commune, grant.commune_code).province_code
+    return current_app.config.get("DEFAULT_PROVINCE_CODE", 75)
+
+
 def _commune_choices() -> list[tuple]:
     stmt = select(Commune).where(perm.commune_filter(Commune.code, current_user, events.EVENT_ORGANISERS))
     communes = db.session.scalars(stmt.order_by(Commune.name)).all()
@@ -160,8 +172,8 @@ def new():
     form.commune_code.choices = _commune_choices()
     topics = services.active_topics()
     form.topic_ids.choices = [(t.id, f"{t.code}. {t.name}") for t in topics]
-    default_province = current_app.config.get("DEFAULT_PROVINCE_CODE", 75)
-    form.trainer_ids.choices = [(u.id, u.full_name) for u in services.trainer_choices(default_province)]
+    home = _home_province()
+    form.trainer_ids.choices = [(u.id, u.full_name) for u in services.trainer_choices(home)]
     if form.validate_on_submit():
         code = form.commune_code.data
         if code is not None:
@@ -172,7 +184,7 @@ def new():
             provinces = perm.province_codes(current_user, roles=(PROVINCE_COORDINATOR, YOUTH_ORGANISER))
             if provinces is not None and not provinces:
                 abort(403)
-            province = default_province if provinces is None or default_province in provinces else min(provinces)
+            province = home if provinces is None or home in provinces else min(provinces)
         start = local_to_utc(datetime.combine(form.first_date.data, form.start_time.data))
         end = local_to_utc(datetime.combine(form.first_date.data, form.end_time.data))
         try:
@@ -195,6 +207,37 @@ def new():
             flash(_("Course created with %(n)d sessions.", n=form.weeks.data), "success")
             return redirect(url_for("courses.detail", course_id=course.id))
     return _render("courses/form.html", form=form)
+
+
+@bp.route("/<int:course_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(course_id: int):
+    course = _managing(course_id)
+    event = course.event
+    form = CourseEditForm(obj=course, title=event.title, capacity=event.capacity, place=event.place,
+                          address=event.address, online_url=event.online_url, description=event.description,
+                          topic_ids=[t.id for t in course.topics], trainer_ids=[u.id for u in course.trainers])
+    form.topic_ids.choices = [(t.id, f"{t.code}. {t.name}") for t in services.active_topics()]
+    trainers = {u.id: u for u in services.trainer_choices(event.province_code)}
+    trainers.update({u.id: u for u in course.trainers})
+    form.trainer_ids.choices = [(u.id, u.full_name) for u in sorted(trainers.values(), key=lambda u: u.full_name)]
+    if form.validate_on_submit():
+        try:
+            services.update_course(
+                current_user, course, title=form.title.data, capacity=form.capacity.data,
+                place=form.place.data or "", address=form.address.data or "", online_url=form.online_url.data or "",
+                description=form.description.data or "", audience=form.audience.data, format=form.format.data,
+                accessibility_notes=form.accessibility_notes.data or "", issuing_unit=form.issuing_unit.data,
+                min_attendance_pct=form.min_attendance_pct.data, assessment=form.assessment.data,
+                pass_score=form.pass_score.data, topic_ids=form.topic_ids.data, trainer_ids=form.trainer_ids.data)
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            flash(_("Course saved."), "success")
+            return redirect(url_for("courses.detail", course_id=course.id))
+    return _render("courses/form.html", form=form, course=course)
 
 
 @bp.post("/<int:course_id>/sessions")

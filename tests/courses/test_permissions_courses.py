@@ -29,6 +29,8 @@ ROWS = [
     Row("GET", "/courses/{internal}", ok(*TEACHERS)),
     Row("GET", C + "/enrol", ok(*ACTORS), public=True),
     Row("POST", C + "/enrol", ok(*ACTORS), public=True, data={"full_name": ""}),
+    Row("GET", C + "/edit", ok(*MANAGERS)),
+    Row("POST", C + "/edit", ok(*MANAGERS), data={"title": ""}),
     Row("POST", C + "/sessions", ok(*MANAGERS, status=302), data={"day": ""}),
     Row("GET", C + "/enrol/staff", ok(*TEACHERS)),
     Row("POST", C + "/enrol/staff", ok(*TEACHERS), data={"full_name": ""}),

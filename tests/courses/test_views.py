@@ -188,3 +188,27 @@ def test_class_overview_runs_bounded_queries(factory, login_as):
     create_course()
     counts.append(count_queries(lambda: client.get("/courses/manage")))
     assert counts[0] == counts[1], counts
+
+
+def test_course_edit_changes_event_and_course_fields(factory, login_as):
+    officer = factory.user("commune_officer", commune=TRAN_BIEN)
+    trainer = factory.user("trainer", commune=TRAN_BIEN, full_name="Giảng viên Mới")
+    course = create_course(capacity=2)
+    regs = enrol(course, 3)
+    client = login_as(officer)
+    page = client.get(f"/courses/{course.id}/edit")
+    assert page.status_code == 200 and "Giảng viên Mới" in page.text and 'name="weeks"' not in page.text
+    data = {"title": "Tên mới", "audience": "workers", "format": "mixed", "capacity": "1", "issuing_unit": "UBND",
+            "min_attendance_pct": "60", "assessment": "score", "pass_score": "55", "trainer_ids": [str(trainer.id)]}
+    resp = client.post(f"/courses/{course.id}/edit", data=data)
+    assert resp.status_code == 200  # below the two confirmed learners: refused with a message
+    assert db.session.get(Course, course.id).event.capacity == 2
+    resp = client.post(f"/courses/{course.id}/edit", data=dict(data, capacity="3"))
+    assert resp.status_code == 302
+    db.session.expire_all()
+    course = db.session.get(Course, course.id)
+    assert (course.event.title, course.audience, course.pass_score, course.event.capacity) == ("Tên mới", "workers",
+                                                                                               55, 3)
+    assert [u.id for u in course.trainers] == [trainer.id]
+    # the larger capacity took the waiting learner in
+    assert db.session.get(Registration, regs[2].id).status == "confirmed"

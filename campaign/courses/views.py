@@ -309,7 +309,9 @@ def enrol_staff(course_id: int):
         else:
             flash(_("The class is full: %(name)s is on the waiting list.", name=reg.person.full_name), "warning")
         return redirect(url_for("courses.enrol_staff", course_id=course.id))
-    return _render("courses/enrol.html", course=course, form=form, staff=True,
+    enrolled = services.roster(course, statuses=("confirmed", "waitlisted"))
+    phones = {r.id: events.shown_phone(current_user, r.person, course.event) for r in enrolled}
+    return _render("courses/enrol.html", course=course, form=form, staff=True, enrolled=enrolled, phones=phones,
                    open=events.registration_open(course.event, staff=True))
 
 

@@ -212,3 +212,23 @@ def test_course_edit_changes_event_and_course_fields(factory, login_as):
     assert [u.id for u in course.trainers] == [trainer.id]
     # the larger capacity took the waiting learner in
     assert db.session.get(Registration, regs[2].id).status == "confirmed"
+
+
+def test_staff_enrolment_lists_learners_with_phones_masked_for_trainers(factory, login_as):
+    from campaign.courses import services as course_services
+
+    officer = factory.user("commune_officer", commune=TRAN_BIEN)
+    trainer = factory.user("trainer", province=DONG_NAI)
+    course = create_course(capacity=1, trainer_ids=[trainer.id])
+    resp = login_as(trainer).post(f"/courses/{course.id}/enrol/staff",
+                                  data={"full_name": "Phạm Thị Chín", "phone": "0912345678", "consent": "y"})
+    assert resp.status_code == 302
+    course_services.enrol(course, full_name="Đỗ Văn Mười", consent=True, actor=officer)
+    db.session.commit()
+    page = login_as(trainer).get(f"/courses/{course.id}/enrol/staff")
+    assert "Phạm Thị Chín" in page.text and "091•••678" in page.text and "0912345678" not in page.text
+    assert "Danh sách chờ" in page.text
+    page = login_as(officer).get(f"/courses/{course.id}/enrol/staff")
+    assert "0912345678" in page.text
+    reg = db.session.scalar(select(Registration).where(Registration.event_id == course.event_id).limit(1))
+    assert reg.source == "staff" and reg.registered_by_id == trainer.id

@@ -87,5 +87,41 @@ def load(context: dict) -> None:
                                      else "excused" if (i + j) % 11 == 0 else "present")
             services.record_attendance(trainer, course, session, marks, source="roll_call" if i % 2 else "paper")
         made += 1
+    made += _finished_class(actor, trainer, topics, context)
     db.session.flush()
     context["echo"](f"courses: {made} classes added")
+
+
+FINISHED = "Bồi dưỡng Tổ Công nghệ số cộng đồng xã Long Thành"
+
+
+def _finished_class(actor, trainer, topics, context) -> int:
+    """A class held in September and October, every learner certified: one certificate revoked,
+    one re-issued after a spelling correction (to show the verification page's three states)."""
+    if db.session.scalar(select(Course.id).join(Event, Event.id == Course.event_id).where(Event.title == FINISHED)):
+        return 0
+    import os
+
+    base_url = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    placeholder = utcnow() + timedelta(days=1)
+    course = services.create_course(
+        actor, province_code=DONG_NAI, commune_code=LONG_THANH, title=FINISHED, starts_at=placeholder,
+        ends_at=placeholder + timedelta(hours=3), audience="community_digital_team", capacity=30,
+        topic_ids=[topics[c] for c in ("0.2", "1.1", "2", "4", "AI") if c in topics],
+        trainer_ids=[trainer.id] if trainer else [], campaign_id=context.get("campaign_main"),
+        assessment="pass_fail", min_attendance_pct=80, issuing_unit="UBND xã Long Thành",
+        place="Hội trường UBND xã Long Thành")
+    # enrolled while the class was open, then its four sessions (in the past) are placed
+    regs = [services.enrol(course, actor=actor, full_name=_name(n + 500), consent=True, commune_code=LONG_THANH)[0]
+            for n in range(12)]
+    first = local_to_utc(datetime(2026, 9, 12, 8, 0))
+    services.add_weekly_sessions(actor, course, first, first + timedelta(hours=3), 4)
+    for session in services.sessions(course):
+        services.record_attendance(trainer, course, session, {r.id: "present" for r in regs}, source="paper")
+    for reg in regs:
+        services.set_result(trainer, course, reg, outcome="passed")
+    overview = services.class_overview(course)
+    certs = [services.issue_certificate(actor, course, reg, base_url, overview=overview) for reg in regs]
+    services.revoke_certificate(actor, certs[-1], "Cấp trùng, đã thu hồi để cấp lại qua lớp khác")
+    services.reissue_certificate(actor, certs[0], certs[0].learner_name + " (đã sửa)", base_url)
+    return 1

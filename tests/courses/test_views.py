@@ -232,3 +232,11 @@ def test_staff_enrolment_lists_learners_with_phones_masked_for_trainers(factory,
     assert "0912345678" in page.text
     reg = db.session.scalar(select(Registration).where(Registration.event_id == course.event_id).limit(1))
     assert reg.source == "staff" and reg.registered_by_id == trainer.id
+
+
+def test_public_list_runs_bounded_queries(client):
+    create_course()
+    first = count_queries(lambda: client.get("/courses/"))
+    for _ in range(4):
+        create_course(commune_code=26368)
+    assert count_queries(lambda: client.get("/courses/")) == first

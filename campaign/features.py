@@ -13,4 +13,5 @@ FEATURES = [
     "venues",
     "volunteers",
     "checkin",
+    "courses",
 ]

@@ -16,6 +16,8 @@ const FILES = [
   ["barcode-detector/dist/es/ponyfill.js", "barcode-detector/ponyfill.js"],
   ["barcode-detector/dist/es/zxing-exported.js", "barcode-detector/zxing-exported.js"],
   ["zxing-wasm/dist/reader/zxing_reader.wasm", "barcode-detector/zxing_reader.wasm"],
+  ["dejavu-fonts-ttf/ttf/DejaVuSans.ttf", "fonts/DejaVuSans.ttf"],
+  ["dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf", "fonts/DejaVuSans-Bold.ttf"],
 ];
 
 rmSync(out, { recursive: true, force: true });

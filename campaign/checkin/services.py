@@ -43,6 +43,7 @@ from campaign.core.text import like_pattern
 from campaign.core.types import utcnow
 from campaign.events.models import Event, Person, Registration
 from campaign.events.services import can_manage_event, mask_phone, normalise_phone
+from campaign.events.signals import ticket_admitted
 from campaign.extensions import db
 
 UNDO_WINDOW = timedelta(minutes=10)
@@ -281,6 +282,8 @@ def _record(scan: Scan, steward, result: str, ticket: Ticket | None, scanned: st
     checkin = db.session.get(CheckIn, new_id)
     if result == ACCEPTED:
         audit("checkin.accepted", checkin, actor=steward, ticket_id=checkin.ticket_id, event_id=scan.event_id)
+        ticket_admitted.send("checkin", registration_id=ticket.registration_id, event_id=scan.event_id,
+                             at=checkin.device_time or checkin.server_time, actor=steward)
     return _answer(checkin)
 
 

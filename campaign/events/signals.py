@@ -1,0 +1,24 @@
+"""Signals other features send about events, so that siblings need not import each other.
+
+``ticket_admitted``: a registration's ticket was accepted at an event (the event itself or one of
+its children: a bridge point, a class session). Sent by check-in inside the request's transaction;
+receivers join it (they never commit). Keyword arguments: ``registration_id``, ``event_id``, ``at``
+(when the person arrived, UTC), ``actor`` (the steward, or None).
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+ticket_admitted = _signals.signal("ticket-admitted")
+
+
+@ticket_admitted.connect
+def _connect_bridge_point(sender, *, registration_id: int, event_id: int, at, actor=None, **_kw) -> None:
+    """The first admission at a bridge point on the day marks it connected (as the host can)."""
+    from campaign.events.models import Event
+    from campaign.events.services import mark_bridge_connected
+    from campaign.extensions import db
+
+    event = db.session.get(Event, event_id)
+    if event is not None and event.kind == "bridge_point" and event.connected_at is None:
+        mark_bridge_connected(actor, event)

@@ -9,4 +9,5 @@ FEATURES = [
     "units",
     "accounts",
     "campaigns",
+    "calendars",
 ]

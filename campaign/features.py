@@ -9,5 +9,6 @@ FEATURES = [
     "units",
     "accounts",
     "campaigns",
+    "events",
     "calendars",
 ]

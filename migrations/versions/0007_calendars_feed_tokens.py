@@ -13,7 +13,7 @@ import campaign.core.types
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Events: the event tree, recurring series, people and public registration."""

@@ -1,0 +1,802 @@
+"""The rules of events, series, people and registrations. Services never commit: the view does,
+once, at the end of the request."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import phonenumbers
+from flask_babel import gettext as _
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from campaign.accounts import permissions as perm
+from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, TRAINER, YOUTH_ORGANISER
+from campaign.campaigns.models import TARGET_GROUPS, Campaign
+from campaign.core.services import DomainError, audit
+from campaign.core.text import fold, like_pattern, nfc
+from campaign.core.timeutil import LOCAL_TZ, local_to_utc, to_local
+from campaign.core.types import utcnow
+from campaign.events.models import (
+    EVENT_KINDS,
+    GENDERS,
+    RECURRENCE_FREQS,
+    VISIBILITIES,
+    Event,
+    EventSeries,
+    Person,
+    Registration,
+)
+from campaign.extensions import db
+from campaign.units.models import Commune, Village
+
+CONSENT_VERSION = "2026-1"
+MAX_OCCURRENCES = 104
+ANONYMOUS_NAME = "—"
+
+# Who organises events in a scope (create, edit, publish, see registrants and their phones).
+EVENT_ORGANISERS = (PROVINCE_COORDINATOR, COMMUNE_OFFICER, YOUTH_ORGANISER)
+# Who may look at an event's registrant list (phones masked unless they organise it).
+REGISTRANT_VIEWERS = EVENT_ORGANISERS + (TRAINER,)
+# Fields whose change attendees would notice: each change bumps ``sequence``.
+VISIBLE_FIELDS = ("title", "description", "starts_at", "ends_at", "all_day", "place", "address", "directions",
+                  "online_url", "status", "commune_code", "kind", "visibility")
+EDITABLE_FIELDS = VISIBLE_FIELDS + ("capacity", "target_groups", "organiser_unit", "registration_open",
+                                    "campaign_id", "host_user_id")
+
+
+# --- phones and masking ----------------------------------------------------------------------
+
+def normalise_phone(raw: str | None) -> str | None:
+    """A Vietnamese phone number in E.164 (+84...), or None when blank. DomainError when invalid."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        number = phonenumbers.parse(raw, "VN")
+    except phonenumbers.NumberParseException as exc:
+        raise DomainError(_("Enter a valid Vietnamese phone number, e.g. 0912 345 678."), "phone") from exc
+    if not phonenumbers.is_valid_number(number):
+        raise DomainError(_("Enter a valid Vietnamese phone number, e.g. 0912 345 678."), "phone")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def national_phone(e164: str | None) -> str:
+    """+84901234123 -> 0901234123 (how people write their numbers)."""
+    if not e164:
+        return ""
+    if e164.startswith("+84"):
+        return "0" + e164[3:]
+    return e164
+
+
+def mask_phone(e164: str | None) -> str:
+    """090•••123: enough to recognise one's own number, not enough to call it."""
+    number = national_phone(e164)
+    if not number:
+        return ""
+    return f"{number[:3]}•••{number[-3:]}"
+
+
+def can_manage_event(user, event: Event) -> bool:
+    """Organisers of the event: its commune's officers and organisers (and the province's), or for a
+    provincial event the province's coordinators and youth union organisers."""
+    if event.commune_code is not None:
+        return perm.can_in_commune(user, event.commune_code, EVENT_ORGANISERS)
+    return perm.can_in_province(user, event.province_code, (PROVINCE_COORDINATOR, YOUTH_ORGANISER))
+
+
+def can_view_registrants(user, event: Event) -> bool:
+    if can_manage_event(user, event):
+        return True
+    if event.commune_code is not None:
+        return perm.can_in_commune(user, event.commune_code, REGISTRANT_VIEWERS)
+    return perm.can_in_province(user, event.province_code, REGISTRANT_VIEWERS)
+
+
+def can_see_phone(user, person: Person, event: Event | None = None) -> bool:
+    """Phones are shown in full only to the officers of the person's commune and to the organisers
+    of the person's events (``event``: the event being looked at, if any)."""
+    if not perm.is_authenticated(user):
+        return False
+    if perm.is_admin(user):
+        return True
+    if person.commune_code is not None and perm.can_in_commune(user, person.commune_code, perm.COMMUNE_MANAGERS):
+        return True
+    if event is not None:
+        return can_manage_event(user, event)
+    events = db.session.scalars(select(Event).join(Registration, Registration.event_id == Event.id)
+                                .where(Registration.person_id == person.id)).all()
+    return any(can_manage_event(user, e) for e in events)
+
+
+def shown_phone(user, person: Person, event: Event | None = None) -> str:
+    if not person.phone:
+        return ""
+    if can_see_phone(user, person, event):
+        return national_phone(person.phone)
+    return mask_phone(person.phone)
+
+
+def can_anonymise(user, person: Person) -> bool:
+    if perm.is_admin(user):
+        return True
+    return person.commune_code is not None and perm.can_in_commune(user, person.commune_code,
+                                                                    perm.COMMUNE_MANAGERS)
+
+
+# --- events ------------------------------------------------------------------------------------
+
+def _groups_text(groups) -> str:
+    groups = [g for g in (groups or []) if g]
+    unknown = [g for g in groups if g not in TARGET_GROUPS]
+    if unknown:
+        raise DomainError(_("Choose target groups from the list."), "target_groups")
+    ordered = [g for g in TARGET_GROUPS if g in groups]
+    return "," + ",".join(ordered) + "," if ordered else ""
+
+
+def _commune(code: int | None, province_code: int | None = None) -> Commune | None:
+    if code is None:
+        return None
+    commune = db.session.get(Commune, code)
+    if commune is None:
+        raise DomainError(_("Unknown commune."), "commune_code")
+    if province_code is not None and commune.province_code != province_code:
+        raise DomainError(_("This commune is not in the event's province."), "commune_code")
+    return commune
+
+
+def _clean_event_values(values: dict, event: Event | None = None) -> dict:
+    out = dict(values)
+    if "title" in out:
+        out["title"] = nfc(out["title"])
+        if not out["title"]:
+            raise DomainError(_("Enter the event's title."), "title")
+        out["search_title"] = fold(out["title"])
+    for key in ("description", "place", "address", "directions", "online_url", "organiser_unit"):
+        if key in out:
+            out[key] = (out[key] or "").strip()
+    if out.get("online_url") and not out["online_url"].startswith(("https://", "http://")):
+        raise DomainError(_("The online link must start with https://."), "online_url")
+    if "kind" in out and out["kind"] not in EVENT_KINDS:
+        raise DomainError(_("Choose a kind of event."), "kind")
+    if "visibility" in out and out["visibility"] not in VISIBILITIES:
+        raise DomainError(_("Choose who can see the event."), "visibility")
+    if "target_groups" in out and not isinstance(out["target_groups"], str):
+        out["target_groups"] = _groups_text(out["target_groups"])
+    starts = out.get("starts_at", event.starts_at if event else None)
+    ends = out.get("ends_at", event.ends_at if event else None)
+    if starts is None:
+        raise DomainError(_("Enter when the event starts."), "starts_at")
+    if ends is None:
+        raise DomainError(_("Enter when the event ends."), "ends_at")
+    if ends < starts:
+        raise DomainError(_("The end must not be before the start."), "ends_at")
+    if "capacity" in out and out["capacity"] is not None:
+        if out["capacity"] < 0:
+            raise DomainError(_("The capacity cannot be negative."), "capacity")
+        if event is not None and out["capacity"] < event.confirmed_count:
+            raise DomainError(_("The capacity cannot be below the %(n)d confirmed registrations. Cancel some "
+                                "registrations first.", n=event.confirmed_count), "capacity")
+    return out
+
+
+def create_event(actor, *, province_code: int, title: str, starts_at: datetime, ends_at: datetime,
+                 kind: str = "other", commune_code: int | None = None, parent: Event | None = None,
+                 status: str = "draft", **values) -> Event:
+    if parent is not None:
+        if parent.province_code != province_code:
+            raise DomainError(_("A child event must be in its parent's province."), "parent_id")
+    _commune(commune_code, province_code)
+    clean = _clean_event_values(dict(values, title=title, starts_at=starts_at, ends_at=ends_at, kind=kind))
+    event = Event(province_code=province_code, commune_code=commune_code, status=status,
+                  parent_id=parent.id if parent else None, created_by_id=getattr(actor, "id", None), **clean)
+    if event.campaign_id is None and parent is not None:
+        event.campaign_id = parent.campaign_id
+    db.session.add(event)
+    db.session.flush()
+    audit("event.created", event, actor=actor, kind=kind, commune=commune_code, parent=event.parent_id)
+    return event
+
+
+def update_event(actor, event: Event, **values) -> dict:
+    """Change an event's fields; returns the changes. A capacity below the confirmed registrations
+    is refused; a larger capacity promotes people from the waiting list."""
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    if "commune_code" in values:
+        _commune(values["commune_code"], event.province_code)
+    if "capacity" in values:
+        lock_event(event)
+    clean = _clean_event_values(values, event)
+    changes = {}
+    for key, value in clean.items():
+        if getattr(event, key) != value:
+            if key != "search_title":
+                changes[key] = [getattr(event, key), value]
+            setattr(event, key, value)
+    if any(k in VISIBLE_FIELDS for k in changes):
+        event.sequence += 1
+    if changes:
+        audit("event.updated", event, actor=actor, changes=changes, sequence=event.sequence)
+    if "capacity" in changes:
+        promote_waitlist(event, actor)
+    return changes
+
+
+def publish_event(actor, event: Event) -> None:
+    if event.status == "published":
+        return
+    if event.status == "cancelled":
+        raise DomainError(_("A cancelled event cannot be published again; duplicate it instead."))
+    event.status = "published"
+    event.sequence += 1
+    audit("event.published", event, actor=actor, sequence=event.sequence)
+
+
+def cancel_event(actor, event: Event, reason: str = "") -> None:
+    if event.status == "cancelled":
+        return
+    event.status = "cancelled"
+    event.cancelled_at = utcnow()
+    event.sequence += 1
+    audit("event.cancelled", event, actor=actor, reason=reason, sequence=event.sequence)
+
+
+def duplicate_event(actor, event: Event) -> Event:
+    """A draft copy (new uid, no registrations, not in the series)."""
+    copy = Event(province_code=event.province_code, commune_code=event.commune_code, status="draft",
+                 parent_id=event.parent_id if event.kind != "bridge_point" else None,
+                 kind=event.kind if event.kind not in ("launch_ceremony", "national_day", "bridge_point") else "other",
+                 campaign_id=event.campaign_id, created_by_id=getattr(actor, "id", None),
+                 title=_("Copy of %(title)s", title=event.title)[:200], description=event.description,
+                 starts_at=event.starts_at, ends_at=event.ends_at, all_day=event.all_day, place=event.place,
+                 address=event.address, directions=event.directions, online_url=event.online_url,
+                 capacity=event.capacity, target_groups=event.target_groups, organiser_unit=event.organiser_unit,
+                 visibility=event.visibility, registration_open=event.registration_open)
+    copy.search_title = fold(copy.title)
+    db.session.add(copy)
+    db.session.flush()
+    audit("event.duplicated", copy, actor=actor, source=event.id)
+    return copy
+
+
+def lock_event(event: Event) -> Event:
+    """Take the event row's write lock for the rest of the transaction and reload it.
+
+    A no-op UPDATE takes the row lock on PostgreSQL (later registrations on this event wait for our
+    commit) and the database's write lock on SQLite (``BEGIN IMMEDIATE`` semantics), so counts read
+    afterwards are the committed truth."""
+    db.session.execute(update(Event).where(Event.id == event.id)
+                       .values(confirmed_count=Event.confirmed_count)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(event)
+    return event
+
+
+# --- the event tree ----------------------------------------------------------------------------
+
+@dataclass
+class TreeResult:
+    parent: Event
+    created_parent: bool
+    children_created: int
+
+
+def create_launch_ceremony(actor, campaign: Campaign, *, starts_at: datetime, ends_at: datetime,
+                           title: str | None = None, place: str = "", address: str = "",
+                           online_url: str = "") -> TreeResult:
+    """The provincial launch ceremony of a campaign and one bridge point in every commune of the
+    province. Idempotent: running it again only adds bridge points that are missing."""
+    ceremony = db.session.scalar(select(Event).where(Event.campaign_id == campaign.id,
+                                                     Event.kind == "launch_ceremony"))
+    created_parent = ceremony is None
+    if ceremony is None:
+        ceremony = create_event(actor, province_code=campaign.province_code, campaign_id=campaign.id,
+                                title=title or _("Launch ceremony: %(name)s", name=campaign.name),
+                                starts_at=starts_at, ends_at=ends_at, kind="launch_ceremony",
+                                place=place, address=address, online_url=online_url,
+                                organiser_unit=campaign.owner_unit, status="published")
+    have = set(db.session.scalars(select(Event.commune_code).where(Event.parent_id == ceremony.id,
+                                                                   Event.kind == "bridge_point")))
+    communes = db.session.execute(select(Commune.code, Commune.name)
+                                  .where(Commune.province_code == campaign.province_code)
+                                  .order_by(Commune.name)).all()
+    new = [Event(province_code=campaign.province_code, commune_code=code, parent_id=ceremony.id,
+                 campaign_id=campaign.id, kind="bridge_point", status="published", visibility="public",
+                 title=_("Bridge point %(commune)s", commune=name), search_title=fold(
+                     _("Bridge point %(commune)s", commune=name)),
+                 starts_at=ceremony.starts_at, ends_at=ceremony.ends_at, online_url=ceremony.online_url,
+                 created_by_id=getattr(actor, "id", None))
+           for code, name in communes if code not in have]
+    db.session.add_all(new)
+    db.session.flush()
+    audit("event.launch_ceremony", ceremony, actor=actor, bridge_points_created=len(new),
+          created=created_parent)
+    return TreeResult(ceremony, created_parent, len(new))
+
+
+def _bridge_point(event: Event) -> None:
+    if event.kind != "bridge_point":
+        raise DomainError(_("This is not a bridge point."))
+
+
+def can_host_bridge_point(user, event: Event) -> bool:
+    return (perm.is_authenticated(user) and event.host_user_id == user.id) or can_manage_event(user, event)
+
+
+def mark_bridge_ready(actor, event: Event, ready: bool = True) -> None:
+    _bridge_point(event)
+    event.ready_at = utcnow() if ready else None
+    event.ready_by_id = getattr(actor, "id", None) if ready else None
+    audit("bridge_point.ready" if ready else "bridge_point.not_ready", event, actor=actor)
+
+
+def mark_bridge_connected(actor, event: Event, connected: bool = True) -> None:
+    """The host says the bridge point is connected to the ceremony (check-in may do it too)."""
+    _bridge_point(event)
+    if connected and event.connected_at is not None:
+        return
+    event.connected_at = utcnow() if connected else None
+    event.connected_by_id = getattr(actor, "id", None) if connected else None
+    if connected and event.ready_at is None:
+        event.ready_at, event.ready_by_id = event.connected_at, event.connected_by_id
+    audit("bridge_point.connected" if connected else "bridge_point.disconnected", event, actor=actor)
+
+
+@dataclass
+class LaunchBoard:
+    ceremony: Event
+    points: list[Event]
+    total: int
+    ready: int
+    connected: int
+
+    def as_json(self) -> dict:
+        return {"total": self.total, "ready": self.ready, "connected": self.connected,
+                "points": [{"id": p.id, "commune": p.commune.name if p.commune else "",
+                            "ready": p.ready_at is not None, "connected": p.connected_at is not None}
+                           for p in self.points]}
+
+
+def launch_board(ceremony: Event) -> LaunchBoard:
+    """Every bridge point with its commune, and the counts: two queries whatever the size."""
+    points = db.session.scalars(select(Event).where(Event.parent_id == ceremony.id, Event.kind == "bridge_point")
+                                .join(Commune, Commune.code == Event.commune_code).order_by(Commune.name)).all()
+    live = [p for p in points if p.status != "cancelled"]
+    return LaunchBoard(ceremony, points, len(live), sum(1 for p in live if p.ready_at is not None),
+                       sum(1 for p in live if p.connected_at is not None))
+
+
+def national_day_bounds(year: int) -> tuple[datetime, datetime]:
+    start = local_to_utc(datetime.combine(date(year, 10, 10), time(0, 0)))
+    return start, start + timedelta(days=1) - timedelta(minutes=1)
+
+
+def create_national_day(actor, province_code: int, year: int, campaign: Campaign | None = None) -> TreeResult:
+    """The year's "Ngày hội toàn dân học tập số" (all day on 10/10) for a province; idempotent."""
+    if not 2020 <= year <= 2100:
+        raise DomainError(_("Enter a year between 2020 and 2100."), "year")
+    starts, ends = national_day_bounds(year)
+    day = db.session.scalar(select(Event).where(Event.province_code == province_code,
+                                                Event.kind == "national_day", Event.starts_at == starts))
+    if day is not None:
+        return TreeResult(day, False, 0)
+    day = create_event(actor, province_code=province_code, kind="national_day", status="published",
+                       title=f"Ngày hội toàn dân học tập số {year}", starts_at=starts, ends_at=ends, all_day=True,
+                       campaign_id=campaign.id if campaign else None,
+                       description=_("National Digital Transformation Day: workshops, talks, hands-on experiences "
+                                     "and community classes in every commune."))
+    return TreeResult(day, True, 0)
+
+
+@dataclass
+class NationalDayBoard:
+    day: Event
+    activities: list[Event]
+    communes_without: list[Commune]
+    total_communes: int
+
+    @property
+    def communes_with(self) -> int:
+        return self.total_communes - len(self.communes_without)
+
+
+def national_day_board(day: Event) -> NationalDayBoard:
+    activities = db.session.scalars(select(Event).where(Event.parent_id == day.id, Event.status != "cancelled")
+                                    .order_by(Event.starts_at, Event.id)).all()
+    has_activity = exists().where(Event.parent_id == day.id, Event.status != "cancelled",
+                                  Event.commune_code == Commune.code)
+    without = db.session.scalars(select(Commune).where(Commune.province_code == day.province_code, ~has_activity)
+                                 .order_by(Commune.name)).all()
+    total = db.session.scalar(select(func.count()).select_from(Commune)
+                              .where(Commune.province_code == day.province_code)) or 0
+    return NationalDayBoard(day, activities, without, total)
+
+
+# --- recurrence --------------------------------------------------------------------------------
+
+def _add_months(moment: datetime, months: int) -> datetime | None:
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    try:
+        return moment.replace(year=year, month=month)
+    except ValueError:  # no such day (31st), RFC 5545 skips it
+        return None
+
+
+def occurrence_starts(first: datetime, freq: str, interval: int, count: int | None,
+                      until: datetime | None) -> list[datetime]:
+    """Start times of a series, computed in local wall time (a class at 19:00 stays at 19:00)."""
+    local = to_local(first).replace(tzinfo=None)
+    starts: list[datetime] = []
+    n = 0
+    while len(starts) < (count or MAX_OCCURRENCES) and n < MAX_OCCURRENCES * 2:
+        if freq == "weekly":
+            moment = local + timedelta(weeks=interval * n)
+        else:
+            moment = _add_months(local, interval * n)
+        n += 1
+        if moment is None:
+            continue
+        utc = local_to_utc(moment)
+        if until is not None and utc > until:
+            break
+        starts.append(utc)
+    return starts
+
+
+def create_series(actor, *, freq: str, interval: int = 1, count: int | None = None, until: datetime | None = None,
+                  province_code: int, title: str, starts_at: datetime, ends_at: datetime, **values) -> EventSeries:
+    """A weekly or monthly series with its occurrences stored as events."""
+    if freq not in RECURRENCE_FREQS:
+        raise DomainError(_("Choose weekly or monthly."), "freq")
+    if interval < 1:
+        raise DomainError(_("The interval must be at least 1."), "interval")
+    if not count and not until:
+        raise DomainError(_("Give a number of occurrences or an end date."), "count")
+    if count is not None and not 1 <= count <= MAX_OCCURRENCES:
+        raise DomainError(_("A series has between 1 and %(n)d occurrences.", n=MAX_OCCURRENCES), "count")
+    if until is not None and until < starts_at:
+        raise DomainError(_("The series must end after its first occurrence."), "until")
+    if ends_at < starts_at:
+        raise DomainError(_("The end must not be before the start."), "ends_at")
+    series = EventSeries(freq=freq, interval=interval, count=count, until=until)
+    db.session.add(series)
+    db.session.flush()
+    duration = ends_at - starts_at
+    starts = occurrence_starts(starts_at, freq, interval, count, until)
+    for start in starts:
+        event = create_event(actor, province_code=province_code, title=title, starts_at=start,
+                             ends_at=start + duration, **values)
+        event.series_id = series.id
+        event.recurrence_id = start
+    db.session.flush()
+    audit("series.created", series, actor=actor, occurrences=len(starts), rule=series.rule)
+    return series
+
+
+def following_occurrences(event: Event) -> list[Event]:
+    """This occurrence and the later ones of its series."""
+    if event.series_id is None:
+        return [event]
+    return list(db.session.scalars(select(Event).where(Event.series_id == event.series_id,
+                                                       Event.recurrence_id >= event.recurrence_id)
+                                   .order_by(Event.recurrence_id)))
+
+
+def update_following(actor, event: Event, **values) -> int:
+    """Apply changes to this occurrence and the later ones. A new start or end time moves each
+    occurrence by the same wall-clock shift. Returns how many occurrences changed."""
+    occurrences = following_occurrences(event)
+    shift_start = values.pop("starts_at", event.starts_at) - event.starts_at
+    new_duration = values.pop("ends_at", None)
+    duration = (new_duration - event.starts_at - shift_start) if new_duration is not None else None
+    changed = 0
+    for occ in occurrences:
+        if occ.status == "cancelled":
+            continue
+        own = dict(values)
+        if shift_start or duration is not None:
+            start = occ.starts_at + shift_start
+            own["starts_at"] = start
+            own["ends_at"] = start + (duration if duration is not None else occ.ends_at - occ.starts_at)
+        if update_event(actor, occ, **own):
+            changed += 1
+    return changed
+
+
+def cancel_following(actor, event: Event, reason: str = "") -> int:
+    """Cancel this occurrence and every later one; the series now ends before it."""
+    occurrences = following_occurrences(event)
+    for occ in occurrences:
+        cancel_event(actor, occ, reason)
+    if event.series is not None and event.recurrence_id is not None:
+        event.series.until = event.recurrence_id - timedelta(seconds=1)
+        audit("series.truncated", event.series, actor=actor, until=event.series.until)
+    return len(occurrences)
+
+
+# --- people and registrations -------------------------------------------------------------------
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def find_registration(token: str) -> Registration | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(select(Registration).where(Registration.token_hash == hash_token(token)))
+
+
+def _find_or_create_person(phone: str | None, values: dict) -> tuple[Person, bool]:
+    if phone:
+        person = db.session.scalar(select(Person).where(Person.phone == phone))
+        if person is not None:
+            return person, False
+        try:
+            with db.session.begin_nested():
+                person = Person(phone=phone, **values)
+                db.session.add(person)
+        except IntegrityError:  # another registration created this person a moment ago
+            person = db.session.scalar(select(Person).where(Person.phone == phone))
+            if person is None:
+                raise
+            return person, False
+        return person, True
+    person = Person(phone=None, **values)
+    db.session.add(person)
+    db.session.flush()
+    return person, True
+
+
+def registration_open(event: Event, staff: bool = False) -> bool:
+    if event.status != "published" or not event.registration_open:
+        return False
+    if event.kind in ("launch_ceremony", "national_day"):
+        return False
+    if event.visibility != "public" and not staff:
+        return False
+    return event.ends_at >= utcnow()
+
+
+def register(event: Event, *, full_name: str, consent: bool, phone: str | None = None,
+             birth_year: int | None = None, gender: str | None = None, target_groups=(),
+             commune_code: int | None = None, village_id: int | None = None, needs: str = "",
+             actor=None) -> tuple[Registration, str]:
+    """Register a person for an event: confirmed while places remain, waitlisted after. Returns the
+    registration and the secret of its private link (shown once, stored only as a hash).
+
+    Capacity holds under concurrent registrations: the event row is locked first (row lock on
+    PostgreSQL, write lock on SQLite), and the confirmed count only grows by a conditional UPDATE."""
+    staff = actor is not None
+    full_name = nfc(full_name)
+    if not full_name:
+        raise DomainError(_("Enter your full name."), "full_name")
+    if len(full_name) > 120:
+        raise DomainError(_("The name is too long."), "full_name")
+    phone = normalise_phone(phone)
+    if birth_year is not None and not 1900 <= birth_year <= utcnow().year:
+        raise DomainError(_("Enter a birth year between 1900 and this year."), "birth_year")
+    if gender not in (None, "", *GENDERS):
+        raise DomainError(_("Choose a gender from the list."), "gender")
+    groups = _groups_text(target_groups)
+    _commune(commune_code)
+    if village_id is not None:
+        village = db.session.get(Village, village_id)
+        if village is None or village.commune_code != commune_code:
+            raise DomainError(_("Choose a village of the chosen commune."), "village_id")
+    if not consent:
+        raise DomainError(_("Please agree to the use of your data for this event."), "consent")
+
+    lock_event(event)
+    if not registration_open(event, staff=staff):
+        raise DomainError(_("Registration for this event is closed."))
+    person, created = _find_or_create_person(phone, dict(
+        full_name=full_name, search_name=fold(full_name), birth_year=birth_year, gender=gender or None,
+        commune_code=commune_code, village_id=village_id, target_groups=groups,
+        needs=(needs or "").strip()[:1000], consent_at=utcnow(), consent_text=CONSENT_VERSION))
+    if not created:
+        duplicate = db.session.scalar(select(Registration.id).where(
+            Registration.event_id == event.id, Registration.person_id == person.id,
+            Registration.status != "cancelled"))
+        if duplicate is not None:
+            raise DomainError(_("This phone number is already registered for this event. Open the private link "
+                                "you received when registering to see or cancel that registration."), "phone")
+        if person.anonymised_at is None:
+            person.consent_at, person.consent_text = utcnow(), CONSENT_VERSION
+    confirmed = _take_place(event)
+    token = secrets.token_urlsafe(24)
+    reg = Registration(event_id=event.id, person_id=person.id, status="confirmed" if confirmed else "waitlisted",
+                       token_hash=hash_token(token), needs=(needs or "").strip()[:1000],
+                       source="staff" if staff else "online", registered_by_id=getattr(actor, "id", None),
+                       confirmed_at=utcnow() if confirmed else None)
+    db.session.add(reg)
+    db.session.flush()
+    audit("registration.created", reg, actor=actor, event=event.id, status=reg.status, source=reg.source)
+    return reg, token
+
+
+def _take_place(event: Event) -> bool:
+    """Atomically count one more confirmed registration if a place is left."""
+    result = db.session.execute(
+        update(Event).where(Event.id == event.id,
+                            (Event.capacity.is_(None)) | (Event.confirmed_count < Event.capacity))
+        .values(confirmed_count=Event.confirmed_count + 1).execution_options(synchronize_session=False))
+    db.session.refresh(event)
+    return result.rowcount == 1
+
+
+def _free_place(event: Event) -> None:
+    db.session.execute(update(Event).where(Event.id == event.id, Event.confirmed_count > 0)
+                       .values(confirmed_count=Event.confirmed_count - 1)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(event)
+
+
+def promote_waitlist(event: Event, actor=None) -> list[Registration]:
+    """Confirm people from the waiting list, in the order they registered, while places remain.
+    The caller holds the event's lock."""
+    promoted = []
+    while event.capacity is None or event.confirmed_count < event.capacity:
+        reg = db.session.scalar(select(Registration).where(Registration.event_id == event.id,
+                                                           Registration.status == "waitlisted")
+                                .order_by(Registration.created_at, Registration.id).limit(1))
+        if reg is None or not _take_place(event):
+            break
+        reg.status = "confirmed"
+        reg.confirmed_at = utcnow()
+        audit("registration.promoted", reg, actor=actor, event=event.id)
+        promoted.append(reg)
+    db.session.flush()
+    return promoted
+
+
+def cancel_registration(reg: Registration, actor=None) -> list[Registration]:
+    """Cancel a registration; a freed place goes to the first person on the waiting list."""
+    event = lock_event(reg.event)
+    db.session.refresh(reg)
+    if reg.status == "cancelled":
+        return []
+    was_confirmed = reg.status == "confirmed"
+    reg.status = "cancelled"
+    reg.cancelled_at = utcnow()
+    reg.cancelled_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    audit("registration.cancelled", reg, actor=actor, event=event.id)
+    if was_confirmed:
+        _free_place(event)
+        return promote_waitlist(event, actor)
+    return []
+
+
+def set_registration_status(actor, reg: Registration, status: str) -> None:
+    """Manual status change by an organiser."""
+    if status not in ("confirmed", "waitlisted", "cancelled"):
+        raise DomainError(_("Choose a status from the list."), "status")
+    if status == reg.status:
+        return
+    if status == "cancelled":
+        cancel_registration(reg, actor)
+        return
+    event = lock_event(reg.event)
+    db.session.refresh(reg)
+    if status == "confirmed":
+        if reg.status == "cancelled":
+            clash = db.session.scalar(select(Registration.id).where(
+                Registration.event_id == reg.event_id, Registration.person_id == reg.person_id,
+                Registration.status != "cancelled"))
+            if clash is not None:
+                raise DomainError(_("This person already has another registration for this event."))
+        if not _take_place(event):
+            raise DomainError(_("The event is full. Raise its capacity or cancel another registration first."),
+                              "status")
+        reg.status, reg.confirmed_at, reg.cancelled_at = "confirmed", utcnow(), None
+    else:  # waitlisted
+        was_confirmed = reg.status == "confirmed"
+        reg.status, reg.cancelled_at = "waitlisted", None
+        if was_confirmed:
+            _free_place(event)
+    db.session.flush()
+    audit("registration.status", reg, actor=actor, status=status, event=event.id)
+
+
+def anonymise_person(actor, person: Person) -> None:
+    """Remove a person's personal data on request. Their registrations stay (and are counted);
+    the commune and target groups stay for aggregate reports."""
+    if person.anonymised_at is not None:
+        return
+    person.full_name = ANONYMOUS_NAME
+    person.search_name = ""
+    person.phone = None
+    person.birth_year = None
+    person.gender = None
+    person.village_id = None
+    person.needs = ""
+    person.user_id = None
+    person.anonymised_at = utcnow()
+    person.anonymised_by_id = getattr(actor, "id", None)
+    db.session.execute(update(Registration).where(Registration.person_id == person.id).values(needs="")
+                       .execution_options(synchronize_session=False))
+    audit("person.anonymised", person, actor=actor)
+
+
+# --- queries for lists --------------------------------------------------------------------------
+
+def registrants_query(event: Event, q: str = "", status: str = ""):
+    stmt = (select(Registration).join(Person, Person.id == Registration.person_id)
+            .where(Registration.event_id == event.id).order_by(Registration.created_at, Registration.id))
+    if status in ("confirmed", "waitlisted", "cancelled"):
+        stmt = stmt.where(Registration.status == status)
+    q = (q or "").strip()
+    if q:
+        digits = "".join(ch for ch in q if ch.isdigit())
+        cond = Person.search_name.like(like_pattern(q), escape="\\")
+        if len(digits) >= 3:
+            cond = cond | Person.phone.like(f"%{digits.lstrip('0')}%")
+        stmt = stmt.where(cond)
+    return stmt
+
+
+def public_events_query(*, commune_code: int | None = None, province_code: int | None = None,
+                        date_from: date | None = None, date_to: date | None = None, kind: str = "",
+                        group: str = "", q: str = "", campaign_id: int | None = None):
+    """Published (or cancelled, so people learn of it) public events, soonest first."""
+    stmt = select(Event).where(Event.visibility == "public", Event.status.in_(("published", "cancelled")))
+    if commune_code:
+        stmt = stmt.where(Event.commune_code == commune_code)
+    if province_code:
+        stmt = stmt.where(Event.province_code == province_code)
+    if campaign_id:
+        stmt = stmt.where(Event.campaign_id == campaign_id)
+    if date_from:
+        stmt = stmt.where(Event.ends_at >= local_to_utc(datetime.combine(date_from, time(0, 0))))
+    if date_to:
+        stmt = stmt.where(Event.starts_at < local_to_utc(datetime.combine(date_to + timedelta(days=1), time(0, 0))))
+    if kind in EVENT_KINDS:
+        stmt = stmt.where(Event.kind == kind)
+    if group in TARGET_GROUPS:
+        stmt = stmt.where(Event.target_groups.like(f"%,{group},%"))
+    if q.strip():
+        stmt = stmt.where(Event.search_title.like(like_pattern(q), escape="\\"))
+    return stmt.order_by(Event.starts_at, Event.id)
+
+
+def managed_events_query(user, *, q: str = "", status: str = "", kind: str = ""):
+    """Events the user organises: commune events in their communes, provincial events of their
+    provinces."""
+    provinces = perm.province_codes(user, roles=(PROVINCE_COORDINATOR, YOUTH_ORGANISER))
+    scope = perm.commune_filter(Event.commune_code, user, EVENT_ORGANISERS)
+    if provinces is None:
+        cond = scope
+    else:
+        cond = scope | and_(Event.commune_code.is_(None), Event.province_code.in_(provinces or {-1}))
+    stmt = select(Event).where(cond, Event.kind != "bridge_point")
+    if q.strip():
+        stmt = stmt.where(Event.search_title.like(like_pattern(q), escape="\\"))
+    if status:
+        stmt = stmt.where(Event.status == status)
+    if kind:
+        stmt = stmt.where(Event.kind == kind)
+    return stmt.order_by(Event.starts_at.desc(), Event.id.desc())
+
+
+def registration_counts(event_ids) -> dict[int, dict[str, int]]:
+    out: dict[int, dict[str, int]] = {}
+    if not event_ids:
+        return out
+    for event_id, status, n in db.session.execute(
+            select(Registration.event_id, Registration.status, func.count())
+            .where(Registration.event_id.in_(list(event_ids))).group_by(Registration.event_id, Registration.status)):
+        out.setdefault(event_id, {})[status] = n
+    return out
+
+
+def local_date_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0, 0), tzinfo=LOCAL_TZ).astimezone(UTC)
+    return start, start + timedelta(days=1)

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
-from campaign.calendars import ical, links, sources, tokens
+from campaign.calendars import ical, links, private_sources, sources, tokens  # noqa: F401 - registers sources
 from campaign.calendars.http import feed_response
 from campaign.core.types import utcnow
 from campaign.extensions import db, limiter
@@ -33,7 +33,7 @@ def available_scopes(user) -> list[str]:
         scopes.append("my_bookings")
     if perm.has_role(user, *perm.ORGANISERS):
         scopes += ["my_events", "organiser"]
-    return [s for s in scopes if s in sources.PRIVATE] or scopes[:0]
+    return [s for s in scopes if s in sources.PRIVATE]  # only feeds that have contents
 
 
 def private_url(secret: str) -> str:
@@ -77,3 +77,95 @@ def private_feed(secret: str):
     name = _("%(feed)s — %(name)s", feed=FEED_NAMES[token.scope], name=token.user.full_name)
     body = ical.render(name, items)
     return feed_response(body, ical.last_modified(items), f"{token.scope}.ics", private=True)
+
+
+# --- public feeds --------------------------------------------------------------------------------
+
+def _event_link(event) -> str:
+    return url_for("events.event_page", event_id=event.id, _external=True)
+
+
+def _public_feed(name: str, stmt, filename: str, description: str = ""):
+    from campaign.calendars import event_feed
+
+    start, end = sources.window()
+    events = event_feed.load(event_feed.in_window(stmt.where(event_feed.public_condition()), start, end))
+    items = event_feed.event_items(events, _event_link)
+    body = ical.render(name, items, description=description, url=request.url_root)
+    return feed_response(body, ical.last_modified(items), filename)
+
+
+def _campaign_or_404(slug: str):
+    from sqlalchemy import select
+
+    from campaign.campaigns.models import Campaign
+
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _commune_or_404(code: int):
+    from campaign.units.models import Commune
+
+    commune = db.session.get(Commune, code)
+    if commune is None:
+        abort(404)
+    return commune
+
+
+@bp.get("/campaigns/<slug>.ics")
+def campaign_feed(slug: str):
+    from sqlalchemy import select
+
+    from campaign.events.models import Event
+
+    campaign = _campaign_or_404(slug)
+    stmt = select(Event).where(Event.campaign_id == campaign.id, Event.kind != "bridge_point")
+    return _public_feed(campaign.name, stmt, f"{slug}.ics", campaign.description)
+
+
+@bp.get("/communes/<int:code>.ics")
+def commune_feed(code: int):
+    from sqlalchemy import or_, select
+
+    from campaign.events.models import Event
+
+    commune = _commune_or_404(code)
+    # The commune's own events and the province-wide days its people take part in.
+    stmt = select(Event).where(or_(Event.commune_code == code,
+                                   (Event.commune_code.is_(None)) & (Event.province_code == commune.province_code)
+                                   & Event.kind.in_(("launch_ceremony", "national_day"))))
+    return _public_feed(_("Events in %(commune)s", commune=commune.name), stmt, f"xa-{code}.ics")
+
+
+@bp.get("/events/<int:event_id>.ics")
+def event_download(event_id: int):
+    from campaign.calendars import event_feed
+    from campaign.events.models import Event
+
+    event = db.session.get(Event, event_id)
+    if event is None or not event.is_public:
+        abort(404)
+    items = [event_feed._item(event, _event_link)]
+    body = ical.render(event.title, items)
+    resp = feed_response(body, ical.last_modified(items), f"su-kien-{event_id}.ics")
+    resp.headers["Content-Disposition"] = f'attachment; filename="su-kien-{event_id}.ics"'
+    return resp
+
+
+@bp.get("/campaigns/<slug>")
+def campaign_subscribe(slug: str):
+    campaign = _campaign_or_404(slug)
+    url = url_for("calendars.campaign_feed", slug=slug, _external=True)
+    return render_template("calendars/public.html", title=campaign.name,
+                           links=links.subscribe_links(url, campaign.name))
+
+
+@bp.get("/communes/<int:code>")
+def commune_subscribe(code: int):
+    commune = _commune_or_404(code)
+    name = _("Events in %(commune)s", commune=commune.name)
+    url = url_for("calendars.commune_feed", code=code, _external=True)
+    return render_template("calendars/public.html", title=name, links=links.subscribe_links(url, name))

@@ -21,7 +21,7 @@ def main(path: str) -> int:
             message.string = table[message.id]
             message.flags.discard("fuzzy")
     with open(path, "wb") as fh:
-        write_po(fh, catalog, width=0, sort_output=True, omit_header=False)
+        write_po(fh, catalog, sort_output=True, omit_header=False)  # the width pybabel uses
     missing = [m.id for m in catalog if m.id and not m.string]
     for mid in missing:
         print("untranslated:", mid)

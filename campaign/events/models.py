@@ -64,6 +64,8 @@ class EventSeries(db.Model):
     __tablename__ = "event_series"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The series' own calendar UID (the RRULE master); each occurrence keeps its own ``Event.uid``.
+    uid: Mapped[str] = mapped_column(String(80), nullable=False, unique=True, default=new_uid)
     freq: Mapped[str] = mapped_column(String(10), nullable=False, default="weekly")
     interval: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     count: Mapped[int | None] = mapped_column(Integer)

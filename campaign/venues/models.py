@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.accounts.models import User
+from campaign.core.calendar_fields import CalendarFields, bump_sequence_on
 from campaign.core.types import UTCDateTime, utcnow
 from campaign.extensions import db
 from campaign.units.models import Commune
@@ -194,7 +195,7 @@ class BookingSeries(db.Model):
     __table_args__ = (CheckConstraint("until >= first_date", name="until_after_first"),)
 
 
-class Booking(db.Model):
+class Booking(CalendarFields, db.Model):
     __tablename__ = "bookings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -224,3 +225,6 @@ class Booking(db.Model):
 
     def __repr__(self) -> str:
         return f"<Booking {self.id} {self.status}>"
+
+
+bump_sequence_on(Booking, "starts_at", "ends_at", "status", "purpose", "venue_id")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.accounts.models import User
 from campaign.campaigns.models import Campaign
+from campaign.core.calendar_fields import CalendarFields, bump_sequence_on
 from campaign.core.types import UTCDateTime, utcnow
 from campaign.extensions import db
 from campaign.units.models import Commune, Village
@@ -84,7 +85,7 @@ class VolunteerProfile(db.Model):
         return not skill or skill in (self.skills or [])
 
 
-class Shift(db.Model):
+class Shift(CalendarFields, db.Model):
     """A volunteer shift of a campaign, in a commune (and optionally a village), at a given time."""
 
     __tablename__ = "volunteer_shifts"
@@ -136,6 +137,10 @@ class Shift(db.Model):
 
     def __repr__(self) -> str:
         return f"<Shift {self.id} {self.commune_code} {self.starts_at:%Y-%m-%d %H:%M}>"
+
+
+
+bump_sequence_on(Shift, "starts_at", "ends_at", "title", "location", "commune_code", "village_id", "role")
 
 
 class Signup(db.Model):

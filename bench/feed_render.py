@@ -1,0 +1,97 @@
+"""Render time of a 2,000-event feed, of an unchanged feed (bytes reused), and of the 304 path.
+
+    .venv/bin/python bench/feed_render.py                       # a temporary SQLite database
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/bench .venv/bin/python bench/feed_render.py
+
+Prints figures; asserts nothing. The PostgreSQL database is emptied first.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+N_EVENTS = 2000
+ROUNDS = 10
+
+
+def main() -> None:
+    from sqlalchemy import event as sa_event
+    from sqlalchemy import text
+
+    from campaign import create_app
+    from campaign.extensions import db
+
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine
+
+        from campaign.config import normalise_database_url
+
+        url = normalise_database_url(url)
+        eng = create_engine(url, isolation_level="AUTOCOMMIT")
+        with eng.connect() as c:
+            c.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            c.execute(text("CREATE SCHEMA public"))
+        eng.dispose()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SERVER_NAME": "bench.local"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        from campaign.events.models import Event
+        from campaign.units.services import load_units
+
+        upgrade()
+        load_units(75)
+        start = datetime.now(UTC).replace(microsecond=0)
+        db.session.add_all([
+            Event(province_code=75, commune_code=26041, kind="workshop", status="published", visibility="public",
+                  title=f"Hội thảo kỹ năng số số {i}", search_title=f"hoi thao {i}", place="Nhà văn hóa",
+                  address="Khu phố 1", starts_at=start + timedelta(hours=6 * i),
+                  ends_at=start + timedelta(hours=6 * i + 2))
+            for i in range(N_EVENTS)])
+        db.session.commit()
+
+    client = app.test_client()
+    path = "/calendars/communes/26041.ics"
+    queries = []
+    with app.app_context():
+        sa_event.listen(db.engine, "before_cursor_execute", lambda *a, **k: queries.append(1))
+    first = client.get(path)
+    assert first.status_code == 200, first.status_code
+    etag = first.headers["ETag"]
+    from campaign.calendars.http import feed_cache
+
+    full, warm, cached = [], [], []
+    for _ in range(ROUNDS):
+        feed_cache.clear()
+        queries.clear()
+        t = time.perf_counter()
+        client.get(path)
+        full.append(time.perf_counter() - t)
+    n_queries = len(queries)
+    for _ in range(ROUNDS):
+        t = time.perf_counter()
+        client.get(path)
+        warm.append(time.perf_counter() - t)
+    for _ in range(ROUNDS):
+        t = time.perf_counter()
+        resp = client.get(path, headers={"If-None-Match": etag})
+        cached.append(time.perf_counter() - t)
+    assert resp.status_code == 304
+    print(f"database: {url.split(':')[0]}")
+    print(f"feed of {N_EVENTS} events: {len(first.data) / 1024:.0f} KiB, {n_queries} SQL queries")
+    print(f"full render: median {statistics.median(full) * 1000:.0f} ms, max {max(full) * 1000:.0f} ms")
+    print(f"unchanged (rendered bytes reused): median {statistics.median(warm) * 1000:.0f} ms")
+    print(f"304 path:    median {statistics.median(cached) * 1000:.0f} ms, max {max(cached) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

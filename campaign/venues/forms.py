@@ -105,6 +105,15 @@ for _i, _label in enumerate(WEEKDAY_LABELS):
     setattr(VenueForm, f"closes_{_i}", TimeField(_l("%(day)s closes", day=_label), validators=[Optional()]))
 
 
+def _optional_id(value):
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # not one of the choices: the service says so
+
+
 class BookingForm(FlaskForm):
     day = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
     start = TimeField(_l("From"), validators=[InputRequired(_l("Give the start time."))])
@@ -112,6 +121,7 @@ class BookingForm(FlaskForm):
     purpose = StringField(_l("Purpose"), validators=[DataRequired(_l("Say what the venue is for.")), Length(max=300)])
     expected_attendance = IntegerField(_l("Expected attendance"), validators=[
         InputRequired(_l("Give the number of people expected.")), NONNEG])
+    event_id = SelectField(_l("For the event or class (optional)"), coerce=_optional_id, validate_choice=False)
     submit = SubmitField(_l("Send the request"))
 
 

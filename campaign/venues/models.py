@@ -205,6 +205,8 @@ class Booking(CalendarFields, db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     purpose: Mapped[str] = mapped_column(String(300), nullable=False)
+    # The event or class the booking is for (optional): its venue, in the organiser's pages.
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"), index=True)
     expected_attendance: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=PENDING)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -213,6 +215,7 @@ class Booking(CalendarFields, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     venue: Mapped[Venue] = relationship()
+    event = relationship("Event")
     requester: Mapped[User | None] = relationship(foreign_keys=[requester_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 

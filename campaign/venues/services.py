@@ -378,9 +378,23 @@ def _raise_first(problems: list[tuple[str, str]]) -> None:
         raise DomainError(" ".join(m for _f, m in problems), field)
 
 
+def bookable_events(actor, venue: Venue, now: datetime | None = None) -> list:
+    """Events and classes a booking of this venue may be for: not yet ended, not cancelled, in the
+    venue's commune (or province-wide), and organised by the actor."""
+    from campaign.events.models import Event
+    from campaign.events.services import managed_events_query
+
+    now = now or utcnow()
+    stmt = managed_events_query(actor).where(
+        Event.ends_at >= now, Event.status != "cancelled", Event.parent_id.is_(None) | (Event.kind != "class_session"),
+        (Event.commune_code == venue.commune_code) | Event.commune_code.is_(None)).order_by(None).order_by(
+        Event.starts_at).limit(200)
+    return list(db.session.scalars(stmt))
+
+
 def request_booking(actor, venue: Venue, *, starts_at: datetime, ends_at: datetime, purpose: str,
                     expected_attendance: int, series: BookingSeries | None = None,
-                    now: datetime | None = None) -> Booking:
+                    now: datetime | None = None, event_id: int | None = None) -> Booking:
     if not can_book(actor, venue):
         raise DomainError(_("You may book venues only in your own commune, unless the venue accepts outside "
                             "requests."))
@@ -389,6 +403,8 @@ def request_booking(actor, venue: Venue, *, starts_at: datetime, ends_at: dateti
         raise DomainError(_("Say what the venue is for."), "purpose")
     if expected_attendance is None or expected_attendance < 0:
         raise DomainError(_("Give the number of people expected."), "expected_attendance")
+    if event_id is not None and event_id not in {e.id for e in bookable_events(actor, venue)}:
+        raise DomainError(_("Choose one of your events in this commune, or none."), "event_id")
     _raise_first(rule_problems(venue, starts_at, ends_at, expected_attendance, now))
     clash = approved_overlapping(venue.id, starts_at, ends_at)
     if clash:
@@ -397,7 +413,7 @@ def request_booking(actor, venue: Venue, *, starts_at: datetime, ends_at: dateti
                           "starts")
     booking = Booking(venue_id=venue.id, requester_id=actor.id, starts_at=starts_at, ends_at=ends_at,
                       purpose=purpose[:300], expected_attendance=expected_attendance, status=PENDING,
-                      series_id=series.id if series else None)
+                      series_id=series.id if series else None, event_id=event_id)
     db.session.add(booking)
     db.session.flush()
     audit("booking.requested", booking, actor=actor, venue=venue.id, starts_at=starts_at, ends_at=ends_at)

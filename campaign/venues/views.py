@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.core.services import DomainError
-from campaign.core.timeutil import local_to_utc
+from campaign.core.timeutil import format_datetime, local_to_utc
 from campaign.core.web import Page, form_error, page_arg
 from campaign.extensions import db
 from campaign.units.models import Commune
@@ -345,7 +345,10 @@ def book(venue_id: int):
     venue = _venue_or_404(venue_id)
     _require(services.can_book(current_user, venue))
     form = BookingForm()
+    form.event_id.choices = [("", _("— none —"))] + [
+        (e.id, f"{e.title} ({format_datetime(e.starts_at)})") for e in services.bookable_events(current_user, venue)]
     if request.method == "GET":
+        form.event_id.data = request.args.get("event", type=int)
         form.day.data = _arg_date("day")
         form.start.data = _arg_time("start")
         form.end.data = _arg_time("end")
@@ -355,7 +358,8 @@ def book(venue_id: int):
         try:
             booking = services.request_booking(current_user, venue, starts_at=starts_at, ends_at=ends_at,
                                                purpose=form.purpose.data,
-                                               expected_attendance=form.expected_attendance.data)
+                                               expected_attendance=form.expected_attendance.data,
+                                               event_id=form.event_id.data)
             db.session.commit()
         except DomainError as err:
             db.session.rollback()

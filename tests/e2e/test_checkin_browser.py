@@ -42,19 +42,15 @@ def scene(factory):
 
 
 @pytest.fixture
-def camera_browser(tmp_path, scene):
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+def camera_browser(tmp_path, scene, playwright_instance):
     _event, _steward, ticket = scene
     video = tmp_path / "ticket.y4m"
     write_y4m(Image.open(io.BytesIO(qr.png(ticket.code))), video)
     args = CHROMIUM_ARGS + ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                             f"--use-file-for-fake-video-capture={video}"]
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
-        yield browser
-        browser.close()
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+    yield browser
+    browser.close()
 
 
 def test_fake_camera_scans_a_ticket_and_the_checkin_is_recorded(camera_browser, live_server, scene, factory):

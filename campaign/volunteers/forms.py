@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from campaign.accounts.forms import optional_int
+from campaign.campaigns.forms import TARGET_GROUP_LABELS
 from campaign.campaigns.models import TARGET_GROUPS
 
 SKILL_LABELS = {
@@ -60,19 +61,7 @@ STATUS_LABELS = {
     "cancelled": _l("Signed out"),
     "no_show": _l("Absent"),
 }
-GROUP_LABELS = {
-    "civil_servants": _l("Civil servants"),
-    "pupils_students": _l("Pupils and students"),
-    "adults": _l("Adult residents"),
-    "workers": _l("Workers in firms and cooperatives"),
-    "elderly": _l("The elderly"),
-    "disabilities": _l("People with disabilities"),
-    "ethnic_minorities": _l("Ethnic minorities"),
-    "remote_areas": _l("Remote areas"),
-    "poor_households": _l("Poor households"),
-    "traders_farmers": _l("Small traders and farmers"),
-    "community_digital_team": _l("Community digital team members"),
-}
+GROUP_LABELS = TARGET_GROUP_LABELS  # one list of target groups, from campaigns
 WEEKDAY_LABELS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
                   (4, _l("Friday")), (5, _l("Saturday")), (6, _l("Sunday"))]
 DT_FORMAT = "%Y-%m-%dT%H:%M"

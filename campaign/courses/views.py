@@ -279,7 +279,7 @@ def _enrol(course: Course, form, actor):
             db.session.rollback()
             form_error(form, err)
         else:
-            return reg
+            return reg, _token
     return None
 
 
@@ -290,9 +290,10 @@ def enrol(course_id: int):
     if not services.is_public(course):
         abort(404)
     form = EnrolForm()
-    reg = _enrol(course, form, None) if events.registration_open(course.event) else None
-    if reg is not None:
-        return _render("courses/enrolled.html", course=course, registration=reg)
+    done = _enrol(course, form, None) if events.registration_open(course.event) else None
+    if done is not None:
+        reg, token = done
+        return _render("courses/enrolled.html", course=course, registration=reg, reg=reg, token=token)
     return _render("courses/enrol.html", course=course, form=form, staff=False,
                    open=events.registration_open(course.event))
 
@@ -302,8 +303,9 @@ def enrol(course_id: int):
 def enrol_staff(course_id: int):
     course = _teaching(course_id)
     form = StaffEnrolForm()
-    reg = _enrol(course, form, current_user)
-    if reg is not None:
+    done = _enrol(course, form, current_user)
+    if done is not None:
+        reg = done[0]
         if reg.status == "confirmed":
             flash(_("%(name)s is enrolled.", name=reg.person.full_name), "success")
         else:

@@ -1,5 +1,7 @@
 """The pages of the courses feature: enrolment, roll call, paper entry, results, certificates."""
 
+import re
+
 from sqlalchemy import event, select
 
 from campaign.courses import services
@@ -23,6 +25,9 @@ def test_public_list_page_and_enrolment(client):
     resp = client.post(f"/courses/{course.id}/enrol", data={"full_name": "Trần Văn Bảy", "phone": "0912 345 678",
                                                             "consent": "y"})
     assert resp.status_code == 200 and "Bạn đã ghi danh" in resp.text
+    assert 'class="ticket-qr' in resp.text  # the check-in ticket, used at every session
+    link = re.search(r'href="(/r/[^"]+)"', resp.text).group(1)
+    assert "Trần Văn Bảy" in client.get(link).text  # the private link shows the enrolment
     resp = client.post(f"/courses/{course.id}/enrol", data={"full_name": "Lê Thị Tám", "consent": "y"})
     assert "danh sách chờ" in resp.text
     # no consent: a message, nothing written

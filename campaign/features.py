@@ -14,4 +14,5 @@ FEATURES = [
     "volunteers",
     "checkin",
     "courses",
+    "reports",
 ]

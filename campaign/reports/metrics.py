@@ -40,6 +40,10 @@ from campaign.volunteers.services import outcome_metrics
 VOLUNTEER_METRICS = ("people_helped", "vneid_assisted", "public_service_accounts", "households_reached",
                      "volunteer_hours", "shifts_filled")
 GROUPED_METRICS = ("people_trained", "certificates_issued", "classes_held", "people_helped")
+# A class's audience (courses.models.AUDIENCES) as a campaign target group (campaigns.models.TARGET_GROUPS).
+AUDIENCE_OF_GROUP = {"civil_servants": "civil_servants", "community_digital_team": "community_digital_team",
+                     "adults": "residents", "elderly": "elderly", "disabilities": "disabilities",
+                     "workers": "workers", "pupils_students": "pupils"}
 LAG_RATIO = 0.7  # a commune is lagging ("vùng lõm") below 70% of the progress expected by now
 
 Achieved = dict[str, dict[int, float]]  # metric -> commune code -> value
@@ -73,7 +77,7 @@ def _course_rows(campaign_id: int, lo, hi, group: str | None):
             .where(ev.campaign_id == campaign_id, Certificate.status == "valid", _between(Certificate.issued_at, lo, hi))
             .group_by(commune))
     if group:
-        stmt = stmt.where(Course.audience == group)
+        stmt = stmt.where(Course.audience == AUDIENCE_OF_GROUP.get(group, "-"))
     return db.session.execute(stmt).all()
 
 
@@ -87,7 +91,7 @@ def _classes_held(campaign_id: int, lo, hi, group: str | None):
             .where(ev.campaign_id == campaign_id, ev.status != "cancelled", Course.id.in_(held))
             .group_by(ev.commune_code))
     if group:
-        stmt = stmt.where(Course.audience == group)
+        stmt = stmt.where(Course.audience == AUDIENCE_OF_GROUP.get(group, "-"))
     return db.session.execute(stmt).all()
 
 

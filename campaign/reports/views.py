@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from campaign.accounts import permissions as perm
 from campaign.campaigns.forms import METRIC_LABELS, TARGET_GROUP_LABELS, UNIT_LABELS
 from campaign.campaigns.models import TARGET_GROUPS, Campaign
+from campaign.core.services import DomainError
 from campaign.core.timeutil import parse_local_date, to_local
 from campaign.core.types import utcnow
 from campaign.extensions import db
-from campaign.reports import metrics, services
+from campaign.reports import imports, metrics, services
 from campaign.units.models import Commune
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -162,3 +166,50 @@ def format_number(value) -> str:
     v = round(float(value), 1)
     text = f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}"
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+# --- imports: per-commune targets -------------------------------------------------------------------
+
+@bp.get("/campaigns/<int:campaign_id>/targets/template.xlsx")
+@login_required
+def targets_template(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    perm.require_province(campaign.province_code, PROVINCE_ROLES)
+    return _download(imports.template_xlsx(campaign),
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     f"chi-tieu-xa-{campaign.id}.xlsx")
+
+
+@bp.route("/campaigns/<int:campaign_id>/targets/import", methods=["GET", "POST"])
+@login_required
+def targets_import(campaign_id: int):
+    """Upload → preview (every row checked, bad rows listed) → import all rows or none."""
+    campaign = _campaign(campaign_id)
+    perm.require_province(campaign.province_code, PROVINCE_ROLES)
+    parsed, error, payload, filename = None, None, "", ""
+    if request.method == "POST":
+        if request.form.get("payload"):  # the confirmed preview: the same file, checked again
+            filename = request.form.get("filename", "")
+            try:
+                data = base64.b64decode(request.form["payload"], validate=True)
+            except (ValueError, binascii.Error):
+                data = b""
+        else:
+            upload = request.files.get("file")
+            filename = upload.filename if upload else ""
+            data = upload.read(imports.MAX_BYTES + 1) if upload else b""
+        try:
+            if not data:
+                raise DomainError(_("Choose a file to upload."), "file")
+            parsed = imports.parse_targets(campaign, filename, data)
+            if request.form.get("confirm") and parsed.ok:
+                changed = imports.apply_targets(current_user, campaign, parsed)
+                db.session.commit()
+                flash(_("Targets imported: %(n)d changes.", n=changed), "success")
+                return redirect(url_for("reports.dashboard", campaign_id=campaign.id))
+            payload = base64.b64encode(data).decode() if parsed.ok else ""
+        except DomainError as err:
+            db.session.rollback()
+            error = err.message
+    return render_template("reports/targets_import.html", campaign=campaign, parsed=parsed, error=error,
+                           payload=payload, filename=filename), (422 if error or (parsed and parsed.errors) else 200)

@@ -17,6 +17,9 @@ ROWS = [
     Row("GET", "/reports/campaigns/{campaign}/report.xlsx", PROVINCE),
     Row("GET", "/reports/campaigns/{campaign}/communes.csv", PROVINCE),
     Row("GET", "/reports/campaigns/{campaign}/indicators.csv", PROVINCE),
+    Row("GET", "/reports/campaigns/{campaign}/targets/template.xlsx", PROVINCE),
+    Row("GET", "/reports/campaigns/{campaign}/targets/import", PROVINCE),
+    Row("POST", "/reports/campaigns/{campaign}/targets/import", ok("admin", "coord", status=422)),
     Row("GET", f"/reports/campaigns/{{campaign}}/communes/{TRAN_BIEN}", ok("admin", "coord", "officer_a")),
     Row("GET", f"/reports/campaigns/{{campaign}}/communes/{LONG_THANH}", ok("admin", "coord", "officer_b")),
 ]

@@ -11,7 +11,8 @@ What each metric counts (for records of the campaign, in the period):
 - certificates_issued: valid certificates issued in the period; group: the class's audience.
 - classes_held: classes with at least one session (not cancelled) that started in the period.
 - registrations: confirmed registrations made in the period on the campaign's events.
-- national_day_activities: 10/10 activities (not cancelled) of the province starting in the period.
+- national_day_activities: 10/10 activities (not cancelled; children of the province's 10/10 day or events
+  of that kind) starting in the period.
 - bridge_points_connected: the campaign's bridge points marked connected in the period.
 - people_helped, vneid_assisted, public_service_accounts, households_reached, volunteer_hours,
   shifts_filled: volunteer shift outcomes (people_helped by target group when the indicator names one).
@@ -132,9 +133,11 @@ def achieved(campaign: Campaign, start: date | None = None, end: date | None = N
                    _between(Registration.created_at, lo, hi))
             .group_by(ev.commune_code)).all():
         out["registrations"][code] += n
+    day = aliased(Event)  # a 10/10 activity: a child of the province's 10/10 day, or an event of that kind
     for code, n in db.session.execute(
-            select(Event.commune_code, func.count(Event.id))
-            .where(Event.province_code == campaign.province_code, Event.kind == "national_day_activity",
+            select(Event.commune_code, func.count(Event.id)).outerjoin(day, day.id == Event.parent_id)
+            .where(Event.province_code == campaign.province_code,
+                   (Event.kind == "national_day_activity") | (day.kind == "national_day"),
                    Event.status != "cancelled", _between(Event.starts_at, *utc_bounds(campaign.starts_on, campaign.ends_on)),
                    _between(Event.starts_at, lo, hi))
             .group_by(Event.commune_code)).all():

@@ -44,6 +44,8 @@ def campaign_data(factory):
                       target_value=400, metric="volunteer_hours", lead_unit="Tỉnh đoàn"),
             Indicator(campaign_id=c.id, position=5, code="5", name="Điểm cầu kết nối", unit="communes",
                       target_value=95, metric="bridge_points_connected", lead_unit="Sở KH&CN"),
+            Indicator(campaign_id=c.id, position=7, code="7", name="Hoạt động 10/10", unit="activities",
+                      target_value=95, metric="national_day_activities", lead_unit="UBND xã"),
             Indicator(campaign_id=c.id, position=6, code="6", name="Số liệu công an", unit="people",
                       target_value=10, metric="manual", lead_unit="Công an tỉnh"),
         ]
@@ -61,6 +63,15 @@ def campaign_data(factory):
                          starts_at=at(date(2026, 3, 1)), ends_at=at(date(2026, 3, 1), 8), status="published")
         db.session.add(ceremony)
         db.session.flush()
+        day = Event(kind="national_day", title="Ngày hội", province_code=DONG_NAI, campaign_id=c.id,
+                    starts_at=at(date(2026, 5, 8) + timedelta(days=k)), ends_at=at(date(2026, 5, 8) + timedelta(days=k), 12),
+                    status="published")
+        db.session.add(day)
+        db.session.flush()
+        for kind, status in (("talk", "published"), ("hands_on", "cancelled"), ("workshop", "published")):
+            db.session.add(Event(kind=kind, title="Hoạt động 10/10", province_code=DONG_NAI, commune_code=TRAN_BIEN,
+                                 parent_id=day.id, starts_at=at(date(2026, 5, 10)), ends_at=at(date(2026, 5, 10), 8),
+                                 status=status))
         for code in COMMUNES:
             ceremony_point = Event(kind="bridge_point", parent_id=ceremony.id, title=f"Điểm cầu {code}", province_code=DONG_NAI, commune_code=code,
                                    campaign_id=c.id, starts_at=at(date(2026, 3, 1)), ends_at=at(date(2026, 3, 1), 8),

@@ -56,6 +56,10 @@ def independent(campaign, as_of: date, start: date | None = None):
         if sh.campaign_id == campaign.id and s.status == "confirmed" and inside(sh.starts_at):
             out["people_helped"][sh.commune_code] += h.people
     for e in events.values():
+        parent = events.get(e.parent_id)
+        if (parent is not None and parent.kind == "national_day" and parent.province_code == campaign.province_code
+                and e.status != "cancelled" and inside(e.starts_at)):
+            out["national_day_activities"][e.commune_code] += 1
         if e.campaign_id == campaign.id and e.kind == "bridge_point" and e.connected_at and inside(e.connected_at):
             out["bridge_points_connected"][e.commune_code] += 1
     assert db.session.scalar(select(Person.id).limit(1))  # the fixture made people
@@ -67,7 +71,9 @@ def test_dashboard_equals_independent_sums(app, campaign_data):
     want = independent(c, AS_OF)
     board = metrics.progress(c, as_of=AS_OF)
     by_metric = {ip.indicator.metric: ip for ip in board.indicators}
-    for metric in ("registrations", "people_trained", "people_helped", "volunteer_hours", "bridge_points_connected"):
+    assert sum(want["national_day_activities"].values()) == 2
+    for metric in ("registrations", "people_trained", "people_helped", "volunteer_hours", "bridge_points_connected",
+                   "national_day_activities"):
         assert round(by_metric[metric].achieved, 2) == round(sum(want[metric].values()), 2), metric
         for row in board.communes:
             got = row.achieved[by_metric[metric].indicator.id]
@@ -78,7 +84,8 @@ def test_dashboard_equals_independent_sums(app, campaign_data):
     want_q = independent(c, date(2026, 6, 30), start=date(2026, 4, 1))
     assert {ip.indicator.metric: round(ip.achieved or 0, 2) for ip in q.indicators if ip.achieved is not None} == {
         m: round(sum(want_q[m].values()), 2) for m in
-        ("people_trained", "registrations", "people_helped", "volunteer_hours", "bridge_points_connected")}
+        ("people_trained", "registrations", "people_helped", "volunteer_hours", "bridge_points_connected",
+         "national_day_activities")}
 
 
 def test_progress_prorated_and_lagging(app, campaign_data):

@@ -44,7 +44,7 @@ def test_reports_pages_have_no_serious_accessibility_violations(page, live_serve
     page.goto(f"{live_server}/lang/{lang}")
     browser_login(page, live_server, coord, factory.PASSWORD)
     for path in ("/reports/", f"/reports/campaigns/{c.id}", f"/reports/campaigns/{c.id}?quarter=2026-Q2&group=adults",
-                 f"/reports/campaigns/{c.id}/communes/{TRAN_BIEN}"):
+                 f"/reports/campaigns/{c.id}/communes/{TRAN_BIEN}", f"/reports/campaigns/{c.id}/targets/import"):
         page.goto(live_server + path)
         problems[path] = axe_violations(page)
     page.context.clear_cookies()

@@ -15,4 +15,5 @@ FEATURES = [
     "checkin",
     "courses",
     "calendars",
+    "reports",
 ]

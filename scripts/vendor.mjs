@@ -18,6 +18,7 @@ const FILES = [
   ["zxing-wasm/dist/reader/zxing_reader.wasm", "barcode-detector/zxing_reader.wasm"],
   ["dejavu-fonts-ttf/ttf/DejaVuSans.ttf", "fonts/DejaVuSans.ttf"],
   ["dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf", "fonts/DejaVuSans-Bold.ttf"],
+  ["chart.js/dist/chart.umd.min.js", "chart.js/chart.umd.min.js"],
 ];
 
 rmSync(out, { recursive: true, force: true });

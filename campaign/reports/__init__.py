@@ -1,0 +1,1 @@
+"""Dashboards and reports: progress against the campaign indicators, per commune; spreadsheets in and out."""

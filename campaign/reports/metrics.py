@@ -1,0 +1,323 @@
+"""The achieved value of every indicator metric of a campaign, overall and per commune.
+
+``achieved(campaign, start, end, group)`` runs a fixed number of aggregate queries (GROUP BY commune)
+whatever the number of records: the volunteer metrics come from ``volunteers.services.outcome_metrics``;
+the others are counted here from the events, courses and check-in records. ``progress(...)`` puts them
+against the overall and per-commune targets, pro-rated to the day.
+
+What each metric counts (for records of the campaign, in the period):
+- people_trained: distinct learners holding a valid certificate issued in the period (a certificate is
+  only issued to a learner who completed the class); group: the class's audience.
+- certificates_issued: valid certificates issued in the period; group: the class's audience.
+- classes_held: classes with at least one session (not cancelled) that started in the period.
+- registrations: confirmed registrations made in the period on the campaign's events.
+- national_day_activities: 10/10 activities (not cancelled; children of the province's 10/10 day or events
+  of that kind) starting in the period.
+- bridge_points_connected: the campaign's bridge points marked connected in the period.
+- people_helped, vneid_assisted, public_service_accounts, households_reached, volunteer_hours,
+  shifts_filled: volunteer shift outcomes (people_helped by target group when the indicator names one).
+- manual: not computed (no value).
+A record's commune is its event's (or shift's) commune, else the learner's own commune.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, select, true
+from sqlalchemy.orm import aliased
+
+from campaign.campaigns.models import Campaign, Indicator, IndicatorTarget
+from campaign.core.timeutil import local_to_utc
+from campaign.courses.models import Certificate, Course
+from campaign.events.models import Event, Person, Registration
+from campaign.extensions import db
+from campaign.units.models import Commune
+from campaign.volunteers.models import Shift, Signup, SignupHelped
+from campaign.volunteers.services import outcome_metrics
+
+VOLUNTEER_METRICS = ("people_helped", "vneid_assisted", "public_service_accounts", "households_reached",
+                     "volunteer_hours", "shifts_filled")
+GROUPED_METRICS = ("people_trained", "certificates_issued", "classes_held", "people_helped")
+# A class's audience (courses.models.AUDIENCES) as a campaign target group (campaigns.models.TARGET_GROUPS).
+AUDIENCE_OF_GROUP = {"civil_servants": "civil_servants", "community_digital_team": "community_digital_team",
+                     "adults": "residents", "elderly": "elderly", "disabilities": "disabilities",
+                     "workers": "workers", "pupils_students": "pupils"}
+LAG_RATIO = 0.7  # a commune is lagging ("vùng lõm") below 70% of the progress expected by now
+
+Achieved = dict[str, dict[int, float]]  # metric -> commune code -> value
+
+
+def utc_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
+    """Local dates [start, end] (end inclusive) as UTC instants [from, to)."""
+    lo = local_to_utc(datetime.combine(start, time(0))) if start else None
+    hi = local_to_utc(datetime.combine(end + timedelta(days=1), time(0))) if end else None
+    return lo, hi
+
+
+def _between(column, lo, hi):
+    conds = []
+    if lo is not None:
+        conds.append(column >= lo)
+    if hi is not None:
+        conds.append(column < hi)
+    return and_(*conds) if conds else true()
+
+
+def _course_rows(campaign_id: int, lo, hi, group: str | None):
+    """people_trained and certificates_issued per commune: one query."""
+    ev = aliased(Event)
+    commune = func.coalesce(ev.commune_code, Person.commune_code)
+    stmt = (select(commune, func.count(func.distinct(Registration.person_id)), func.count(Certificate.id))
+            .select_from(Certificate)
+            .join(Course, Course.id == Certificate.course_id).join(ev, ev.id == Course.event_id)
+            .join(Registration, Registration.id == Certificate.registration_id)
+            .join(Person, Person.id == Registration.person_id)
+            .where(ev.campaign_id == campaign_id, Certificate.status == "valid", _between(Certificate.issued_at, lo, hi))
+            .group_by(commune))
+    if group:
+        stmt = stmt.where(Course.audience == AUDIENCE_OF_GROUP.get(group, "-"))
+    return db.session.execute(stmt).all()
+
+
+def _classes_held(campaign_id: int, lo, hi, group: str | None):
+    ev = aliased(Event)
+    session = aliased(Event)
+    held = (select(Course.id).select_from(session).join(Course, Course.event_id == session.parent_id)
+            .where(session.kind == "class_session", session.status != "cancelled",
+                   _between(session.starts_at, lo, hi)))
+    stmt = (select(ev.commune_code, func.count(Course.id)).select_from(Course).join(ev, ev.id == Course.event_id)
+            .where(ev.campaign_id == campaign_id, ev.status != "cancelled", Course.id.in_(held))
+            .group_by(ev.commune_code))
+    if group:
+        stmt = stmt.where(Course.audience == AUDIENCE_OF_GROUP.get(group, "-"))
+    return db.session.execute(stmt).all()
+
+
+def achieved(campaign: Campaign, start: date | None = None, end: date | None = None,
+             group: str | None = None, now: datetime | None = None) -> Achieved:
+    """Every computed metric per commune (commune code None: province-wide records). Eight queries.
+    The period is cut at ``now`` (a session planned for next week is not "held")."""
+    lo, hi = utc_bounds(start, end)
+    if now is not None and (hi is None or now < hi):
+        hi = now
+    out: Achieved = defaultdict(lambda: defaultdict(float))
+
+    for code, values in outcome_metrics(campaign.id, lo, hi).items():  # two queries
+        for metric in VOLUNTEER_METRICS:
+            out[metric][code] += values.get(metric, 0)
+    if group:  # people helped of one target group: one more query
+        out["people_helped"] = defaultdict(float)
+        rows = db.session.execute(
+            select(Shift.commune_code, func.sum(SignupHelped.people)).select_from(SignupHelped)
+            .join(Signup, Signup.id == SignupHelped.signup_id).join(Shift, Shift.id == Signup.shift_id)
+            .where(Shift.campaign_id == campaign.id, Signup.status == "confirmed", SignupHelped.target_group == group,
+                   _between(Shift.starts_at, lo, hi))
+            .group_by(Shift.commune_code)).all()
+        for code, n in rows:
+            out["people_helped"][code] += int(n or 0)
+
+    for code, people, certs in _course_rows(campaign.id, lo, hi, group):
+        out["people_trained"][code] += people
+        out["certificates_issued"][code] += certs
+    for code, n in _classes_held(campaign.id, lo, hi, group):
+        out["classes_held"][code] += n
+
+    ev = aliased(Event)
+    for code, n in db.session.execute(
+            select(ev.commune_code, func.count(Registration.id)).select_from(Registration)
+            .join(ev, ev.id == Registration.event_id)
+            .where(ev.campaign_id == campaign.id, Registration.status == "confirmed",
+                   _between(Registration.created_at, lo, hi))
+            .group_by(ev.commune_code)).all():
+        out["registrations"][code] += n
+    day = aliased(Event)  # a 10/10 activity: a child of the province's 10/10 day, or an event of that kind
+    for code, n in db.session.execute(
+            select(Event.commune_code, func.count(Event.id)).outerjoin(day, day.id == Event.parent_id)
+            .where(Event.province_code == campaign.province_code,
+                   (Event.kind == "national_day_activity") | (day.kind == "national_day"),
+                   Event.status != "cancelled", _between(Event.starts_at, *utc_bounds(campaign.starts_on, campaign.ends_on)),
+                   _between(Event.starts_at, lo, hi))
+            .group_by(Event.commune_code)).all():
+        out["national_day_activities"][code] += n
+    for code, n in db.session.execute(
+            select(Event.commune_code, func.count(Event.id))
+            .where(Event.campaign_id == campaign.id, Event.kind == "bridge_point", Event.status != "cancelled",
+                   Event.connected_at.is_not(None), _between(Event.connected_at, lo, hi))
+            .group_by(Event.commune_code)).all():
+        out["bridge_points_connected"][code] += n
+    return {m: dict(v) for m, v in out.items()}
+
+
+def expected_share(campaign: Campaign, as_of: date) -> float:
+    """The share of the campaign's period elapsed at the end of ``as_of`` (0..1)."""
+    total = (campaign.ends_on - campaign.starts_on).days + 1
+    elapsed = min(max((as_of - campaign.starts_on).days + 1, 0), total)
+    return elapsed / total if total > 0 else 1.0
+
+
+@dataclass
+class IndicatorProgress:
+    indicator: Indicator
+    achieved: float | None  # None: entered by hand (manual), not computed
+    target: float
+    expected: float  # the target pro-rated to the day
+    pct: float | None  # achieved / target × 100
+    on_track: bool
+
+
+@dataclass
+class CommuneProgress:
+    commune: Commune
+    achieved: dict[int, float]  # indicator id -> value
+    targets: dict[int, float]  # indicator id -> target (own target, or an equal share of the overall one)
+    own_targets: set[int] = field(default_factory=set)
+    progress: float = 0.0  # mean of min(achieved / target, 1) over the targeted indicators
+    lagging: bool = False
+    rank: int = 0
+
+
+@dataclass
+class Dashboard:
+    campaign: Campaign
+    start: date | None
+    end: date | None
+    group: str | None
+    as_of: date
+    expected: float
+    indicators: list[IndicatorProgress]
+    communes: list[CommuneProgress]
+    unassigned: dict[str, float]  # province-wide records (no commune), per metric
+
+    @property
+    def lagging(self) -> list[CommuneProgress]:
+        return [c for c in self.communes if c.lagging]
+
+
+def _value(ach: Achieved, metric: str, code=None, total=False) -> float:
+    values = ach.get(metric, {})
+    if total:
+        return float(sum(values.values()))
+    return float(values.get(code, 0))
+
+
+def progress(campaign: Campaign, *, start: date | None = None, end: date | None = None, group: str | None = None,
+             as_of: date, communes: list[int] | None = None) -> Dashboard:
+    """The dashboard's figures: every indicator overall, and every commune of the province (or of
+    ``communes``) ranked by progress, lagging ones flagged. Eleven queries whatever the size."""
+    indicators = db.session.scalars(select(Indicator).where(Indicator.campaign_id == campaign.id)
+                                    .order_by(Indicator.position, Indicator.id)).all()
+    if group:
+        indicators = [i for i in indicators if i.target_group in (None, group)]
+    now = local_to_utc(datetime.combine(as_of + timedelta(days=1), time(0)))
+    ach = achieved(campaign, start, end, group, now=now)
+    expected = expected_share(campaign, as_of)
+    ids = [i.id for i in indicators]
+    own: dict[int, dict[int, float]] = defaultdict(dict)  # commune -> indicator -> target
+    if ids:
+        for ind_id, code, value in db.session.execute(
+                select(IndicatorTarget.indicator_id, IndicatorTarget.commune_code, IndicatorTarget.target_value)
+                .where(IndicatorTarget.indicator_id.in_(ids))):
+            own[code][ind_id] = value
+    stmt = select(Commune).where(Commune.province_code == campaign.province_code).order_by(Commune.name)
+    if communes is not None:
+        stmt = stmt.where(Commune.code.in_(list(communes)))
+    commune_list = db.session.scalars(stmt).all()
+    n_communes = db.session.scalar(select(func.count()).select_from(Commune)
+                                   .where(Commune.province_code == campaign.province_code)) or 1
+
+    by_group: dict[str | None, Achieved] = {group: ach}
+
+    def ach_for(ind: Indicator) -> Achieved:
+        """An indicator of one target group counts that group (one more set of queries per group)."""
+        key = ind.target_group if (ind.target_group and ind.metric in GROUPED_METRICS) else group
+        if key not in by_group:
+            by_group[key] = achieved(campaign, start, end, key, now=now)
+        return by_group[key]
+
+    rows: list[IndicatorProgress] = []
+    for ind in indicators:
+        if ind.metric == "manual":
+            rows.append(IndicatorProgress(ind, None, ind.target_value, ind.target_value * expected, None, False))
+            continue
+        got = _value(ach_for(ind), ind.metric, total=True)
+        if ind.unit == "percent":  # a share of a population the records do not hold: the count is shown
+            rows.append(IndicatorProgress(ind, got, ind.target_value, ind.target_value * expected, None, True))
+            continue
+        pct = got / ind.target_value * 100 if ind.target_value else None
+        rows.append(IndicatorProgress(ind, got, ind.target_value, ind.target_value * expected, pct,
+                                      got >= ind.target_value * expected * LAG_RATIO))
+
+    computed = [i for i in indicators if i.metric != "manual"]  # percent ones: shown, not in the progress
+    out: list[CommuneProgress] = []
+    for c in commune_list:
+        cp = CommuneProgress(c, {}, {})
+        shares = []
+        for ind in computed:
+            got = _value(ach_for(ind), ind.metric, c.code)
+            cp.achieved[ind.id] = got
+            if ind.id in own.get(c.code, {}):
+                target = own[c.code][ind.id]
+                cp.own_targets.add(ind.id)
+            elif ind.unit == "percent":
+                continue
+            else:
+                target = ind.target_value / n_communes
+            cp.targets[ind.id] = target
+            if target > 0:
+                shares.append(min(got / target, 1.0))
+        cp.progress = sum(shares) / len(shares) if shares else 0.0
+        cp.lagging = bool(shares) and cp.progress < LAG_RATIO * expected
+        out.append(cp)
+    out.sort(key=lambda r: (-r.progress, r.commune.name))
+    for i, r in enumerate(out, 1):
+        r.rank = i
+    unassigned = {m: v[None] for m, v in ach.items() if None in v}
+    return Dashboard(campaign, start, end, group, as_of, expected, rows, out, unassigned)
+
+
+def weekly_trend(campaign: Campaign, *, start: date | None = None, end: date | None = None,
+                 communes: list[int] | None = None) -> dict:
+    """Registrations, certificates and people helped per week (Monday, local time): three queries."""
+    lo, hi = utc_bounds(start or campaign.starts_on, end or campaign.ends_on)
+    dialect = db.session.get_bind().dialect.name
+
+    def local_day(col):
+        if dialect == "postgresql":
+            return func.date(func.timezone("Asia/Ho_Chi_Minh", col))
+        return func.date(col, "+7 hours")
+
+    def run(col, value, *joins_where, commune_col):
+        day = local_day(col)
+        stmt = select(day, value).where(_between(col, lo, hi), *joins_where).group_by(day)
+        if communes is not None:
+            stmt = stmt.where(commune_col.in_(list(communes)))
+        return stmt
+
+    ev = aliased(Event)
+    series: dict[str, dict[date, float]] = {"registrations": {}, "certificates_issued": {}, "people_helped": {}}
+    queries = {
+        "registrations": run(Registration.created_at, func.count(Registration.id),
+                             ev.id == Registration.event_id, ev.campaign_id == campaign.id,
+                             Registration.status == "confirmed", commune_col=ev.commune_code)
+        .select_from(Registration).join(ev, ev.id == Registration.event_id),
+        "certificates_issued": run(Certificate.issued_at, func.count(Certificate.id),
+                                   ev.campaign_id == campaign.id, Certificate.status == "valid",
+                                   commune_col=ev.commune_code)
+        .select_from(Certificate).join(Course, Course.id == Certificate.course_id).join(ev, ev.id == Course.event_id),
+        "people_helped": run(Shift.starts_at, func.sum(SignupHelped.people), Shift.campaign_id == campaign.id,
+                             Signup.status == "confirmed", commune_col=Shift.commune_code)
+        .select_from(SignupHelped).join(Signup, Signup.id == SignupHelped.signup_id)
+        .join(Shift, Shift.id == Signup.shift_id),
+    }
+    for name, stmt in queries.items():
+        for day, n in db.session.execute(stmt).all():
+            if day is None:
+                continue
+            d = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
+            monday = d - timedelta(days=d.weekday())
+            series[name][monday] = series[name].get(monday, 0) + float(n or 0)
+    weeks = sorted(set().union(*[s.keys() for s in series.values()]))
+    return {"weeks": weeks, "series": {k: [v.get(w, 0) for w in weeks] for k, v in series.items()}}

@@ -1,0 +1,142 @@
+"""Reports: the quarterly XLSX laid out like the plans' appendix tables, CSV exports, the commune page."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from sqlalchemy import func, select
+
+from campaign.campaigns.forms import UNIT_LABELS
+from campaign.courses.models import Course
+from campaign.events.models import Event
+from campaign.extensions import db
+from campaign.reports.metrics import Dashboard
+from campaign.units.models import Commune, Village
+from campaign.venues.models import Booking, Venue
+from campaign.volunteers.models import Shift, VolunteerProfile
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    first = date(year, 3 * (quarter - 1) + 1, 1)
+    last = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
+    return first, date.fromordinal(last.toordinal() - 1)
+
+
+def _sheet_title(text: str) -> str:
+    for ch in "[]:*?/\\":
+        text = text.replace(ch, "-")
+    return text[:31]
+
+
+def _num(v):
+    if v is None:
+        return None
+    return int(v) if float(v).is_integer() else round(float(v), 2)
+
+
+def report_xlsx(board: Dashboard) -> bytes:
+    """Sheet 1: STT, indicator, unit, lead unit, target, achieved, % (as the plans' appendix);
+    sheet 2: every commune with its progress and lagging flag."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _sheet_title(_("Indicators"))
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    period = (f"{board.start.strftime('%d/%m/%Y') if board.start else board.campaign.starts_on.strftime('%d/%m/%Y')}"
+              f" – {board.end.strftime('%d/%m/%Y') if board.end else board.as_of.strftime('%d/%m/%Y')}")
+    ws["A1"] = _("RESULTS AGAINST THE INDICATORS")
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["A2"] = board.campaign.name
+    ws["A3"] = _("Period: %(p)s", p=period)
+    headers = [_("No."), _("Indicator"), _("Unit"), _("Lead unit"), _("Target"), _("Achieved"), "%"]
+    ws.append([])
+    ws.append(headers)
+    for cell in ws[5]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+    for ip in board.indicators:
+        ind = ip.indicator
+        ws.append([ind.code, ind.name, str(UNIT_LABELS.get(ind.unit, ind.unit)), ind.lead_unit, _num(ind.target_value),
+                   _num(ip.achieved), round(ip.pct, 1) if ip.pct is not None else None])
+        for cell in ws[ws.max_row]:
+            cell.border = border
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+    for col, width in zip("ABCDEFG", (6, 60, 12, 28, 12, 12, 8), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A6"
+
+    cs = wb.create_sheet(_sheet_title(_("Communes")))
+    computed = [ip.indicator for ip in board.indicators if ip.achieved is not None]
+    cs.append([_("Rank"), _("Commune or ward"), _("Progress (%)"), _("Lagging")]
+              + [f"{i.code}. {_('achieved')}" for i in computed] + [f"{i.code}. {_('target')}" for i in computed])
+    for cell in cs[1]:
+        cell.font = Font(bold=True)
+    for r in board.communes:
+        cs.append([r.rank, r.commune.name, round(r.progress * 100, 1), _("yes") if r.lagging else ""]
+                  + [_num(r.achieved.get(i.id, 0)) for i in computed]
+                  + [_num(r.targets.get(i.id)) for i in computed])
+    cs.column_dimensions["B"].width = 28
+    cs.freeze_panes = "C2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _safe(value):
+    """CSV cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def communes_csv(board: Dashboard) -> str:
+    computed = [ip.indicator for ip in board.indicators if ip.achieved is not None]
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["rank", "commune_code", "commune", "progress_pct", "lagging"]
+               + [f"{i.code}:{i.metric}:achieved" for i in computed] + [f"{i.code}:{i.metric}:target" for i in computed])
+    for r in board.communes:
+        w.writerow([r.rank, r.commune.code, _safe(r.commune.name), round(r.progress * 100, 1), int(r.lagging)]
+                   + [_num(r.achieved.get(i.id, 0)) for i in computed] + [_num(r.targets.get(i.id)) for i in computed])
+    return "\ufeff" + buf.getvalue()
+
+
+def indicators_csv(board: Dashboard) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["no", "indicator", "metric", "unit", "lead_unit", "target", "expected_by_now", "achieved", "pct"])
+    for ip in board.indicators:
+        ind = ip.indicator
+        w.writerow([_safe(ind.code), _safe(ind.name), ind.metric, ind.unit, _safe(ind.lead_unit), _num(ind.target_value),
+                    _num(round(ip.expected, 2)), _num(ip.achieved), round(ip.pct, 1) if ip.pct is not None else ""])
+    return "\ufeff" + buf.getvalue()
+
+
+def commune_overview(campaign, commune: Commune) -> dict:
+    """The commune page's lists and counts: a fixed number of queries."""
+    villages = db.session.scalars(select(Village).where(Village.commune_code == commune.code)
+                                  .order_by(Village.name)).all()
+    events = db.session.scalars(
+        select(Event).where(Event.campaign_id == campaign.id, Event.commune_code == commune.code,
+                            Event.kind != "class_session")
+        .order_by(Event.starts_at.desc()).limit(20)).all()
+    classes = db.session.execute(
+        select(Event.id, Event.title, Event.starts_at, Event.status, Course.audience, Event.confirmed_count)
+        .join(Course, Course.event_id == Event.id)
+        .where(Event.campaign_id == campaign.id, Event.commune_code == commune.code)
+        .order_by(Event.starts_at.desc()).limit(50)).all()
+    volunteers = db.session.scalar(select(func.count()).select_from(VolunteerProfile).where(
+        VolunteerProfile.home_commune_code == commune.code, VolunteerProfile.status == "approved")) or 0
+    shifts = db.session.scalar(select(func.count()).select_from(Shift).where(
+        Shift.campaign_id == campaign.id, Shift.commune_code == commune.code)) or 0
+    bookings = db.session.execute(
+        select(Booking.status, func.count()).join(Venue, Venue.id == Booking.venue_id)
+        .where(Venue.commune_code == commune.code).group_by(Booking.status)).all()
+    return {"villages": villages, "events": events, "classes": classes, "volunteers": volunteers,
+            "shifts": shifts, "bookings": dict(bookings)}

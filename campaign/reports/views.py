@@ -1,0 +1,215 @@
+"""Dashboards (province, commune), the quarterly report (XLSX, printable) and CSV exports."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from campaign.accounts import permissions as perm
+from campaign.campaigns.forms import METRIC_LABELS, TARGET_GROUP_LABELS, UNIT_LABELS
+from campaign.campaigns.models import TARGET_GROUPS, Campaign
+from campaign.core.services import DomainError
+from campaign.core.timeutil import parse_local_date, to_local
+from campaign.core.types import utcnow
+from campaign.extensions import db
+from campaign.reports import imports, metrics, services
+from campaign.units.models import Commune
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+PROVINCE_ROLES = (perm.PROVINCE_COORDINATOR,)
+COMMUNE_ROLES = perm.COMMUNE_MANAGERS
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def _date_arg(name: str) -> date | None:
+    text = (request.args.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return parse_local_date(text)
+    except ValueError:
+        return None
+
+
+def _filters(campaign: Campaign) -> dict:
+    """Period (from/to, or a quarter "2026-Q3"), target group and "as of" from the query string; bad
+    values are ignored (the page says what it shows)."""
+    start, end = _date_arg("start"), _date_arg("end")
+    quarter = (request.args.get("quarter") or "").strip()
+    if quarter:
+        try:
+            year, q = quarter.split("-Q")
+            start, end = services.quarter_bounds(int(year), int(q))
+        except (ValueError, TypeError):
+            quarter = ""
+    if start and end and end < start:
+        start, end = end, start
+    group = request.args.get("group") or None
+    if group not in TARGET_GROUPS:
+        group = None
+    today = to_local(utcnow()).date()
+    as_of = _date_arg("as_of") or min(today, campaign.ends_on)
+    if end and end < as_of:
+        as_of = end
+    return {"start": start, "end": end, "group": group, "as_of": as_of, "quarter": quarter}
+
+
+def _quarters(campaign: Campaign) -> list[str]:
+    out = []
+    y, q = campaign.starts_on.year, (campaign.starts_on.month - 1) // 3 + 1
+    while (y, q) <= (campaign.ends_on.year, (campaign.ends_on.month - 1) // 3 + 1):
+        out.append(f"{y}-Q{q}")
+        y, q = (y + 1, 1) if q == 4 else (y, q + 1)
+    return out
+
+
+def _board(campaign: Campaign, f: dict, communes=None) -> metrics.Dashboard:
+    return metrics.progress(campaign, start=f["start"], end=f["end"], group=f["group"], as_of=f["as_of"],
+                            communes=communes)
+
+
+@bp.get("/")
+@login_required
+def index():
+    """The campaigns whose dashboards the user may open, and the communes of a commune officer."""
+    if not perm.has_role(current_user, *COMMUNE_ROLES):
+        abort(403)
+    provinces = perm.province_codes(current_user, PROVINCE_ROLES)
+    stmt = select(Campaign).order_by(Campaign.starts_on.desc(), Campaign.id)
+    if provinces is not None:
+        stmt = stmt.where(Campaign.province_code.in_(provinces or {-1}))
+    campaigns = db.session.scalars(stmt).all()
+    communes = [gr.commune_code for gr in current_user.grants if gr.role in COMMUNE_ROLES and gr.commune_code]
+    mine = db.session.scalars(select(Commune).where(Commune.code.in_(communes)).order_by(Commune.name)).all()
+    commune_campaigns = db.session.scalars(
+        select(Campaign).where(Campaign.province_code.in_({c.province_code for c in mine} or {-1}))
+        .order_by(Campaign.starts_on.desc())).all() if mine else []
+    return render_template("reports/index.html", campaigns=campaigns, communes=mine,
+                           commune_campaigns=commune_campaigns)
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+@login_required
+def dashboard(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    perm.require_province(campaign.province_code, PROVINCE_ROLES)
+    f = _filters(campaign)
+    board = _board(campaign, f)
+    trend = metrics.weekly_trend(campaign, start=f["start"], end=f["end"])
+    return render_template("reports/dashboard.html", campaign=campaign, board=board, trend=trend, f=f,
+                           quarters=_quarters(campaign), groups=TARGET_GROUP_LABELS, units=UNIT_LABELS,
+                           metric_labels=METRIC_LABELS, print_view=request.args.get("print") == "1")
+
+
+def _download(body, mimetype: str, filename: str) -> Response:
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+@bp.get("/campaigns/<int:campaign_id>/report.xlsx")
+@login_required
+def report_xlsx(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    perm.require_province(campaign.province_code, PROVINCE_ROLES)
+    f = _filters(campaign)
+    data = services.report_xlsx(_board(campaign, f))
+    tag = f["quarter"] or f["as_of"].isoformat()
+    return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     f"bao-cao-chi-tieu-{campaign.id}-{tag}.xlsx")
+
+
+@bp.get("/campaigns/<int:campaign_id>/<any(communes, indicators):kind>.csv")
+@login_required
+def export_csv(campaign_id: int, kind: str):
+    campaign = _campaign(campaign_id)
+    perm.require_province(campaign.province_code, PROVINCE_ROLES)
+    board = _board(campaign, _filters(campaign))
+    body = services.communes_csv(board) if kind == "communes" else services.indicators_csv(board)
+    return _download(body, "text/csv; charset=utf-8", f"{kind}-{campaign.id}.csv")
+
+
+@bp.get("/campaigns/<int:campaign_id>/communes/<int:code>")
+@login_required
+def commune(campaign_id: int, code: int):
+    campaign = _campaign(campaign_id)
+    place = db.session.get(Commune, code)
+    if place is None or place.province_code != campaign.province_code:
+        abort(404)
+    perm.require_commune(code, COMMUNE_ROLES)
+    f = _filters(campaign)
+    board = _board(campaign, f, communes=[code])
+    row = board.communes[0] if board.communes else None
+    return render_template("reports/commune.html", campaign=campaign, commune=place, board=board, row=row, f=f,
+                           quarters=_quarters(campaign), groups=TARGET_GROUP_LABELS, units=UNIT_LABELS,
+                           province_view=perm.can_in_province(current_user, campaign.province_code, PROVINCE_ROLES),
+                           back=url_for("reports.index"), **services.commune_overview(campaign, place))
+
+
+@bp.app_template_filter("num")
+def format_number(value) -> str:
+    """1234.5 → "1.234,5" (Vietnamese grouping); whole numbers without decimals."""
+    if value is None:
+        return "—"
+    v = round(float(value), 1)
+    text = f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+# --- imports: per-commune targets -------------------------------------------------------------------
+
+@bp.get("/campaigns/<int:campaign_id>/targets/template.xlsx")
+@login_required
+def targets_template(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    perm.require_province(campaign.province_code, PROVINCE_ROLES)
+    return _download(imports.template_xlsx(campaign),
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     f"chi-tieu-xa-{campaign.id}.xlsx")
+
+
+@bp.route("/campaigns/<int:campaign_id>/targets/import", methods=["GET", "POST"])
+@login_required
+def targets_import(campaign_id: int):
+    """Upload → preview (every row checked, bad rows listed) → import all rows or none."""
+    campaign = _campaign(campaign_id)
+    perm.require_province(campaign.province_code, PROVINCE_ROLES)
+    parsed, error, payload, filename = None, None, "", ""
+    if request.method == "POST":
+        if request.form.get("payload"):  # the confirmed preview: the same file, checked again
+            filename = request.form.get("filename", "")
+            try:
+                data = base64.b64decode(request.form["payload"], validate=True)
+            except (ValueError, binascii.Error):
+                data = b""
+        else:
+            upload = request.files.get("file")
+            filename = upload.filename if upload else ""
+            data = upload.read(imports.MAX_BYTES + 1) if upload else b""
+        try:
+            if not data:
+                raise DomainError(_("Choose a file to upload."), "file")
+            parsed = imports.parse_targets(campaign, filename, data)
+            if request.form.get("confirm") and parsed.ok:
+                changed = imports.apply_targets(current_user, campaign, parsed)
+                db.session.commit()
+                flash(_("Targets imported: %(n)d changes.", n=changed), "success")
+                return redirect(url_for("reports.dashboard", campaign_id=campaign.id))
+            payload = base64.b64encode(data).decode() if parsed.ok else ""
+        except DomainError as err:
+            db.session.rollback()
+            error = err.message
+    return render_template("reports/targets_import.html", campaign=campaign, parsed=parsed, error=error,
+                           payload=payload, filename=filename), (422 if error or (parsed and parsed.errors) else 200)

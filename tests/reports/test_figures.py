@@ -1,0 +1,164 @@
+"""The dashboard's figures equal sums computed independently (plain Python over the raw rows)."""
+
+import io
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+import openpyxl
+from sqlalchemy import event, select
+
+from campaign.core.timeutil import local_to_utc
+from campaign.courses.models import Certificate, Course
+from campaign.events.models import Event, Person, Registration
+from campaign.extensions import db
+from campaign.reports import metrics
+from campaign.volunteers.models import Shift, Signup, SignupHelped
+from tests.conftest import LONG_THANH, TRAN_BIEN
+from tests.reports.conftest import AS_OF
+
+
+def _end(d: date):
+    return local_to_utc(datetime.combine(d + timedelta(days=1), time(0)))
+
+
+def independent(campaign, as_of: date, start: date | None = None):
+    """Per-commune sums over every raw row, in Python."""
+    end = _end(as_of)
+    lo = local_to_utc(datetime.combine(start, time(0))) if start else None
+
+    def inside(t):
+        return t < end and (lo is None or t >= lo)
+
+    out = defaultdict(lambda: defaultdict(float))
+    events = {e.id: e for e in db.session.scalars(select(Event))}
+    for r in db.session.scalars(select(Registration)):
+        e = events[r.event_id]
+        if e.campaign_id == campaign.id and r.status == "confirmed" and inside(r.created_at):
+            out["registrations"][e.commune_code] += 1
+    courses = {c.id: c for c in db.session.scalars(select(Course))}
+    regs = {r.id: r for r in db.session.scalars(select(Registration))}
+    persons = defaultdict(set)
+    for cert in db.session.scalars(select(Certificate)):
+        e = events[courses[cert.course_id].event_id]
+        if e.campaign_id == campaign.id and cert.status == "valid" and inside(cert.issued_at):
+            persons[e.commune_code].add(regs[cert.registration_id].person_id)
+    for code, ids in persons.items():
+        out["people_trained"][code] = len(ids)
+    shifts = {s.id: s for s in db.session.scalars(select(Shift))}
+    signups = {s.id: s for s in db.session.scalars(select(Signup))}
+    for s in signups.values():
+        sh = shifts[s.shift_id]
+        if sh.campaign_id == campaign.id and s.status == "confirmed" and inside(sh.starts_at):
+            out["volunteer_hours"][sh.commune_code] += s.hours or 0
+    for h in db.session.scalars(select(SignupHelped)):
+        s = signups[h.signup_id]
+        sh = shifts[s.shift_id]
+        if sh.campaign_id == campaign.id and s.status == "confirmed" and inside(sh.starts_at):
+            out["people_helped"][sh.commune_code] += h.people
+    for e in events.values():
+        parent = events.get(e.parent_id)
+        if (parent is not None and parent.kind == "national_day" and parent.province_code == campaign.province_code
+                and e.status != "cancelled" and inside(e.starts_at)):
+            out["national_day_activities"][e.commune_code] += 1
+        if e.campaign_id == campaign.id and e.kind == "bridge_point" and e.connected_at and inside(e.connected_at):
+            out["bridge_points_connected"][e.commune_code] += 1
+    assert db.session.scalar(select(Person.id).limit(1))  # the fixture made people
+    return out
+
+
+def test_dashboard_equals_independent_sums(app, campaign_data):
+    c = campaign_data(size=2)
+    want = independent(c, AS_OF)
+    board = metrics.progress(c, as_of=AS_OF)
+    by_metric = {ip.indicator.metric: ip for ip in board.indicators}
+    assert sum(want["national_day_activities"].values()) == 2
+    for metric in ("registrations", "people_trained", "people_helped", "volunteer_hours", "bridge_points_connected",
+                   "national_day_activities"):
+        assert round(by_metric[metric].achieved, 2) == round(sum(want[metric].values()), 2), metric
+        for row in board.communes:
+            got = row.achieved[by_metric[metric].indicator.id]
+            assert round(got, 2) == round(want[metric].get(row.commune.code, 0), 2), (metric, row.commune.code)
+    assert by_metric["manual"].achieved is None
+    # a quarter: the same sums restricted to its dates
+    q = metrics.progress(c, start=date(2026, 4, 1), end=date(2026, 6, 30), as_of=AS_OF)
+    want_q = independent(c, date(2026, 6, 30), start=date(2026, 4, 1))
+    assert {ip.indicator.metric: round(ip.achieved or 0, 2) for ip in q.indicators if ip.achieved is not None} == {
+        m: round(sum(want_q[m].values()), 2) for m in
+        ("people_trained", "registrations", "people_helped", "volunteer_hours", "bridge_points_connected",
+         "national_day_activities")}
+
+
+def test_progress_prorated_and_lagging(app, campaign_data):
+    c = campaign_data(size=1)
+    board = metrics.progress(c, as_of=AS_OF)
+    assert abs(board.expected - 181 / 365) < 1e-9
+    reg = next(ip for ip in board.indicators if ip.indicator.metric == "registrations")
+    assert abs(reg.expected - 500 * 181 / 365) < 1e-6
+    assert abs(reg.pct - reg.achieved / 500 * 100) < 1e-9
+    ranked = [r.progress for r in board.communes]
+    assert ranked == sorted(ranked, reverse=True)
+    assert len(board.communes) == 95
+    for r in board.communes:
+        assert r.lagging == (r.progress < 0.7 * board.expected)
+    tb = next(r for r in board.communes if r.commune.code == TRAN_BIEN)
+    reg_id = reg.indicator.id
+    assert tb.targets[reg_id] == 40 and reg_id in tb.own_targets
+    other = next(r for r in board.communes if r.commune.code not in (TRAN_BIEN, LONG_THANH))
+    assert other.targets[reg_id] == 500 / 95 and other.lagging
+
+
+def test_group_filter_counts_that_group_only(app, campaign_data):
+    c = campaign_data(size=1)
+    helped = sum(h.people for h in db.session.scalars(
+        select(SignupHelped).join(Signup).join(Shift).where(
+            Shift.campaign_id == c.id, Signup.status == "confirmed", SignupHelped.target_group == "elderly",
+            Shift.starts_at < _end(AS_OF))))
+    board = metrics.progress(c, as_of=AS_OF, group="elderly")
+    assert next(ip for ip in board.indicators if ip.indicator.metric == "people_helped").achieved == helped
+
+
+def _count_queries(fn):
+    n = [0]
+
+    def before(*_a, **_k):
+        n[0] += 1
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return n[0]
+
+
+def test_dashboard_queries_bounded(app, campaign_data, login_as, factory):
+    small = campaign_data(size=1, seed=2)
+    big = campaign_data(size=6, seed=3)
+    coord = login_as(factory.user("province_coordinator", province=75))
+    counts = []
+    for c in (small, big):
+        counts.append(_count_queries(lambda c=c: coord.get(f"/reports/campaigns/{c.id}?as_of=2026-06-30")))
+    assert counts[0] == counts[1], counts
+    assert counts[0] < 30
+
+
+def test_xlsx_holds_the_expected_cells(app, campaign_data, login_as, factory):
+    c = campaign_data(size=1)
+    board = metrics.progress(c, as_of=AS_OF)
+    coord = login_as(factory.user("province_coordinator", province=75))
+    resp = coord.get(f"/reports/campaigns/{c.id}/report.xlsx?as_of=2026-06-30")
+    assert resp.status_code == 200 and resp.headers["Content-Disposition"].startswith("attachment")
+    wb = openpyxl.load_workbook(io.BytesIO(resp.data))
+    ws = wb.worksheets[0]
+    assert ws["A2"].value == c.name
+    assert [cell.value for cell in ws[5]] == ["STT", "Chỉ tiêu", "Đơn vị tính", "Đơn vị chủ trì", "Chỉ tiêu", "Đạt được", "%"] \
+        or ws["A5"].value == "STT"
+    rows = {r[0]: r for r in ws.iter_rows(min_row=6, values_only=True)}
+    reg = next(ip for ip in board.indicators if ip.indicator.metric == "registrations")
+    assert rows["2"][1] == "Lượt đăng ký" and rows["2"][3] == "UBND xã"
+    assert rows["2"][4] == 500 and rows["2"][5] == reg.achieved and rows["2"][6] == round(reg.pct, 1)
+    assert rows["6"][5] is None  # manual: not computed
+    communes = wb.worksheets[1]
+    assert communes.max_row == 96  # header + 95 communes
+    csv_resp = coord.get(f"/reports/campaigns/{c.id}/communes.csv?as_of=2026-06-30")
+    assert csv_resp.status_code == 200 and csv_resp.text.count("\n") == 96

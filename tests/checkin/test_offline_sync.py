@@ -123,7 +123,7 @@ def test_several_devices_overlapping_batches_with_retries_and_reordering(door, s
         outboxes[name].append(item(event.id, revoked.code, T0 + timedelta(seconds=5), door="revoked", device=name))
     sent = {x["uuid"]: x for box in outboxes.values() for x in box}
     batches = []
-    for n, (name, box) in enumerate(outboxes.items()):
+    for n, box in enumerate(outboxes.values()):
         for start in range(0, len(box), 3):
             batches.append((clients[n], box[start:start + 3]))
     rng.shuffle(batches)

@@ -18,6 +18,7 @@ const FILES = [
   ["zxing-wasm/dist/reader/zxing_reader.wasm", "barcode-detector/zxing_reader.wasm"],
   ["dejavu-fonts-ttf/ttf/DejaVuSans.ttf", "fonts/DejaVuSans.ttf"],
   ["dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf", "fonts/DejaVuSans-Bold.ttf"],
+  ["@noble/ed25519/index.js", "noble-ed25519/ed25519.js"],
 ];
 
 rmSync(out, { recursive: true, force: true });

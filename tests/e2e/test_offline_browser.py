@@ -109,3 +109,34 @@ def test_conflicts_page_has_no_serious_accessibility_violations(page, live_serve
     page.goto(f"{live_server}/checkin/events/{event.id}/conflicts")
     assert page.locator("#conflicts tbody tr").count() == 1
     assert axe_violations(page) == []
+
+
+NO_WEBCRYPTO_ED25519 = """
+const original = SubtleCrypto.prototype.importKey;
+SubtleCrypto.prototype.importKey = function (format, key, algorithm, ...rest) {
+  if (algorithm === "Ed25519" || (algorithm && algorithm.name === "Ed25519")) {
+    return Promise.reject(new DOMException("Ed25519 is not supported", "NotSupportedError"));
+  }
+  return original.call(this, format, key, algorithm, ...rest);
+};
+"""
+
+
+def test_offline_decision_falls_back_to_noble_without_webcrypto_ed25519(context, page, live_server, door, factory):
+    event, steward, t = door
+    page.set_default_timeout(20_000)
+    page.add_init_script(NO_WEBCRYPTO_ED25519)
+    browser_login(page, live_server, steward, factory.PASSWORD)
+    page.goto(f"{live_server}/checkin/events/{event.id}/scan")
+    page.wait_for_function("() => document.getElementById('scanner').dataset.offlineReady === '1'"
+                           " && navigator.serviceWorker.controller !== null")
+    context.set_offline(True)
+    assert "Trần Văn Ba" in scan(page, t["a"].code, "accepted")
+    forged = t["b"].code[:-3] + ("A" if t["b"].code[-3] != "A" else "B") + t["b"].code[-2:]
+    scan(page, forged, "invalid")
+    assert page.evaluate("() => performance.getEntriesByType('resource').some(e => e.name.includes('noble-ed25519'))")
+    context.set_offline(False)
+    page.wait_for_function("() => document.getElementById('sync-status').dataset.pending === '0'", timeout=30_000)
+    db.session.rollback()
+    assert sorted(r.result for r in db.session.scalars(select(CheckIn).where(CheckIn.method == "sync"))) == [
+        "accepted", "invalid"]

@@ -6,6 +6,7 @@
 const DB_NAME = "campaign-checkin";
 const DOMAIN = new TextEncoder().encode("campaign-ticket\u0000");
 const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const FALLBACK_URL = new URL("../vendor/noble-ed25519/ed25519.js", import.meta.url).href;
 
 function req(r) {
   return new Promise((resolve, reject) => {
@@ -122,14 +123,28 @@ function b64(text) {
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
 }
 
+// Ed25519 with WebCrypto where the browser has it; else @noble/ed25519 (self-hosted, loaded only
+// when needed).
 const keyCache = new Map();
-async function publicKey(pack, keyId) {
+let noble = null;
+async function importKey(raw) {
+  try {
+    return { webcrypto: await crypto.subtle.importKey("raw", raw, { name: "Ed25519" }, false, ["verify"]) };
+  } catch (e) {
+    noble = noble || (await import(FALLBACK_URL));
+    return { raw };
+  }
+}
+
+async function verifySignature(pack, keyId, signature, message) {
   const entry = pack.keys.find((k) => k.id === keyId);
   if (!entry) return null;
-  if (!keyCache.has(keyId)) {
-    keyCache.set(keyId, crypto.subtle.importKey("raw", b64(entry.public_key), { name: "Ed25519" }, false, ["verify"]));
-  }
-  return { key: await keyCache.get(keyId), revoked: entry.revoked };
+  if (!keyCache.has(keyId)) keyCache.set(keyId, importKey(b64(entry.public_key)));
+  const key = await keyCache.get(keyId);
+  const ok = key.webcrypto
+    ? await crypto.subtle.verify("Ed25519", key.webcrypto, signature, message)
+    : await noble.verifyAsync(signature, message, key.raw, { zip215: false });
+  return ok ? { revoked: entry.revoked } : null;
 }
 
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
@@ -147,13 +162,11 @@ export async function verifyCode(text, pack) {
   if (version !== fmt.version || !keyId || !eventId) return null;
   const payload = raw.slice(0, 19);
   const signature = raw.slice(19);
-  const key = await publicKey(pack, keyId);
-  if (!key) return null;
   const message = new Uint8Array(DOMAIN.length + payload.length);
   message.set(DOMAIN);
   message.set(payload, DOMAIN.length);
-  const ok = await crypto.subtle.verify("Ed25519", key.key, signature, message);
-  if (!ok) return null;
+  const key = await verifySignature(pack, keyId, signature, message);
+  if (!key) return null;
   return { keyId, eventId, token: hex(raw.slice(9, 19)), keyRevoked: key.revoked };
 }
 

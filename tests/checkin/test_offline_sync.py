@@ -150,3 +150,51 @@ def test_several_devices_overlapping_batches_with_retries_and_reordering(door, s
     assert {c.uuid for c, _w in services.conflicts(event)} == conflict_uuids
     assert sum(r.result == "revoked" for r in rows) == 3
     assert all(r.method == "sync" and r.device_time is not None and r.server_time is not None for r in rows)
+
+
+def count_queries(fn):
+    from sqlalchemy import event as sa_event
+
+    seen = []
+
+    def before(*_a):
+        seen.append(1)
+
+    sa_event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        result = fn()
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", before)
+    return result, len(seen)
+
+
+@pytest.mark.parametrize("size", [2, 8])
+def test_conflicts_page_and_offline_pack_run_bounded_queries(door, cf, factory, login_as, size):
+    event, tickets, revoked, (a, b, _c) = door
+    for i in range(size):
+        upload(a, [item(event.id, tickets[i].code, T0 + timedelta(minutes=5), device="dev-a")])
+        upload(b, [item(event.id, tickets[i].code, T0 + timedelta(minutes=1), device="dev-b")])
+    db.session.expire_all()
+    pairs, queries = count_queries(lambda: services.conflicts(event))
+    assert len(pairs) == size and queries <= 6  # the same for 2 and 8 conflicts
+    assert all(w.device_id == "dev-b" and c.device_id == "dev-a" for c, w in pairs)
+    steward = db.session.get(type(factory.user("volunteer")), pairs[0][0].steward_id)
+    facts, queries = count_queries(lambda: services.offline_facts(event, steward))
+    assert queries <= 6
+    assert len(facts["tickets"]) == 12 and all(tk["name"] for tk in facts["tickets"])
+    assert revoked.token not in {tk["token"] for tk in facts["tickets"]}
+    assert sorted(facts["admitted"]) == sorted(t.token for t in tickets[:size])
+    organiser = factory.user("commune_officer", commune=event.commune_code)
+    html = login_as(organiser).get(f"/checkin/events/{event.id}/conflicts").get_data(as_text=True)
+    assert html.count("<tr data-uuid=") == size
+    assert "Xung đột khi quét ngoại tuyến" in html or "Offline conflicts" in html
+
+
+def test_offline_pack_has_what_a_device_needs(door):
+    event, tickets, revoked, (a, _b, _c) = door
+    upload(a, [item(event.id, tickets[0].code, T0)])
+    pack = a.get(f"/api/checkin/events/{event.id}/offline-pack", headers=HEADERS).get_json()
+    assert pack["admitted"] == [tickets[0].token]
+    assert revoked.token in pack["revoked_tickets"]
+    assert pack["last_seq"] >= 1 and pack["keys"] and pack["valid_event_ids"] == [event.id]
+    assert {tk["short_code"] for tk in pack["tickets"]} == {t.short_code for t in tickets}

@@ -198,3 +198,19 @@ def test_offline_pack_has_what_a_device_needs(door):
     assert revoked.token in pack["revoked_tickets"]
     assert pack["last_seq"] >= 1 and pack["keys"] and pack["valid_event_ids"] == [event.id]
     assert {tk["short_code"] for tk in pack["tickets"]} == {t.short_code for t in tickets}
+
+
+def test_demo_has_one_offline_conflict_and_is_idempotent(cf, factory):
+    from campaign.checkin import demo
+
+    factory.user("volunteer", username="tnv.an")
+    event = cf.event()
+    cf.registration(event)
+    messages: list[str] = []
+    for _ in range(2):
+        demo.load({"echo": messages.append})
+        db.session.commit()
+    assert messages[0].endswith("2 offline scans") and messages[1].endswith("0 offline scans")
+    rows = db.session.scalars(select(CheckIn).order_by(CheckIn.id)).all()
+    assert [(r.device_id, r.result) for r in rows] == [("demo-phone-1", "duplicate"), ("demo-phone-2", "accepted")]
+    assert len(services.conflicts(event)) == 1

@@ -14,6 +14,8 @@ from campaign.checkin.models import CheckIn
 from tests.checkin.conftest import HEADERS
 from tests.concurrency import race
 
+pytestmark = pytest.mark.postgres
+
 WORKERS = 6
 T0 = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
 

@@ -19,6 +19,7 @@ const FILES = [
   ["dejavu-fonts-ttf/ttf/DejaVuSans.ttf", "fonts/DejaVuSans.ttf"],
   ["dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf", "fonts/DejaVuSans-Bold.ttf"],
   ["chart.js/dist/chart.umd.min.js", "chart.js/chart.umd.min.js"],
+  ["@noble/ed25519/index.js", "noble-ed25519/ed25519.js"],
 ];
 
 rmSync(out, { recursive: true, force: true });

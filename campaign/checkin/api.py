@@ -268,7 +268,8 @@ def counts(event_id: int):
 
 @bp.get("/events/<int:event_id>/offline-pack")
 def offline_pack(event_id: int):
-    """What a device needs to decide offline (issue 8): the public keys and the revoked tickets."""
+    """What a device needs to decide offline (issue 8): the public keys, the revoked tickets, the
+    live tickets (names only for those allowed), the tickets admitted so far and the last seq."""
     user = _user_or_401()
     event = _event_or_404(event_id)
     if not services.can_scan(user, event):
@@ -285,6 +286,80 @@ def offline_pack(event_id: int):
         "keys": [{"id": k.id, "public_key": base64.b64encode(bytes(k.public_key)).decode("ascii"),
                   "revoked": k.revoked_at is not None} for k in keys],
         "revoked_tickets": list(revoked),
+        **services.offline_facts(event, user),
         "code_format": {"prefix": codes.PREFIX, "version": codes.VERSION, "length": codes.CODE_LENGTH},
     })
 
+
+
+MAX_BATCH = 200
+DOOR_RESULTS = (ACCEPTED, DUPLICATE, REVOKED, WRONG_EVENT, "invalid")
+
+
+def parse_offline_scan(data) -> tuple[services.Scan, str | None]:
+    if not isinstance(data, dict):
+        raise BadRequest(_("The request body must be a JSON object."))
+    code = _text(data.get("code"), "code", MAX_CODE)
+    token = _text(data.get("ticket"), "ticket", 20)
+    if not code and not token:
+        raise BadRequest(_("Scan or type a ticket code."))
+    door = data.get("door_result")
+    if door is not None and door not in DOOR_RESULTS:
+        raise BadRequest(_("%(name)s is not valid.", name="door_result"))
+    return services.Scan(uuid=_uuid(data.get("uuid")), event_id=_int(data.get("event_id"), "event_id"),
+                         code=code, ticket_token=token, device_id=_text(data.get("device_id"), "device_id", 64),
+                         device_time=_device_time(data.get("device_time")), method="sync"), door
+
+
+@bp.post("/sync")
+def sync():
+    """A device's outbox: scans it decided offline, in one batch. The answer has one entry per item,
+    in order; ``ack`` tells the device it may delete the item (stored, or a repeat of a stored UUID,
+    or malformed so that sending it again cannot help). The same UUIDs make repeats harmless."""
+    body = _body()
+    items = body.get("items")
+    if not isinstance(items, list) or not items:
+        raise BadRequest(_("The request needs a list of scans."))
+    if len(items) > MAX_BATCH:
+        raise BadRequest(_("At most %(count)d scans in one request.", count=MAX_BATCH))
+    parsed = []
+    for item in items:  # every signature is checked before the first query
+        try:
+            data, door = parse_offline_scan(item)
+        except BadRequest as err:
+            parsed.append((item, err, None, None, None))
+            continue
+        code = code_error = None
+        if data.code:
+            try:
+                code = services.verify_code(data.code)
+            except codes.CodeError as err:
+                code_error = err
+        parsed.append((data, None, door, code, code_error))
+    user = _user_or_401()
+    events: dict[int, Event | None] = {}
+    out = []
+    for data, error, door, code, code_error in parsed:
+        if error is not None:
+            raw = data.get("uuid") if isinstance(data, dict) else None
+            out.append({"uuid": raw if isinstance(raw, str) else None, "ack": True, "result": "error",
+                        "message": error.message})
+            continue
+        if data.event_id not in events:
+            event = db.session.get(Event, data.event_id)
+            events[data.event_id] = event if event is not None and services.can_scan(user, event) else None
+        event = events[data.event_id]
+        if event is None:
+            out.append({"uuid": data.uuid, "ack": False, "result": "error",
+                        "message": _("You cannot check people in at this event.")})
+            continue
+        try:
+            answer = services.sync_scan(data, user, event, door, code=code, code_error=code_error)
+        except DomainError as err:
+            out.append({"uuid": data.uuid, "ack": False, "result": "error", "message": err.message})
+            continue
+        checkin = answer.checkin
+        out.append({"uuid": checkin.uuid, "ack": True, "seq": checkin.id, "result": checkin.result,
+                    "replay": answer.replay, "conflict": services.is_conflict(checkin)})
+    db.session.commit()
+    return jsonify({"items": out})

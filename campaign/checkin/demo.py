@@ -1,11 +1,14 @@
 """Demo data: tickets for every demo registration, and the demo volunteer ``tnv.an`` as check-in
 steward of a demo event in Trấn Biên (idempotent)."""
 
+import uuid as uuidlib
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from campaign.accounts.models import User
 from campaign.checkin import services
-from campaign.checkin.models import StewardGrant
+from campaign.checkin.models import StewardGrant, Ticket
 from campaign.events.models import Event, Registration
 from campaign.extensions import db
 
@@ -28,4 +31,29 @@ def load(context: dict) -> None:
             db.session.add(StewardGrant(event_id=event.id, user_id=steward.id))
             granted = 1
     db.session.flush()
-    context["echo"](f"checkin: {issued} tickets issued, {granted} steward grant for {STEWARD}")
+    conflicts = offline_conflict(event, steward)
+    context["echo"](f"checkin: {issued} tickets issued, {granted} steward grant for {STEWARD}, "
+                    f"{conflicts} offline scans")
+
+
+def offline_conflict(event, steward) -> int:
+    """Two phones without signal admitted the same person at the demo event (issue 8): the earlier
+    admission counts, the other shows on the organisers' conflicts page. Fixed UUIDs: idempotent."""
+    if event is None or steward is None:
+        return 0
+    ticket = db.session.scalar(select(Ticket).where(Ticket.event_id == event.id, Ticket.revoked_at.is_(None))
+                               .order_by(Ticket.id).limit(1))
+    if ticket is None:
+        return 0
+    code = services.verify_code(ticket.code)
+    stored = 0
+    for n, minutes in ((1, 10), (2, 12)):  # the earlier scan arrives second and takes the place
+        client_uuid = str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"campaign-demo/offline/{event.id}/{n}"))
+        if services.by_uuid(client_uuid) is not None:
+            continue
+        data = services.Scan(uuid=client_uuid, event_id=event.id, code=ticket.code, device_id=f"demo-phone-{n}",
+                             device_time=event.starts_at - timedelta(minutes=minutes), method="sync")
+        services.sync_scan(data, steward, event, "accepted", code=code)
+        stored += 1
+    db.session.flush()
+    return stored

@@ -126,6 +126,12 @@ class CheckIn(db.Model):
     scanned: Mapped[str | None] = mapped_column(String(40))
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Offline check-in (issue 8): what the device showed at the door when it decided without the
+    # server (null for a scan the server decided). A scan shown green at the door whose server result
+    # is not "accepted" is a conflict for the organisers; ``relabelled_at`` is set when an accepted
+    # row gave way to an earlier offline admission (the row stays, its door result kept).
+    door_result: Mapped[str | None] = mapped_column(String(20))
+    relabelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     ticket: Mapped[Ticket | None] = relationship()
     steward = relationship("User", foreign_keys=[steward_id])

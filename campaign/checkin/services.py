@@ -265,10 +265,13 @@ def steward_name(checkin: CheckIn) -> str:
     return db.session.scalar(select(User.full_name).where(User.id == checkin.steward_id)) or ""
 
 
-def _record(scan: Scan, steward, result: str, ticket: Ticket | None, scanned: str | None = None) -> Answer:
+def _record(scan: Scan, steward, result: str, ticket: Ticket | None, scanned: str | None = None,
+            door_result: str | None = None) -> Answer:
     values = dict(uuid=scan.uuid, event_id=scan.event_id, ticket_id=ticket.id if ticket else None, result=result,
                   method=scan.method, steward_id=getattr(steward, "id", None), device_id=scan.device_id,
                   device_time=scan.device_time, server_time=utcnow(), scanned=scanned)
+    if door_result is not None:
+        values["door_result"] = door_result
     new_id = _insert(values)
     if new_id is None:
         earlier = by_uuid(scan.uuid)
@@ -515,3 +518,141 @@ def group_clause(keys: set[tuple]):
     return Registration.registered_by_id.in_([k[1] for k in keys])
 
 
+
+
+# --- offline scans uploaded later (issue 8) ----------------------------------------------------
+
+def _resolve_ticket(data: Scan, code: codes.TicketCode | None, code_error: codes.CodeError | None) -> Ticket | None:
+    if data.ticket_token:
+        return ticket_by_token(data.ticket_token)
+    if code is not None:
+        ticket = ticket_by_token(code.token)
+        if ticket is not None and (ticket.event_id != code.event_id or ticket.key_id != code.key_id):
+            return None
+        return ticket
+    if data.code and code_error is not None and code_error.reason == "malformed":
+        short = codes.parse_short_code(data.code)
+        if short:
+            return db.session.scalar(select(Ticket).where(Ticket.short_code == short))
+    return None
+
+
+def _moment(checkin_or_time) -> datetime:
+    """When a scan happened at the door: the device's clock, else the server's."""
+    if isinstance(checkin_or_time, CheckIn):
+        return checkin_or_time.device_time or checkin_or_time.server_time
+    return checkin_or_time
+
+
+def sync_scan(data: Scan, steward, session_event: Event, door_result: str | None,
+              code: codes.TicketCode | None = None, code_error: codes.CodeError | None = None) -> Answer:
+    """Record a scan a device decided offline (``door_result`` is what it showed at the door).
+
+    Every scan is stored. One admission per ticket and session still holds (the partial unique
+    index): when two devices admitted the same ticket offline, the earliest by device time is the
+    accepted row and the other is stored as a duplicate whose door result is "accepted" (a conflict
+    for the organisers). If the earlier one arrives second, the accepted row is re-labelled under a
+    row lock, in the caller's transaction, and the new scan takes its place. A repeated UUID stores
+    nothing. Never commits."""
+    earlier = by_uuid(data.uuid)
+    if earlier is not None:
+        return _answer(earlier, replay=True)
+    ticket = _resolve_ticket(data, code, code_error)
+    if ticket is None:
+        return _record(data, steward, INVALID, None, scanned=_excerpt(data.code or data.ticket_token),
+                       door_result=door_result)
+    if ticket.event_id not in [e.id for e in event_chain(session_event)]:
+        return _record(data, steward, WRONG_EVENT, ticket, door_result=door_result)
+    if ticket.revoked_at is not None or not registration_is_live(ticket.registration):
+        return _record(data, steward, REVOKED, ticket, door_result=door_result)
+    if door_result not in (None, ACCEPTED):
+        # Turned away at the door (already admitted on this device, ...): recorded as it happened.
+        return _record(data, steward, door_result, ticket, door_result=door_result)
+    at = data.device_time or utcnow()
+    for _attempt in range(6):
+        current = db.session.scalar(select(CheckIn).where(
+            CheckIn.ticket_id == ticket.id, CheckIn.event_id == data.event_id, CheckIn.result == ACCEPTED,
+            CheckIn.undone_at.is_(None)).with_for_update())
+        if current is None:
+            answer = _try_insert(data, steward, ticket, ACCEPTED, door_result)
+        elif at < _moment(current):
+            # The earliest admission counts: the row that held the place gives way, kept on record.
+            current.result = DUPLICATE
+            current.door_result = current.door_result or ACCEPTED
+            current.relabelled_at = utcnow()
+            db.session.flush()
+            audit("checkin.relabelled", current, actor=steward, ticket_id=ticket.id, event_id=data.event_id,
+                  by_uuid=data.uuid)
+            answer = _try_insert(data, steward, ticket, ACCEPTED, door_result)
+        else:
+            answer = _try_insert(data, steward, ticket, DUPLICATE, door_result)
+        if answer is not None:
+            return answer
+    raise DomainError(_("The server is busy; the device will send this scan again."))
+
+
+def _try_insert(data: Scan, steward, ticket: Ticket, result: str, door_result: str | None) -> Answer | None:
+    """Insert the scan; None if a concurrent admission took the place (look again)."""
+    values = dict(uuid=data.uuid, event_id=data.event_id, ticket_id=ticket.id, result=result, method=data.method,
+                  steward_id=getattr(steward, "id", None), device_id=data.device_id, device_time=data.device_time,
+                  server_time=utcnow(), door_result=door_result)
+    new_id = _insert(values)
+    if new_id is None:
+        earlier = by_uuid(data.uuid)
+        return _answer(earlier, replay=True) if earlier is not None else None
+    checkin = db.session.get(CheckIn, new_id)
+    if result == ACCEPTED:
+        audit("checkin.accepted", checkin, actor=steward, ticket_id=ticket.id, event_id=data.event_id,
+              offline=door_result is not None)
+        ticket_admitted.send("checkin", registration_id=ticket.registration_id, event_id=data.event_id,
+                             at=checkin.device_time or checkin.server_time, actor=steward)
+    return _answer(checkin)
+
+
+def is_conflict(checkin: CheckIn) -> bool:
+    """Shown green at the door, but another admission of the ticket counts."""
+    return checkin.door_result == ACCEPTED and checkin.result != ACCEPTED
+
+
+def conflicts(event: Event, limit: int = 500) -> list[tuple[CheckIn, CheckIn | None]]:
+    """Admissions at the door that did not count (two devices admitted the same ticket offline),
+    each with the admission that counts; for the event and its children. Three queries."""
+    ids = [event.id] + list(db.session.scalars(select(Event.id).where(Event.parent_id == event.id)))
+    rows = list(db.session.scalars(
+        select(CheckIn).options(joinedload(CheckIn.ticket), joinedload(CheckIn.steward))
+        .where(CheckIn.event_id.in_(ids), CheckIn.door_result == ACCEPTED, CheckIn.result != ACCEPTED)
+        .order_by(CheckIn.device_time, CheckIn.id).limit(limit)).unique().all())
+    pairs = {(c.ticket_id, c.event_id) for c in rows if c.ticket_id}
+    winners = {}
+    if pairs:
+        for w in db.session.scalars(
+                select(CheckIn).options(joinedload(CheckIn.steward))
+                .where(CheckIn.ticket_id.in_([p[0] for p in pairs]), CheckIn.event_id.in_(ids),
+                       CheckIn.result == ACCEPTED, CheckIn.undone_at.is_(None))).unique():
+            winners[(w.ticket_id, w.event_id)] = w
+    return [(c, winners.get((c.ticket_id, c.event_id))) for c in rows]
+
+
+def offline_facts(event: Event, user) -> dict:
+    """What a device needs to decide at this session without the server: the live tickets valid
+    here (short code, and the name only for those allowed to see names), the tickets admitted here
+    so far, and the last sequence number. Three queries whatever the number of tickets."""
+    chain = [e.id for e in event_chain(event)]
+    names = can_see_names(user, event)
+    rows = db.session.execute(
+        select(Ticket.token, Ticket.short_code, Person.full_name, Person.anonymised_at)
+        .join(Registration, Ticket.registration_id == Registration.id)
+        .join(Person, Registration.person_id == Person.id)
+        .where(Ticket.event_id.in_(chain), Ticket.revoked_at.is_(None), registration_live_clause())
+        .order_by(Ticket.id)).all()
+    tickets = []
+    for r in rows:
+        item = {"token": r.token, "short_code": r.short_code}
+        if names and r.anonymised_at is None:
+            item["name"] = r.full_name
+        tickets.append(item)
+    admitted = db.session.scalars(
+        select(Ticket.token).join(CheckIn, CheckIn.ticket_id == Ticket.id)
+        .where(CheckIn.event_id == event.id, CheckIn.result == ACCEPTED, CheckIn.undone_at.is_(None))).all()
+    last_seq = db.session.scalar(select(func.max(CheckIn.id)).where(CheckIn.event_id == event.id)) or 0
+    return {"tickets": tickets, "admitted": list(admitted), "last_seq": last_seq, "names": names}

@@ -273,3 +273,32 @@ def self_checkin(event_id: int, token: str):
                                     is_open=services.self_checkin_open(event)))
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+# --- offline check-in (issue 8) ----------------------------------------------------------------
+
+OFFLINE_ASSETS = (
+    "vendor/bootstrap/bootstrap.min.css", "css/app.css", "css/checkin.css", "vendor/bootstrap/bootstrap.bundle.min.js",
+    "js/checkin-scanner.js", "js/checkin-offline.js", "vendor/barcode-detector/ponyfill.js",
+    "vendor/barcode-detector/zxing-exported.js", "vendor/barcode-detector/zxing_reader.wasm",
+    "vendor/noble-ed25519/ed25519.js",
+)
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The scanner's service worker, served from the root so that it controls the scanner pages."""
+    precache = [url_for("static", filename=name) for name in OFFLINE_ASSETS]
+    resp = Response(render_template("checkin/sw.js", precache=precache), mimetype="text/javascript")
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@bp.get("/checkin/events/<int:event_id>/conflicts")
+@login_required
+def conflicts(event_id: int):
+    """Tickets two devices admitted while offline: the admission that counts (the earliest at the
+    door) and the others, kept on record for the organisers to check."""
+    event = _event_or_404(event_id)
+    _require_organiser(event)
+    return render_template("checkin/conflicts.html", event=event, rows=services.conflicts(event))

@@ -2,6 +2,7 @@
 // or typed codes, manual lookup; every scan goes to the JSON API with a client-made UUID so that a retry
 // never checks anyone in twice. Texts come from data-* attributes (translated on the server).
 import { BarcodeDetector, prepareZXingModule } from "../vendor/barcode-detector/ponyfill.js";
+import * as offline from "./checkin-offline.js";
 
 const root = document.getElementById("scanner");
 const cfg = root.dataset;
@@ -119,17 +120,55 @@ async function post(url, body) {
   return { result: "error", title: t.network };
 }
 
+// One try at the server with a short timeout; null when the network failed (decide offline then).
+async function postOnce(url, body, timeout = 2500) {
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), timeout);
+  try {
+    const resp = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Checkin-Client": "scanner" },
+      credentials: "same-origin",
+      body: JSON.stringify(body),
+      signal: ctrl.signal,
+    });
+    if (resp.status >= 500) return null;
+    const data = await resp.json().catch(() => ({}));
+    if (resp.status === 401) return { result: "error", title: t.login_again };
+    if (!resp.ok && !data.result) return { result: "error", title: data.message || t.error };
+    return data;
+  } catch (e) {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Decide one scan: the server if it answers in time, else this device, with the SAME UUID, so a
+// request that reached the server before the timeout is merged when the outbox is sent.
+async function decideScan(body) {
+  let answer = navigator.onLine ? await postOnce(cfg.scanUrl, body) : null;
+  if (answer === null) {
+    answer = await offline.decide(body, t);
+    refreshStatus();
+  } else if (answer.result === "accepted" && answer.ticket) {
+    await offline.markAdmitted(body.event_id, answer.ticket.token, body.uuid).catch(() => {});
+  }
+  return answer;
+}
+
+function scanBody(extra) {
+  return { uuid: crypto.randomUUID(), event_id: Number(cfg.eventId), device_id: deviceId(),
+           device_time: new Date().toISOString(), ...extra };
+}
+
 let busy = false;
 async function submitCode(text, method) {
   text = (text || "").trim();
   if (!text || busy) return;
   busy = true;
   try {
-    const answer = await post(cfg.scanUrl, {
-      uuid: crypto.randomUUID(), event_id: Number(cfg.eventId), code: text, method,
-      device_id: deviceId(), device_time: new Date().toISOString(),
-    });
-    show(answer);
+    show(await decideScan(scanBody({ code: text, method })));
   } finally {
     busy = false;
   }
@@ -137,11 +176,7 @@ async function submitCode(text, method) {
 
 async function checkInTickets(tokens) {
   for (const token of tokens) {
-    const answer = await post(cfg.scanUrl, {
-      uuid: crypto.randomUUID(), event_id: Number(cfg.eventId), ticket: token, method: "lookup",
-      device_id: deviceId(), device_time: new Date().toISOString(),
-    });
-    show(answer);
+    show(await decideScan(scanBody({ ticket: token, method: "lookup" })));
   }
   lookup();
 }
@@ -290,5 +325,85 @@ async function lookup(ev) {
 }
 els.lookupForm.addEventListener("submit", lookup);
 
+// --- offline: the service worker, the device's copy for this event, the outbox ---------------
+const status = document.getElementById("sync-status");
+const prepared = document.getElementById("prepared-status");
+const eventId = Number(cfg.eventId);
+
+function clock(iso) {
+  return iso ? new Date(iso).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" }) : "—";
+}
+
+async function refreshStatus() {
+  const pending = await offline.pendingCount().catch(() => 0);
+  const last = await offline.getMeta(`last_sync:${eventId}`).catch(() => undefined);
+  status.dataset.pending = String(pending);
+  status.textContent = `${t.waiting}: ${pending} · ${t.last_sync}: ${clock(last)}${navigator.onLine ? "" : ` · ${t.offline}`}`;
+  const pack = await offline.getPack(eventId).catch(() => undefined);
+  if (pack) {
+    root.dataset.offlineReady = "1";
+    prepared.textContent = `${t.prepared} ${clock(pack.prepared_at)} (${pack.tickets.length} ${t.tickets})`;
+  } else {
+    prepared.textContent = t.not_prepared;
+  }
+}
+
+async function prepareDevice() {
+  try {
+    await offline.prepare(cfg.packUrl, eventId);
+  } catch (e) {
+    prepared.textContent = t.prepare_failed;
+    return;
+  }
+  await refreshStatus();
+}
+
+let syncing = false;
+async function syncNow() {
+  if (syncing || !navigator.onLine) return;
+  syncing = true;
+  try {
+    const sent = await offline.upload(cfg.syncUrl);
+    const pulled = sent && (await offline.pull(cfg.checkinsUrl, eventId));
+    if (sent && pulled) await offline.setMeta(`last_sync:${eventId}`, new Date().toISOString());
+    root.dataset.synced = String(Date.now());
+  } catch (e) {
+    /* try again at the next tick */
+  } finally {
+    syncing = false;
+    await refreshStatus();
+  }
+}
+
+document.getElementById("prepare-button").addEventListener("click", prepareDevice);
+window.addEventListener("online", syncNow);
+window.addEventListener("offline", refreshStatus);
+
+async function startOffline() {
+  if ("serviceWorker" in navigator) {
+    try {
+      await navigator.serviceWorker.register(cfg.swUrl, { scope: "/" });
+      await navigator.serviceWorker.ready;
+      // This page and what it loaded, for the next time there is no network.
+      const assets = [...document.querySelectorAll("link[rel=stylesheet], script[src]")]
+        .map((el) => el.href || el.src).filter((u) => u.startsWith(location.origin));
+      if (navigator.onLine) {
+        const pages = await caches.open("checkin-pages-v1");
+        await pages.add(location.pathname);
+        const cache = await caches.open("checkin-assets-v1");
+        await Promise.all(assets.map((u) => cache.add(new URL(u).pathname).catch(() => {})));
+      }
+      root.dataset.sw = "1";
+    } catch (e) {
+      /* no offline page cache on this browser */
+    }
+  }
+  if (navigator.onLine) await prepareDevice();
+  await refreshStatus();
+  if (navigator.onLine) await syncNow();
+  setInterval(syncNow, Number(cfg.syncEvery || 5000));
+}
+
 root.dataset.ready = "1";
 els.code.focus();
+startOffline();

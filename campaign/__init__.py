@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     app.session_interface = SessionInterface()
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # its subsetter talks at INFO
 
     from campaign.core.i18n import register_filters, select_locale, select_timezone
 

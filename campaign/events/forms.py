@@ -9,7 +9,6 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -21,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from campaign.accounts.forms import optional_int
-from campaign.campaigns.forms import TARGET_GROUP_LABELS
+from campaign.campaigns.forms import TARGET_GROUP_LABELS, WholeNumber
 from campaign.events.models import FORM_KINDS
 
 EVENT_KIND_LABELS = {
@@ -79,14 +78,7 @@ class LocalDateField(DateField):
             raise ValueError(str(_l("Enter a date, e.g. 10/10/2026."))) from exc
 
 
-class IntField(IntegerField):
-    """A whole number, with a Vietnamese message when it is not one."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(str(_l("Enter a whole number."))) from exc
+IntField = WholeNumber  # a whole number, with a Vietnamese message when it is not one
 
 
 class MultiCheckboxField(SelectMultipleField):

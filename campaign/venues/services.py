@@ -66,6 +66,11 @@ def can_approve(user, venue: Venue) -> bool:
     return perm.is_authenticated(user) and (venue.is_manager(user) or can_manage_venue(user, venue))
 
 
+def can_look_after(user, venue: Venue) -> bool:
+    """Photos and closures: the commune's officers and the venue's own managers."""
+    return can_manage_venue(user, venue) or venue.is_manager(user)
+
+
 def in_province_of(user, commune_code: int) -> bool:
     """Does the user book anywhere in the province of this commune? (Outside requests stay within
     the province.)"""

@@ -237,15 +237,11 @@ def detail(venue_id: int):
 
 # --- photos -----------------------------------------------------------------------------------
 
-def _can_edit_photos(venue: Venue) -> bool:
-    return services.can_manage_venue(current_user, venue) or venue.is_manager(current_user)
-
-
 @bp.post("/<int:venue_id>/photos")
 @login_required
 def photo_upload(venue_id: int):
     venue = _venue_or_404(venue_id)
-    _require(_can_edit_photos(venue))
+    _require(services.can_look_after(current_user, venue))
     form = PhotoForm()
     if form.validate_on_submit():
         upload = form.photo.data
@@ -287,7 +283,7 @@ def photo_delete(photo_id: int):
     if photo is None:
         abort(404)
     venue_id = photo.venue_id
-    _require(_can_edit_photos(photo.venue))
+    _require(services.can_look_after(current_user, photo.venue))
     if ConfirmForm().validate_on_submit():
         services.delete_photo(current_user, photo)
         db.session.commit()
@@ -301,7 +297,7 @@ def photo_delete(photo_id: int):
 @login_required
 def closure_new(venue_id: int):
     venue = _venue_or_404(venue_id)
-    _require(_can_edit_photos(venue))
+    _require(services.can_look_after(current_user, venue))
     form = ClosureForm()
     affected = []
     if form.validate_on_submit():
@@ -329,7 +325,7 @@ def closure_delete(closure_id: int):
     if closure is None:
         abort(404)
     venue_id = closure.venue_id
-    _require(_can_edit_photos(closure.venue))
+    _require(services.can_look_after(current_user, closure.venue))
     if ConfirmForm().validate_on_submit():
         services.delete_closure(current_user, closure)
         db.session.commit()

@@ -18,6 +18,8 @@ What each metric counts (for records of the campaign, in the period):
   shifts_filled: volunteer shift outcomes (people_helped by target group when the indicator names one).
 - manual: not computed (no value).
 A record's commune is its event's (or shift's) commune, else the learner's own commune.
+A campaign counts the records of its sub-campaigns too (Mùa hè số is part of the year's Bình dân học vụ
+số campaign): ``scope_ids`` lists the campaign and its descendants (one query).
 """
 
 from __future__ import annotations
@@ -66,7 +68,22 @@ def _between(column, lo, hi):
     return and_(*conds) if conds else true()
 
 
-def _course_rows(campaign_id: int, lo, hi, group: str | None):
+def scope_ids(campaign: Campaign) -> list[int]:
+    """The campaign and every campaign under it (sub-campaigns, at any depth): one query."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for cid, parent in db.session.execute(select(Campaign.id, Campaign.parent_id)
+                                          .where(Campaign.province_code == campaign.province_code)):
+        children[parent].append(cid)
+    out, todo = [], [campaign.id]
+    while todo:
+        cid = todo.pop()
+        if cid not in out:
+            out.append(cid)
+            todo.extend(children.get(cid, []))
+    return sorted(out)
+
+
+def _course_rows(campaign_ids: list[int], lo, hi, group: str | None):
     """people_trained and certificates_issued per commune: one query."""
     ev = aliased(Event)
     commune = func.coalesce(ev.commune_code, Person.commune_code)
@@ -75,21 +92,21 @@ def _course_rows(campaign_id: int, lo, hi, group: str | None):
             .join(Course, Course.id == Certificate.course_id).join(ev, ev.id == Course.event_id)
             .join(Registration, Registration.id == Certificate.registration_id)
             .join(Person, Person.id == Registration.person_id)
-            .where(ev.campaign_id == campaign_id, Certificate.status == "valid", _between(Certificate.issued_at, lo, hi))
+            .where(ev.campaign_id.in_(campaign_ids), Certificate.status == "valid", _between(Certificate.issued_at, lo, hi))
             .group_by(commune))
     if group:
         stmt = stmt.where(Course.audience == AUDIENCE_OF_GROUP.get(group, "-"))
     return db.session.execute(stmt).all()
 
 
-def _classes_held(campaign_id: int, lo, hi, group: str | None):
+def _classes_held(campaign_ids: list[int], lo, hi, group: str | None):
     ev = aliased(Event)
     session = aliased(Event)
     held = (select(Course.id).select_from(session).join(Course, Course.event_id == session.parent_id)
             .where(session.kind == "class_session", session.status != "cancelled",
                    _between(session.starts_at, lo, hi)))
     stmt = (select(ev.commune_code, func.count(Course.id)).select_from(Course).join(ev, ev.id == Course.event_id)
-            .where(ev.campaign_id == campaign_id, ev.status != "cancelled", Course.id.in_(held))
+            .where(ev.campaign_id.in_(campaign_ids), ev.status != "cancelled", Course.id.in_(held))
             .group_by(ev.commune_code))
     if group:
         stmt = stmt.where(Course.audience == AUDIENCE_OF_GROUP.get(group, "-"))
@@ -97,15 +114,17 @@ def _classes_held(campaign_id: int, lo, hi, group: str | None):
 
 
 def achieved(campaign: Campaign, start: date | None = None, end: date | None = None,
-             group: str | None = None, now: datetime | None = None) -> Achieved:
-    """Every computed metric per commune (commune code None: province-wide records). Eight queries.
+             group: str | None = None, now: datetime | None = None, ids: list[int] | None = None) -> Achieved:
+    """Every computed metric per commune (commune code None: province-wide records) for the campaign
+    and its sub-campaigns (``ids``, else ``scope_ids``: one more query). Eight queries.
     The period is cut at ``now`` (a session planned for next week is not "held")."""
+    ids = ids if ids is not None else scope_ids(campaign)
     lo, hi = utc_bounds(start, end)
     if now is not None and (hi is None or now < hi):
         hi = now
     out: Achieved = defaultdict(lambda: defaultdict(float))
 
-    for code, values in outcome_metrics(campaign.id, lo, hi).items():  # two queries
+    for code, values in outcome_metrics(ids, lo, hi).items():  # two queries
         for metric in VOLUNTEER_METRICS:
             out[metric][code] += values.get(metric, 0)
     if group:  # people helped of one target group: one more query
@@ -113,23 +132,23 @@ def achieved(campaign: Campaign, start: date | None = None, end: date | None = N
         rows = db.session.execute(
             select(Shift.commune_code, func.sum(SignupHelped.people)).select_from(SignupHelped)
             .join(Signup, Signup.id == SignupHelped.signup_id).join(Shift, Shift.id == Signup.shift_id)
-            .where(Shift.campaign_id == campaign.id, Signup.status == "confirmed", SignupHelped.target_group == group,
+            .where(Shift.campaign_id.in_(ids), Signup.status == "confirmed", SignupHelped.target_group == group,
                    _between(Shift.starts_at, lo, hi))
             .group_by(Shift.commune_code)).all()
         for code, n in rows:
             out["people_helped"][code] += int(n or 0)
 
-    for code, people, certs in _course_rows(campaign.id, lo, hi, group):
+    for code, people, certs in _course_rows(ids, lo, hi, group):
         out["people_trained"][code] += people
         out["certificates_issued"][code] += certs
-    for code, n in _classes_held(campaign.id, lo, hi, group):
+    for code, n in _classes_held(ids, lo, hi, group):
         out["classes_held"][code] += n
 
     ev = aliased(Event)
     for code, n in db.session.execute(
             select(ev.commune_code, func.count(Registration.id)).select_from(Registration)
             .join(ev, ev.id == Registration.event_id)
-            .where(ev.campaign_id == campaign.id, Registration.status == "confirmed",
+            .where(ev.campaign_id.in_(ids), Registration.status == "confirmed",
                    _between(Registration.created_at, lo, hi))
             .group_by(ev.commune_code)).all():
         out["registrations"][code] += n
@@ -144,7 +163,7 @@ def achieved(campaign: Campaign, start: date | None = None, end: date | None = N
         out["national_day_activities"][code] += n
     for code, n in db.session.execute(
             select(Event.commune_code, func.count(Event.id))
-            .where(Event.campaign_id == campaign.id, Event.kind == "bridge_point", Event.status != "cancelled",
+            .where(Event.campaign_id.in_(ids), Event.kind == "bridge_point", Event.status != "cancelled",
                    Event.connected_at.is_not(None), _between(Event.connected_at, lo, hi))
             .group_by(Event.commune_code)).all():
         out["bridge_points_connected"][code] += n
@@ -206,20 +225,21 @@ def _value(ach: Achieved, metric: str, code=None, total=False) -> float:
 def progress(campaign: Campaign, *, start: date | None = None, end: date | None = None, group: str | None = None,
              as_of: date, communes: list[int] | None = None) -> Dashboard:
     """The dashboard's figures: every indicator overall, and every commune of the province (or of
-    ``communes``) ranked by progress, lagging ones flagged. Eleven queries whatever the size."""
+    ``communes``) ranked by progress, lagging ones flagged. Twelve queries whatever the size."""
     indicators = db.session.scalars(select(Indicator).where(Indicator.campaign_id == campaign.id)
                                     .order_by(Indicator.position, Indicator.id)).all()
     if group:
         indicators = [i for i in indicators if i.target_group in (None, group)]
     now = local_to_utc(datetime.combine(as_of + timedelta(days=1), time(0)))
-    ach = achieved(campaign, start, end, group, now=now)
+    ids = scope_ids(campaign)
+    ach = achieved(campaign, start, end, group, now=now, ids=ids)
     expected = expected_share(campaign, as_of)
-    ids = [i.id for i in indicators]
+    indicator_ids = [i.id for i in indicators]
     own: dict[int, dict[int, float]] = defaultdict(dict)  # commune -> indicator -> target
-    if ids:
+    if indicator_ids:
         for ind_id, code, value in db.session.execute(
                 select(IndicatorTarget.indicator_id, IndicatorTarget.commune_code, IndicatorTarget.target_value)
-                .where(IndicatorTarget.indicator_id.in_(ids))):
+                .where(IndicatorTarget.indicator_id.in_(indicator_ids))):
             own[code][ind_id] = value
     stmt = select(Commune).where(Commune.province_code == campaign.province_code).order_by(Commune.name)
     if communes is not None:
@@ -234,7 +254,7 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
         """An indicator of one target group counts that group (one more set of queries per group)."""
         key = ind.target_group if (ind.target_group and ind.metric in GROUPED_METRICS) else group
         if key not in by_group:
-            by_group[key] = achieved(campaign, start, end, key, now=now)
+            by_group[key] = achieved(campaign, start, end, key, now=now, ids=ids)
         return by_group[key]
 
     rows: list[IndicatorProgress] = []
@@ -280,7 +300,9 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
 
 def weekly_trend(campaign: Campaign, *, start: date | None = None, end: date | None = None,
                  communes: list[int] | None = None) -> dict:
-    """Registrations, certificates and people helped per week (Monday, local time): three queries."""
+    """Registrations, certificates and people helped per week (Monday, local time), the campaign's
+    sub-campaigns included: four queries."""
+    ids = scope_ids(campaign)
     lo, hi = utc_bounds(start or campaign.starts_on, end or campaign.ends_on)
     dialect = db.session.get_bind().dialect.name
 
@@ -300,14 +322,14 @@ def weekly_trend(campaign: Campaign, *, start: date | None = None, end: date | N
     series: dict[str, dict[date, float]] = {"registrations": {}, "certificates_issued": {}, "people_helped": {}}
     queries = {
         "registrations": run(Registration.created_at, func.count(Registration.id),
-                             ev.id == Registration.event_id, ev.campaign_id == campaign.id,
+                             ev.id == Registration.event_id, ev.campaign_id.in_(ids),
                              Registration.status == "confirmed", commune_col=ev.commune_code)
         .select_from(Registration).join(ev, ev.id == Registration.event_id),
         "certificates_issued": run(Certificate.issued_at, func.count(Certificate.id),
-                                   ev.campaign_id == campaign.id, Certificate.status == "valid",
+                                   ev.campaign_id.in_(ids), Certificate.status == "valid",
                                    commune_col=ev.commune_code)
         .select_from(Certificate).join(Course, Course.id == Certificate.course_id).join(ev, ev.id == Course.event_id),
-        "people_helped": run(Shift.starts_at, func.sum(SignupHelped.people), Shift.campaign_id == campaign.id,
+        "people_helped": run(Shift.starts_at, func.sum(SignupHelped.people), Shift.campaign_id.in_(ids),
                              Signup.status == "confirmed", commune_col=Shift.commune_code)
         .select_from(SignupHelped).join(Signup, Signup.id == SignupHelped.signup_id)
         .join(Shift, Shift.id == Signup.shift_id),

@@ -671,14 +671,15 @@ def _period(stmt, start: datetime | None, end: datetime | None):
     return stmt
 
 
-def outcome_metrics(campaign_id: int, start: datetime | None = None, end: datetime | None = None,
+def outcome_metrics(campaign_id: int | list[int], start: datetime | None = None, end: datetime | None = None,
                     communes=None) -> dict[int, dict[str, float]]:
-    """The volunteer metrics per commune for a campaign's shifts starting in [start, end):
+    """The volunteer metrics per commune for a campaign's (or several campaigns') shifts starting in [start, end):
     people_helped, vneid_assisted, public_service_accounts, households_reached, volunteer_hours,
     shifts_filled (confirmed ≥ the minimum, at least one), plus shifts, places_needed and places_filled.
     Three aggregate queries whatever the number of shifts."""
     def scoped(stmt):
-        stmt = _period(stmt.where(Shift.campaign_id == campaign_id), start, end)
+        ids = [campaign_id] if isinstance(campaign_id, int) else list(campaign_id)
+        stmt = _period(stmt.where(Shift.campaign_id.in_(ids)), start, end)
         if communes is not None:
             stmt = stmt.where(Shift.commune_code.in_(list(communes)))
         return stmt

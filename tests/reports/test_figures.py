@@ -162,3 +162,25 @@ def test_xlsx_holds_the_expected_cells(app, campaign_data, login_as, factory):
     assert communes.max_row == 96  # header + 95 communes
     csv_resp = coord.get(f"/reports/campaigns/{c.id}/communes.csv?as_of=2026-06-30")
     assert csv_resp.status_code == 200 and csv_resp.text.count("\n") == 96
+
+
+def test_sub_campaigns_roll_up_into_their_parent(app, campaign_data):
+    """Mùa hè số is part of the year's campaign: the parent counts the child's shifts and classes, the
+    child only its own, and an unrelated campaign nothing of either."""
+    parent = campaign_data(size=1, seed=5)
+    child = campaign_data(size=1, seed=6)
+    other = campaign_data(size=1, seed=7)
+    before = {ip.indicator.metric: ip.achieved for ip in metrics.progress(parent, as_of=AS_OF).indicators}
+    own_child = {ip.indicator.metric: ip.achieved for ip in metrics.progress(child, as_of=AS_OF).indicators}
+    child.parent_id = parent.id
+    db.session.commit()
+    after = {ip.indicator.metric: ip.achieved for ip in metrics.progress(parent, as_of=AS_OF).indicators}
+    for metric in ("registrations", "people_trained", "people_helped", "volunteer_hours", "bridge_points_connected"):
+        assert after[metric] == before[metric] + own_child[metric], metric
+    assert own_child["registrations"] > 0 and own_child["bridge_points_connected"] == 1
+    # the 10/10 activities are the province's, counted once whatever the campaigns
+    assert after["national_day_activities"] == before["national_day_activities"]
+    assert {ip.indicator.metric: ip.achieved for ip in metrics.progress(child, as_of=AS_OF).indicators} == own_child
+    assert metrics.scope_ids(parent) == sorted([parent.id, child.id]) and metrics.scope_ids(other) == [other.id]
+    trend = metrics.weekly_trend(parent)
+    assert sum(trend["series"]["people_helped"]) >= own_child["people_helped"]

@@ -66,13 +66,15 @@ def users_create_admin(username: str, full_name: str, password: str):
 
 @click.command("demo", help="Load the demo data of the Đồng Nai 2026 plan (idempotent).")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has users.")
-def demo_command(if_empty: bool):
+@click.option("--no-history", is_flag=True,
+              help="Leave out the year's past classes and certificates (faster; the tests use it).")
+def demo_command(if_empty: bool, no_history: bool):
     from campaign.accounts.models import User
 
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
         click.echo("demo: the database already has data; nothing loaded")
         return
-    context: dict = {"echo": click.echo}
+    context: dict = {"echo": click.echo, "history": not no_history}
     for feature in FEATURES:
         try:
             module = importlib.import_module(f"campaign.{feature}.demo")

@@ -4,7 +4,8 @@ with weekly sessions and the attendance of the sessions already held. Idempotent
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import random
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from campaign.courses.models import Course, CourseTopic
 from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.units.demo import DONG_NAI, LONG_THANH, TRAN_BIEN
+from campaign.units.models import Commune
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Võ", "Đặng", "Bùi", "Đỗ", "Huỳnh", "Phan", "Ngô"]
 MIDDLE = ["Văn", "Thị", "Minh", "Thanh", "Ngọc", "Hữu", "Thu", "Quốc", "Kim", "Đức"]
@@ -88,6 +90,7 @@ def load(context: dict) -> None:
             services.record_attendance(trainer, course, session, marks, source="roll_call" if i % 2 else "paper")
         made += 1
     made += _finished_class(actor, trainer, topics, context)
+    made += _history(actor, trainer, topics, context)
     db.session.flush()
     context["echo"](f"courses: {made} classes added")
 
@@ -125,3 +128,64 @@ def _finished_class(actor, trainer, topics, context) -> int:
     services.revoke_certificate(actor, certs[-1], "Cấp trùng, đã thu hồi để cấp lại qua lớp khác")
     services.reissue_certificate(actor, certs[0], certs[0].learner_name + " (đã sửa)", base_url)
     return 1
+
+
+HISTORY = "Phổ cập kỹ năng số cho người dân"
+
+
+def _history(actor, trainer, topics, context) -> int:
+    """The classes already held this year: four weekly sessions each between June and November in
+    about forty communes (none in the others), most learners completing and certified, so that the
+    dashboards' people trained, certificates and classes held tell the story of the campaign. Their
+    certificates are issued without a PDF (rendered when first opened, dated by their issue date)."""
+    if not context.get("history", True) or db.session.scalar(
+            select(Course.id).join(Event, Event.id == Course.event_id).where(Event.title.startswith(HISTORY))):
+        return 0
+    import os
+
+    base_url = os.environ.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+    rnd = random.Random(2026)
+    today = to_local(utcnow()).date()
+    last_start = today - timedelta(weeks=3, days=3)  # four sessions, the last one before today
+    communes = db.session.scalars(select(Commune).where(Commune.province_code == DONG_NAI)
+                                  .order_by(Commune.code)).all()
+    placeholder = utcnow() + timedelta(days=1)
+    made = 0
+    for commune in communes:
+        roll = rnd.random()
+        if roll > 0.45:  # a commune without a class yet ("vùng lõm")
+            continue
+        for k in range(1 if roll > 0.15 else 2):
+            elderly = rnd.random() < 0.3
+            title = (f"{HISTORY} – {'người cao tuổi – ' if elderly else ''}{commune.name}"
+                     + (f" (khóa {k + 1})" if k else ""))
+            first_day = min(date(2026, 6, 6) + timedelta(days=rnd.randrange(0, 150)), last_start)
+            course = services.create_course(
+                actor, province_code=DONG_NAI, commune_code=commune.code, title=title, starts_at=placeholder,
+                ends_at=placeholder + timedelta(hours=2), audience="elderly" if elderly else "residents",
+                capacity=30, topic_ids=[topics[c] for c in ("0.1", "0.2", "2", "4") if c in topics],
+                trainer_ids=[trainer.id] if trainer else [], campaign_id=context.get("campaign_main"),
+                min_attendance_pct=75, issuing_unit="UBND " + commune.name, place="Nhà văn hóa " + commune.name)
+            enrolled_at = local_to_utc(datetime.combine(first_day - timedelta(days=rnd.randrange(3, 12)), time(9)))
+            regs = []
+            for n in range(rnd.randrange(12, 26)):
+                reg = services.enrol(course, actor=actor, full_name=_name(n + 1000 + 37 * made),
+                                     consent=True, commune_code=commune.code)[0]
+                reg.created_at = enrolled_at
+                regs.append(reg)
+            first = local_to_utc(datetime.combine(first_day, time(8 if k == 0 else 14)))
+            services.add_weekly_sessions(actor, course, first, first + timedelta(hours=2), 4)
+            dropped = {r.id for r in regs if rnd.random() < 0.12}
+            for i, session in enumerate(services.sessions(course)):
+                services.record_attendance(trainer, course, session, {
+                    r.id: "absent" if (r.id in dropped and i >= 1) else "present" for r in regs},
+                    source="paper" if i % 2 else "roll_call")
+            overview = services.class_overview(course)
+            issued_at = local_to_utc(datetime.combine(first_day + timedelta(weeks=3, days=2), time(10)))
+            for row in overview.rows:
+                if row.completed:
+                    cert = services.issue_certificate(actor, course, row.registration, base_url,
+                                                      overview=overview, render=False)
+                    cert.issued_at = issued_at
+            made += 1
+    return made

@@ -472,7 +472,7 @@ def _next_serial(course: Course) -> int:
 
 
 def _new_certificate(actor, course: Course, registration: Registration, learner_name: str, base_url: str,
-                     replaces: Certificate | None = None) -> Certificate:
+                     replaces: Certificate | None = None, render: bool = True) -> Certificate:
     serial = _next_serial(course)
     issued = utcnow()
     starts_on, ends_on = _course_dates(course)
@@ -483,10 +483,20 @@ def _new_certificate(actor, course: Course, registration: Registration, learner_
                        issuing_unit=course.issuing_unit or course.event.organiser_unit or "",
                        status="valid", issued_at=issued, issued_by_id=getattr(actor, "id", None),
                        replaces_id=replaces.id if replaces else None)
-    cert.pdf = render_certificate_pdf(certificate_facts(cert, base_url))
+    if render:
+        cert.pdf = render_certificate_pdf(certificate_facts(cert, base_url))
     db.session.add(cert)
     db.session.flush()
     return cert
+
+
+def certificate_pdf(cert: Certificate, base_url: str) -> bytes:
+    """The certificate's PDF as stored at issue; one issued without it (``render=False``: the demo's
+    history of past classes) is rendered now, from the certificate's own facts, and kept."""
+    if cert.pdf is None:
+        cert.pdf = render_certificate_pdf(certificate_facts(cert, base_url))
+        db.session.flush()
+    return cert.pdf
 
 
 def certificate_facts(cert: Certificate, base_url: str) -> CertificateFacts:
@@ -496,7 +506,7 @@ def certificate_facts(cert: Certificate, base_url: str) -> CertificateFacts:
 
 
 def issue_certificate(actor, course: Course, registration: Registration, base_url: str,
-                      overview: Overview | None = None) -> Certificate:
+                      overview: Overview | None = None, render: bool = True) -> Certificate:
     """A certificate for a learner who completed the course (one valid certificate per learner).
     The course's event is locked so that serial numbers never collide."""
     if registration.event_id != course.event_id:
@@ -512,7 +522,7 @@ def issue_certificate(actor, course: Course, registration: Registration, base_ur
         raise DomainError(_("Only learners who completed the course receive a certificate."))
     if registration.person.anonymised_at is not None:
         raise DomainError(_("This learner's personal data was removed; no certificate can be issued."))
-    cert = _new_certificate(actor, course, registration, registration.person.full_name, base_url)
+    cert = _new_certificate(actor, course, registration, registration.person.full_name, base_url, render=render)
     audit("certificate.issued", cert, actor=actor, course=course.id, number=cert.number)
     return cert
 

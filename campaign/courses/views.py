@@ -519,7 +519,9 @@ def certificate(cert_id: int):
 @login_required
 def certificate_pdf(cert_id: int):
     cert, _course = _certificate(cert_id, manage=False)
-    return current_app.response_class(cert.pdf, mimetype="application/pdf", headers={
+    pdf = services.certificate_pdf(cert, _base_url())
+    db.session.commit()
+    return current_app.response_class(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{cert.number}.pdf"', "Cache-Control": "private, no-store"})
 
 

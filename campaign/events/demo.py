@@ -27,6 +27,16 @@ NATIONAL_DAY_ACTIVITIES = [
 ]
 
 
+# On 10/10 most communes held an activity of their own; these lagged behind and held none.
+NATIONAL_DAY_GAPS = 17
+GENERIC_ACTIVITIES = [
+    ("hands_on", "Ngày hội học tập số: cài đặt và sử dụng VNeID, dịch vụ công trực tuyến", "Nhà văn hóa"),
+    ("talk", "Tuyên truyền an toàn trên không gian mạng, phòng chống lừa đảo trực tuyến", "Hội trường UBND"),
+    ("class_session", "Lớp học điện thoại thông minh cho người cao tuổi", "Nhà văn hóa"),
+    ("hands_on", "Trải nghiệm thanh toán không dùng tiền mặt tại chợ", "Chợ"),
+]
+
+
 def _local(day: date, hour: int, minute: int = 0) -> datetime:
     return local_to_utc(datetime(day.year, day.month, day.day, hour, minute))
 
@@ -72,6 +82,21 @@ def _national_day(campaign: Campaign, coordinator) -> Event:
                               starts_at=_local(date(2026, 10, 10), start_h), ends_at=_local(date(2026, 10, 10), end_h),
                               target_groups=["adults", "elderly"] if kind != "workshop" else ["adults"],
                               organiser_unit="UBND " + db.session.get(Commune, commune).name)
+    if not have:  # the other communes' activities, once (every n-th commune held none)
+        named = {row[0] for row in NATIONAL_DAY_ACTIVITIES}
+        communes = db.session.scalars(select(Commune).where(Commune.province_code == DONG_NAI,
+                                                            Commune.code.not_in(named)).order_by(Commune.code)).all()
+        step = max(len(communes) // NATIONAL_DAY_GAPS, 1)
+        for n, commune in enumerate(communes):
+            if n % step == step - 1 and n // step < NATIONAL_DAY_GAPS:
+                continue
+            kind, title, place = GENERIC_ACTIVITIES[n % len(GENERIC_ACTIVITIES)]
+            start_h = 7 + n % 3
+            services.create_event(coordinator, province_code=DONG_NAI, commune_code=commune.code, parent=day,
+                                  kind=kind, title=title, status="published", capacity=60,
+                                  place=f"{place} {commune.name}", starts_at=_local(date(2026, 10, 10), start_h),
+                                  ends_at=_local(date(2026, 10, 10), start_h + 3),
+                                  target_groups=["adults", "elderly"], organiser_unit="UBND " + commune.name)
     return day
 
 

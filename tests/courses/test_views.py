@@ -1,6 +1,7 @@
 """The pages of the courses feature: enrolment, roll call, paper entry, results, certificates."""
 
 import re
+from datetime import UTC, datetime
 
 from sqlalchemy import event, select
 
@@ -245,3 +246,24 @@ def test_public_list_runs_bounded_queries(client):
     for _ in range(4):
         create_course(commune_code=26368)
     assert count_queries(lambda: client.get("/courses/")) == first
+
+
+def test_certificate_issued_without_pdf_is_rendered_on_first_download(factory, login_as, tmp_path):
+    """Certificates of past classes loaded in bulk (the demo's history) get their PDF when first
+    opened, dated by their own issue date, and keep it."""
+    from tests.courses.test_certificates import pdf_text
+
+    officer = factory.user("commune_officer", commune=TRAN_BIEN)
+    course = create_course(sessions=2, min_attendance_pct=50)
+    (reg,) = enrol(course, 1)
+    services.record_attendance(None, course, services.sessions(course)[0], {reg.id: "present"})
+    cert = services.issue_certificate(None, course, reg, "https://x.vn", render=False)
+    cert.issued_at = datetime(2026, 9, 30, 3, tzinfo=UTC)
+    db.session.commit()
+    assert db.session.scalar(select(Certificate.pdf).where(Certificate.id == cert.id)) is None
+    staff = login_as(officer)
+    pdf = staff.get(f"/courses/certificates/{cert.id}/pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert "Ngày cấp: 30/09/2026" in pdf_text(pdf.data, tmp_path)
+    assert db.session.scalar(select(Certificate.pdf).where(Certificate.id == cert.id)) == pdf.data
+    assert staff.get(f"/courses/certificates/{cert.id}/pdf").data == pdf.data

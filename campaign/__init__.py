@@ -71,6 +71,9 @@ def create_app(config: dict | None = None) -> Flask:
     from campaign.core.views import register_error_handlers
 
     register_error_handlers(app)
+    from campaign.core.security import register_security_headers
+
+    register_security_headers(app)
     _init_templates(app)
 
     from campaign.cli import register_cli

@@ -281,7 +281,7 @@ OFFLINE_ASSETS = (
     "vendor/bootstrap/bootstrap.min.css", "css/app.css", "css/checkin.css", "vendor/bootstrap/bootstrap.bundle.min.js",
     "js/checkin-scanner.js", "js/checkin-offline.js", "vendor/barcode-detector/ponyfill.js",
     "vendor/barcode-detector/zxing-exported.js", "vendor/barcode-detector/zxing_reader.wasm",
-    "vendor/noble-ed25519/ed25519.js",
+    "vendor/noble-ed25519/ed25519.js", "js/app.js",
 )
 
 

@@ -99,3 +99,35 @@ def test_models_and_migrations_do_not_drift(app):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
     assert diff == []
+
+
+def test_security_headers_on_pages_errors_and_feeds(client):
+    for url, status in (("/", 200), ("/no-such-page", 404), ("/healthz", 200)):
+        resp = client.get(url)
+        assert resp.status_code == status, url
+        csp = resp.headers["Content-Security-Policy"]
+        assert "script-src 'self' 'wasm-unsafe-eval'" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+        assert "frame-ancestors 'none'" in csp and "object-src 'none'" in csp
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+        assert resp.headers["Referrer-Policy"] == "same-origin"
+        assert resp.headers["X-Frame-Options"] == "DENY"
+        assert "camera=(self)" in resp.headers["Permissions-Policy"]
+
+
+def test_no_inline_script_or_handler_in_templates():
+    """The policy forbids inline script: templates use data attributes and static/js files instead."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "campaign" / "templates"
+    offenders = []
+    for path in root.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"\son[a-z]+\s*=\s*[\"']", text):
+            offenders.append(f"{path.name}: inline event handler")
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            if "src=" not in tag and "application/json" not in tag and "application/ld+json" not in tag:
+                offenders.append(f"{path.name}: inline <script>")
+        if "javascript:" in text:
+            offenders.append(f"{path.name}: javascript: URL")
+    assert offenders == []

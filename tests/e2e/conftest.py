@@ -56,11 +56,20 @@ def context(browser):
     ctx.close()
 
 
+def watch_csp(page) -> list[str]:
+    """Collect the page's Content-Security-Policy violations (Chromium reports them on the console)."""
+    found: list[str] = []
+    page.on("console", lambda msg: found.append(msg.text) if "Content Security Policy" in msg.text else None)
+    return found
+
+
 @pytest.fixture
 def page(context):
     page = context.new_page()
     page.set_default_timeout(10_000)
-    return page
+    violations = watch_csp(page)
+    yield page
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.fixture
@@ -70,8 +79,10 @@ def phone(browser):
                               has_touch=True, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     page = ctx.new_page()
     page.set_default_timeout(10_000)
+    violations = watch_csp(page)
     yield page
     ctx.close()
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 def browser_login(page, live_server, user, password):
@@ -84,7 +95,7 @@ def browser_login(page, live_server, user, password):
 
 def axe_violations(page, serious_only: bool = True) -> list[dict]:
     """Run axe-core (WCAG 2.1 A and AA rules) on the page; return serious and critical violations."""
-    page.add_script_tag(path=str(AXE))
+    page.evaluate(AXE.read_text(encoding="utf-8"))  # not a <script> tag: the page's CSP forbids inline ones
     result = page.evaluate(
         """async () => await axe.run(document, {runOnly: {type: 'tag',
                values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"""

@@ -90,3 +90,26 @@ def test_the_accessibility_audit_does_catch_violations(page):
                      '<p style="color:#bbb;background:#fff">mờ</p></main></body></html>')
     ids = {v["id"] for v in axe_violations(page)}
     assert {"label", "image-alt", "color-contrast"} <= ids
+
+
+def test_content_security_policy_blocks_injected_script(context, live_server):
+    """Markup that slipped through would not run: Chromium refuses inline handlers and scripts under
+    the app's policy (and the fixtures' watcher sees the refusal), while our own scripts run."""
+    from tests.e2e.conftest import watch_csp
+
+    page = context.new_page()
+    violations = watch_csp(page)
+    page.goto(live_server + "/")
+    page.evaluate("""() => {
+        window.__ran = false;
+        document.body.insertAdjacentHTML('beforeend', '<img src="/nothing.png" onerror="window.__ran = true">');
+        const s = document.createElement('script'); s.textContent = 'window.__ran = true'; document.body.append(s);
+    }""")
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__ran") is False
+    assert violations, "the inline handler and script were refused with a console report"
+    # our own script (static/js/app.js) is loaded and works: data-print buttons call window.print
+    page.evaluate("""() => { window.print = () => { window.__printed = true; };
+        const b = document.createElement('button'); b.dataset.print = ''; b.id = 'p'; document.body.append(b); }""")
+    page.locator("#p").click()
+    assert page.evaluate("window.__printed") is True

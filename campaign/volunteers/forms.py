@@ -103,6 +103,17 @@ class RegisterForm(FlaskForm, ProfileFields):
     submit = SubmitField(_l("Send my registration"))
 
 
+class MyProfileForm(FlaskForm, ProfileFields):
+    """A volunteer's own profile: everything but the home commune (its organisers manage them)."""
+
+    home_commune_code = None
+    full_name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter your full name.")), Length(max=120)],
+                            render_kw={"autocomplete": "name"})
+    email = EmailField(_l("Email (optional)"), validators=[Optional(), Email(_l("Enter a valid email address.")),
+                                                           Length(max=254)])
+    submit = SubmitField(_l("Save"))
+
+
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"))
     submit = SubmitField(_l("Import"))

@@ -123,6 +123,34 @@ def register_volunteer(*, username: str, password: str, full_name: str, phone: s
     return profile
 
 
+def update_own_profile(user, profile: VolunteerProfile, *, full_name: str, email: str | None, phone: str,
+                       school: str, youth_branch: str, skills, languages, availability: str) -> list[str]:
+    """A volunteer corrects their own profile (their home commune stays: its organisers manage them).
+    Returns the names of the fields changed (audited without their values)."""
+    if profile.user_id != getattr(user, "id", None):
+        raise DomainError(_("You can only change your own profile."))
+    full_name = nfc(full_name or "")
+    if not full_name:
+        raise DomainError(_("Enter your full name."), "full_name")
+    values = _profile_values(phone=phone, school=school, youth_branch=youth_branch,
+                             home_commune_code=profile.home_commune_code, skills=skills, languages=languages,
+                             availability=availability)
+    if _phone_taken(values["phone"], exclude_id=profile.id):
+        raise DomainError(_("A volunteer with this phone number is already registered."), "phone")
+    email = (email or "").strip() or None
+    changed = [name for name, value in values.items() if getattr(profile, name) != value]
+    for name in changed:
+        setattr(profile, name, values[name])
+    for name, value in (("full_name", full_name[:120]), ("email", email)):
+        if getattr(profile.user, name) != value:
+            setattr(profile.user, name, value)
+            changed.append(name)
+    if changed:
+        db.session.flush()
+        audit("volunteer.profile_updated", profile, actor=user, fields=",".join(sorted(changed)))
+    return changed
+
+
 def _organisers_of(commune_code: int) -> list[int]:
     province = db.session.scalar(select(Commune.province_code).where(Commune.code == commune_code))
     return list(db.session.scalars(select(RoleGrant.user_id).where(

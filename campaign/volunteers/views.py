@@ -33,6 +33,7 @@ from campaign.volunteers.forms import (
     BulkForm,
     HoursForm,
     ImportForm,
+    MyProfileForm,
     OutcomeForm,
     RegisterForm,
     ShiftForm,
@@ -188,6 +189,32 @@ def my_shifts():
     hours = services.volunteer_hours([profile.id]).get(profile.id, 0) if profile else 0
     return render_template("volunteers/my_shifts.html", profile=profile, signups=signups, hours=hours,
                            now=utcnow(), confirm=ConfirmForm())
+
+
+@bp.route("/my/profile", methods=["GET", "POST"])
+@login_required
+def my_profile():
+    """A volunteer corrects their own contact details, skills, languages and availability."""
+    profile = _my_profile()
+    if profile is None:
+        abort(404)
+    form = MyProfileForm(obj=profile)
+    if request.method == "GET":
+        form.full_name.data, form.email.data = profile.user.full_name, profile.user.email
+    if form.validate_on_submit():
+        try:
+            changed = services.update_own_profile(
+                current_user, profile, full_name=form.full_name.data, email=form.email.data, phone=form.phone.data,
+                school=form.school.data, youth_branch=form.youth_branch.data, skills=form.skills.data,
+                languages=form.languages.data, availability=form.availability.data)
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            flash(_("Your profile was saved.") if changed else _("Nothing changed."), "success" if changed else "info")
+            return redirect(url_for("volunteers.my_profile"))
+    return render_template("volunteers/my_profile.html", form=form, profile=profile)
 
 
 def _statement(profile: VolunteerProfile):

@@ -30,6 +30,8 @@ ROWS = [
     Row("POST", "/volunteers/signups/{signup_a}/cancel", redirects(*TRAN_BIEN_ORGANISERS)),
     Row("GET", "/volunteers/my", VOLUNTEERS),
     Row("GET", "/volunteers/my/statement", {"admin": 404, "volunteer": 200}),
+    Row("GET", "/volunteers/my/profile", {"admin": 404, "volunteer": 200}),
+    Row("POST", "/volunteers/my/profile", {"admin": 404, "volunteer": 200}, data={"full_name": ""}),
     Row("GET", "/volunteers/", ORGANISERS_ANYWHERE),
     Row("GET", "/volunteers/people", ORGANISERS_ANYWHERE),
     Row("GET", "/volunteers/people/import", ORGANISERS_ANYWHERE),

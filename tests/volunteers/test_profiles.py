@@ -3,6 +3,7 @@ all or nothing with row-by-row errors."""
 
 import io
 
+import pytest
 from sqlalchemy import func, select
 
 from campaign.accounts.models import User
@@ -43,7 +44,9 @@ def test_public_registration_is_pending_until_an_organiser_approves(client, fact
     assert "Vui lòng đồng ý" in resp.text
     resp = client.post("/volunteers/join", data=_form(phone="123"))
     assert "số điện thoại hợp lệ" in resp.text
-    resp = client.post("/volunteers/join", data=_form())
+    resp = client.post("/volunteers/join", data=_form(email="not-an-address"))
+    assert resp.status_code == 200 and "Hãy nhập địa chỉ email hợp lệ" in resp.text
+    resp = client.post("/volunteers/join", data=_form(email="hong.le@example.vn"))
     assert resp.status_code == 200 and "Đã nhận đăng ký" in resp.text
     profile = db.session.scalar(select(VolunteerProfile))
     assert profile.status == "pending" and profile.phone == "+84987654321" and not profile.user.active
@@ -133,3 +136,33 @@ def test_organisers_filter_volunteers_by_skill(factory, make_profile, login_as):
     other = make_profile(skills=["vneid"])
     page = login_as(organiser).get("/volunteers/people?skill=sign_language")
     assert f"/volunteers/people/{signer.id}\"" in page.text and f"/volunteers/people/{other.id}\"" not in page.text
+
+
+def test_volunteer_edits_own_profile(make_profile, login_as):
+    me, other = make_profile(), make_profile()
+    client = login_as(me.user)
+    page = client.get("/volunteers/my/profile")
+    assert page.status_code == 200 and me.user.full_name in page.text and "Hồ sơ tình nguyện viên của tôi" in page.text
+    assert 'name="home_commune_code"' not in page.text  # the commune stays; its organisers manage me
+    data = {"full_name": "Nguyễn Văn Tân", "phone": "0977 111 222", "email": "tan@example.vn", "school": "THPT Ngô Quyền",
+            "youth_branch": "Chi đoàn 12A1", "skills": ["vneid", "public_services"], "languages": ["vi", "en"],
+            "availability": "Chiều Chủ nhật"}
+    # another volunteer's phone: refused, nothing written
+    resp = client.post("/volunteers/my/profile", data={**data, "phone": other.phone.replace("+84", "0")})
+    assert resp.status_code == 200 and "đã được một tình nguyện viên đăng ký" in resp.text
+    assert db.session.get(VolunteerProfile, me.id).school == ""
+    resp = client.post("/volunteers/my/profile", data=data, follow_redirects=True)
+    assert "Đã lưu hồ sơ của bạn." in resp.text
+    saved = db.session.get(VolunteerProfile, me.id)
+    assert (saved.phone, saved.school, saved.skills, saved.languages, saved.availability) == (
+        "+84977111222", "THPT Ngô Quyền", ["vneid", "public_services"], ["vi", "en"], "Chiều Chủ nhật")
+    assert saved.user.full_name == "Nguyễn Văn Tân" and saved.user.email == "tan@example.vn"
+    assert saved.home_commune_code == TRAN_BIEN and saved.status == "approved"
+    again = client.post("/volunteers/my/profile", data=data, follow_redirects=True)
+    assert "Không có gì thay đổi." in again.text
+    from campaign.core.models import AuditLog
+
+    entries = db.session.scalars(select(AuditLog).where(AuditLog.action == "volunteer.profile_updated")).all()
+    assert len(entries) == 1 and "0977" not in str(entries[0].details)  # what changed, not the values
+    with pytest.raises(DomainError):
+        services.update_own_profile(me.user, other, **{k: v for k, v in data.items()})

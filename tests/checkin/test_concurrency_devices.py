@@ -38,7 +38,7 @@ def test_one_setup_code_activates_exactly_one_phone(app, cf, factory):
                    app.config["SQLALCHEMY_DATABASE_URI"])
     winners = [r for r in results if r[0] == 201]
     assert len(winners) == 1, results
-    assert all(r[0] == 410 and "already used" in r[2] for r in results if r[0] != 201), results
+    assert all(r[0] == 410 and "đã được dùng" in r[2] for r in results if r[0] != 201), results
     db.session.expire_all()
     stored = db.session.scalar(select(CheckinDevice))
     assert stored.token_hash == devices.digest(winners[0][1]) and stored.setup_used_at is not None

@@ -70,7 +70,7 @@ def test_organiser_adds_a_device_and_the_setup_code_works_once(cf, organiser, lo
                               "revoked": False}
     assert len(body["token"]) >= 40
     again = activate(client, secret)
-    assert again.status_code == 410 and "already used" in again.get_json()["message"]
+    assert again.status_code == 410 and "đã được dùng" in again.get_json()["message"]
     db.session.refresh(device)
     assert device.status == "active" and device.token_hash == devices.digest(body["token"])
     assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "checkin.device_activated"))
@@ -82,10 +82,10 @@ def test_expired_unknown_and_cancelled_setup_codes_are_refused_clearly(cf, organ
     event = cf.event()
     device, secret = add(event, organiser)
     later = datetime.now(UTC) + devices.SETUP_TTL + timedelta(seconds=1)
-    with pytest.raises(DomainError, match="expired"):
+    with pytest.raises(DomainError, match="hết hạn"):
         devices.activate(secret, now=later)
     db.session.rollback()
-    assert activate(client, "x" * 30).get_json()["message"].startswith("This setup code is not valid")
+    assert "không hợp lệ" in activate(client, "x" * 30).get_json()["message"]
     assert activate(client, None).status_code == 410
     # A new code replaces the old one; removing a device never set up cancels its code.
     fresh = devices.new_setup_code(device, organiser)
@@ -178,7 +178,7 @@ def test_revoked_device_scans_are_refused_uploads_recorded_then_the_wipe_kills_t
     assert (row.result, row.checkin_device_id, row.method) == ("accepted", device.id, "sync")
     assert client.get("/api/checkin/device", headers=bearer(token)).get_json()["revoked"] is True
     page = web.get(f"/checkin/events/{event.id}/devices")
-    assert "Removed – waiting for upload" in page.text or "chờ" in page.text
+    assert "Đã thu hồi – đang chờ gửi dữ liệu" in page.text
     # The wipe report; afterwards the token is dead.
     assert client.post("/api/checkin/device/wiped", headers=bearer(token, pending=0)).status_code == 200
     assert db.session.get(CheckinDevice, device.id).status == "wiped"
@@ -269,3 +269,17 @@ def test_checkins_since_keeps_its_uuid_order_for_unchanged_rows(cf, factory, log
     assert [c["uuid"] for c in pulled["checkins"]] == made
     seqs = [c["seq"] for c in pulled["checkins"]]
     assert seqs == sorted(seqs) and pulled["last_seq"] == seqs[-1]
+
+
+def test_logout_clears_the_http_cache_and_the_storage_only_when_the_page_says_it_is_safe(factory, login_as):
+    user = factory.user("volunteer")
+    plain = login_as(user).post("/logout")
+    assert plain.status_code == 302 and plain.headers["Clear-Site-Data"] == '"cache"'
+    checked = login_as(user).post("/logout", data={"clear_site_data": "1"})
+    assert checked.headers["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_api_answers_are_never_cached(cf, client, registered):
+    event, _device, token = registered
+    resp = client.get(f"/api/checkin/events/{event.id}/offline-pack", headers=bearer(token))
+    assert resp.headers["Cache-Control"] == "no-store"

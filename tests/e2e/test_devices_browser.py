@@ -137,3 +137,67 @@ def test_logout_sends_unsent_scans_asks_before_losing_any_and_wipes_the_stewards
     db.session.rollback()
     row = db.session.scalar(select(CheckIn).where(CheckIn.ticket_id == a.id))
     assert row is not None and row.result == "accepted" and row.steward_id == steward.id
+
+
+ADMITTED = """async ([name, key]) => await new Promise((resolve) => {
+  const r = indexedDB.open(name);
+  r.onsuccess = () => {
+    const get = r.result.transaction("admitted").objectStore("admitted").get(key);
+    get.onsuccess = () => { resolve(!!get.result); r.result.close(); };
+  };
+})"""
+
+
+def wait_until(check, seconds=30):
+    import time
+
+    end = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.3)
+
+
+def test_an_undo_on_the_server_reaches_the_devices_admitted_set(browser, live_server, factory, gate):
+    import uuid
+
+    from campaign.checkin import devices, services
+
+    event, organiser, (a, _b) = gate
+    _device, secret = devices.add_device(event, "Cổng 2", organiser)
+    db.session.commit()
+    ctx = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+    try:
+        phone = ctx.new_page()
+        phone.set_default_timeout(20_000)
+        phone.goto(f"{live_server}/checkin/setup#{secret}")
+        phone.wait_for_url(f"{live_server}/checkin/device")
+        phone.wait_for_function("() => document.getElementById('scanner').dataset.ready === '1'"
+                                " && document.getElementById('scanner').dataset.offlineReady === '1'"
+                                " && navigator.serviceWorker.controller !== null")
+        # Another steward admits A at the server; the device learns it from its next pull.
+        at_server = str(uuid.uuid4())
+        services.scan(services.Scan(uuid=at_server, event_id=event.id, ticket_token=a.token, method="lookup"),
+                      organiser, event)
+        db.session.commit()
+        key = f"{event.id}:{a.token}"
+        wait_until(lambda: phone.evaluate(ADMITTED, ["campaign-checkin-device", key]))
+        ctx.set_offline(True)
+        scan(phone, a.code, "duplicate")
+        ctx.set_offline(False)
+        phone.wait_for_function("() => document.getElementById('sync-status').dataset.pending === '0'", timeout=30_000)
+        # The organiser undoes it at the server: the device drops A from its admitted set...
+        services.undo(at_server, organiser)
+        db.session.commit()
+        wait_until(lambda: not phone.evaluate(ADMITTED, ["campaign-checkin-device", key]))
+        # ...so A, scanned offline again, is admitted.
+        ctx.set_offline(True)
+        assert "Trần Văn Ba" in scan(phone, a.code, "accepted")
+        ctx.set_offline(False)
+        phone.wait_for_function("() => document.getElementById('sync-status').dataset.pending === '0'", timeout=30_000)
+    finally:
+        ctx.close()
+    db.session.rollback()
+    from campaign.checkin.models import CheckIn
+
+    accepted = db.session.scalars(select(CheckIn).where(CheckIn.result == "accepted", CheckIn.undone_at.is_(None))).all()
+    assert len(accepted) == 1 and accepted[0].method == "sync" and accepted[0].checkin_device_id == _device.id

@@ -332,7 +332,7 @@ def checkins_since(event_id: int):
                CheckIn.undone_at, Ticket.token)
         .outerjoin(Ticket, CheckIn.ticket_id == Ticket.id)
         .where(CheckIn.event_id == event_id, or_(CheckIn.id > since, CheckIn.changed_seq > since))
-        .order_by(seq).limit(500)).all()
+        .order_by(seq, CheckIn.id).limit(500)).all()
     _commit_touch()
     return jsonify({"checkins": [
         {"seq": r.seq, "uuid": r.uuid, "result": r.result, "ticket": r.token,

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
 from campaign.checkin.models import CheckIn, CheckinDevice
 from campaign.core.services import DomainError, audit
@@ -179,8 +180,10 @@ class DeviceRow:
 
 
 def device_rows(event: Event) -> list[DeviceRow]:
-    """The event's devices, newest first, with the number of scans each made: two queries."""
-    found = list(db.session.scalars(select(CheckinDevice).where(CheckinDevice.event_id == event.id)
+    """The event's devices, newest first, with who added them and the number of scans each made:
+    two queries."""
+    found = list(db.session.scalars(select(CheckinDevice).options(joinedload(CheckinDevice.created_by))
+                                    .where(CheckinDevice.event_id == event.id)
                                     .order_by(CheckinDevice.created_at.desc(), CheckinDevice.id.desc())
                                     .limit(200)).all())
     counts = dict(db.session.execute(

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import User
@@ -255,11 +255,8 @@ def verify_code(text: str) -> codes.TicketCode:
 def _insert(values: dict) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None on a conflict
     (the same UUID, or a second accepted check-in of the ticket at this session)."""
-    if db.engine.dialect.name == "postgresql":
-        stmt = pg_insert(CheckIn).values(**values)
-    else:  # ids above every change number too (see next_change_seq), in the same statement
-        stmt = sqlite_insert(CheckIn).values(id=_sqlite_next_seq(), **values)
-    stmt = stmt.on_conflict_do_nothing().returning(CheckIn.id)
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(CheckIn).values(**values).on_conflict_do_nothing().returning(CheckIn.id)
     return db.session.execute(stmt).scalar()
 
 
@@ -408,20 +405,16 @@ def undo(checkin_uuid: str, actor, now: datetime | None = None) -> CheckIn:
     return checkin
 
 
-def next_change_seq():
+def next_change_seq() -> int:
     """A sequence number above every one given so far, for a changed check-in row. On PostgreSQL a
-    value of the ids' own sequence (so no later row can get it as its id); on SQLite (development)
-    a subquery "largest id or change number plus one", evaluated inside the UPDATE (SQLite runs one
-    writer at a time), and new rows take their id the same way."""
+    value of the ids' own sequence, so no later row can get it as its id. On SQLite (development
+    only) the largest id or change number plus one: a row inserted later may get the same number
+    as its id, which the devices' overlapping pulls (since = last - 50) absorb."""
     if db.engine.dialect.name == "postgresql":
         return db.session.scalar(text("SELECT nextval(pg_get_serial_sequence('checkins', 'id'))"))
-    return _sqlite_next_seq()
-
-
-def _sqlite_next_seq():
-    other = aliased(CheckIn)
-    return select(func.max(func.coalesce(func.max(other.id), 0),
-                           func.coalesce(func.max(other.changed_seq), 0)) + 1).scalar_subquery()
+    top = db.session.execute(select(func.coalesce(func.max(CheckIn.id), 0),
+                                    func.coalesce(func.max(CheckIn.changed_seq), 0))).one()
+    return max(top) + 1
 
 
 def seq_of(checkin: CheckIn) -> int:

@@ -194,13 +194,13 @@ def test_an_active_device_cannot_report_a_wipe(client, registered):
     assert db.session.get(CheckinDevice, device.id).wiped_at is None
 
 
-@pytest.mark.parametrize("size", [2, 6])
-def test_devices_page_lists_devices_with_counts_in_bounded_queries(cf, organiser, login_as, client, size):
+def _devices_page(cf, organiser, factory, login_as, client, size):
     from tests.checkin.test_offline_sync import count_queries
 
     event = cf.event()
     for n in range(size):
-        _d, secret = add(event, organiser, f"Cổng {n}")
+        creator = organiser if n % 3 else factory.user("commune_officer", commune=TRAN_BIEN)
+        _d, secret = add(event, creator, f"Cổng {n}")
         if n % 2:
             token = activate(client, secret).get_json()["token"]
             client.post("/api/checkin/scan", json=scan_body(event.id, cf.ticket(event).code), headers=bearer(token))
@@ -208,7 +208,13 @@ def test_devices_page_lists_devices_with_counts_in_bounded_queries(cf, organiser
     page, queries = count_queries(lambda: web.get(f"/checkin/events/{event.id}/devices"))
     assert page.text.count('data-status="active"') == size // 2
     assert page.text.count('data-status="waiting"') == size // 2
-    assert queries <= 12, queries
+    return queries
+
+
+def test_devices_page_lists_devices_in_queries_that_do_not_grow_with_them(cf, organiser, factory, login_as,
+                                                                          client):
+    counts = [_devices_page(cf, organiser, factory, login_as, client, size) for size in (2, 8)]
+    assert counts[0] == counts[1], counts
 
 
 def test_device_undo_and_steward_session_path_still_work(cf, organiser, login_as, client, registered):
@@ -227,7 +233,7 @@ def test_device_undo_and_steward_session_path_still_work(cf, organiser, login_as
 
 # --- undo propagation -----------------------------------------------------------------------------
 
-def test_an_undo_reaches_devices_pulling_since_their_last_sequence_number(cf, factory, login_as):
+def test_an_undo_reaches_devices_pulling_since_their_last_sequence_number(cf, factory, login_as, is_postgres):
     event = cf.event()
     steward = factory.user("volunteer", commune=LONG_THANH)
     cf.steward(event, steward)
@@ -243,12 +249,18 @@ def test_an_undo_reaches_devices_pulling_since_their_last_sequence_number(cf, fa
     again = b.get(f"/api/checkin/events/{event.id}/checkins?since={last}", headers=HEADERS).get_json()
     assert [(c["uuid"], c["undone"]) for c in again["checkins"]] == [(bodies[0]["uuid"], True)]
     assert again["last_seq"] > last
-    # Re-admitted afterwards: it comes after the undo.
+    # Re-admitted afterwards: a device pulling as devices do (with an overlap of 50) gets it after the
+    # undo. On PostgreSQL its number is above the undo's; on SQLite it may be equal (see
+    # services.next_change_seq), which the overlap absorbs.
     readmit = scan_body(event.id, tickets[0].code)
     assert a.post("/api/checkin/scan", json=readmit, headers=HEADERS).get_json()["result"] == "accepted"
-    third = b.get(f"/api/checkin/events/{event.id}/checkins?since={again['last_seq']}", headers=HEADERS).get_json()
-    assert [(c["uuid"], c["result"], c["undone"]) for c in third["checkins"]] == [
-        (readmit["uuid"], "accepted", False)]
+    since = max(again["last_seq"] - 50, 0)
+    third = b.get(f"/api/checkin/events/{event.id}/checkins?since={since}", headers=HEADERS).get_json()
+    order = [(c["uuid"], c["result"], c["undone"]) for c in third["checkins"]]
+    assert order.index((bodies[0]["uuid"], "accepted", True)) < order.index((readmit["uuid"], "accepted", False))
+    if is_postgres:
+        strict = b.get(f"/api/checkin/events/{event.id}/checkins?since={again['last_seq']}", headers=HEADERS)
+        assert [c["uuid"] for c in strict.get_json()["checkins"]] == [readmit["uuid"]]
     pack = b.get(f"/api/checkin/events/{event.id}/offline-pack", headers=HEADERS).get_json()
     assert pack["last_seq"] == third["last_seq"]
     assert sorted(pack["admitted"]) == sorted(t.token for t in tickets)

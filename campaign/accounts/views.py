@@ -51,10 +51,16 @@ def login():
 @login_required
 def logout():
     form = ConfirmForm()
+    resp = redirect(url_for("core.index"))
     if form.validate_on_submit():
         logout_user()
         flash(_("You have logged out."), "info")
-    return redirect(url_for("core.index"))
+        # Nothing of this session in the browser's HTTP cache. The page's script (check-in) sends
+        # clear_site_data=1 only after it made sure no unsent scan and no registered device would
+        # be lost: then the site's storage (IndexedDB, caches, service worker) goes too.
+        kinds = '"cache", "storage"' if request.form.get("clear_site_data") == "1" else '"cache"'
+        resp.headers["Clear-Site-Data"] = kinds
+    return resp
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -1,9 +1,13 @@
-"""The check-in JSON API used by the scanner page (and, later, offline devices).
+"""The check-in JSON API used by the scanner page and by registered devices.
 
-Every request carries the header ``X-Checkin-Client`` and the user's session cookie. A cross-site
-page cannot add a custom header without a CORS preflight (which we never allow), and the session
-cookie is SameSite=Lax, so the API is exempt from the form CSRF token. A malformed body gets a
-400 with a clear message, never a 500. The code's signature is verified before the first query.
+Every request carries the header ``X-Checkin-Client`` and either the user's session cookie or, from
+a registered device, ``Authorization: Bearer <device token>`` (no login; the device acts only at its
+event and the event's children). A cross-site page cannot add a custom header without a CORS
+preflight (which we never allow), and the session cookie is SameSite=Lax, so the API is exempt from
+the form CSRF token. A malformed body gets a 400 with a clear message, never a 500. The code's
+signature is verified before the first query. A bad device token gets a 401 (and, repeated, a 429
+for that address); a removed device gets a 403 with ``revoked: true`` everywhere except ``/sync``
+and ``/device/wiped``. Answers are never cached.
 """
 
 from __future__ import annotations
@@ -12,13 +16,13 @@ import base64
 import uuid as uuidlib
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from campaign.accounts import permissions as perm
-from campaign.checkin import codes, services
+from campaign.checkin import codes, devices, services
 from campaign.checkin.models import (
     ACCEPTED,
     DUPLICATE,
@@ -26,16 +30,25 @@ from campaign.checkin.models import (
     REVOKED,
     WRONG_EVENT,
     CheckIn,
+    CheckinDevice,
     SigningKey,
     Ticket,
 )
 from campaign.core import timeutil
 from campaign.core.services import DomainError
 from campaign.events.models import Event, Registration
-from campaign.extensions import csrf, db
+from campaign.extensions import csrf, db, limiter
 
 bp = Blueprint("checkin_api", __name__, url_prefix="/api/checkin")
 csrf.exempt(bp)
+
+
+def _bad_device_token(response) -> bool:
+    return response.status_code == 401 and bool(request.headers.get("Authorization"))
+
+
+# Guessing device tokens: 30 refused tokens a minute per address, then 429 (nothing else counts).
+limiter.limit("30 per minute", deduct_when=_bad_device_token)(bp)
 
 CLIENT_HEADER = "X-Checkin-Client"
 MAX_CODE = 300
@@ -59,10 +72,75 @@ def require_client_header():
         raise BadRequest(_("This address is for the check-in scanner only."))
 
 
-def _user_or_401():
+@bp.after_request
+def never_cache(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class DeviceRefused(Exception):
+    def __init__(self, status: int, body: dict):
+        super().__init__(body.get("message"))
+        self.status = status
+        self.body = body
+
+
+@bp.errorhandler(DeviceRefused)
+def device_refused(err: DeviceRefused):
+    return jsonify({"result": "error", "status": err.status, **err.body}), err.status
+
+
+def _bearer() -> str | None:
+    """The device token of ``Authorization: Bearer ...``, None without the header."""
+    header = request.headers.get("Authorization")
+    if not header:
+        return None
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise DeviceRefused(401, {"device": "unknown", "title": _("This device is not registered"),
+                                  "message": _("This device is not registered for check-in.")})
+    return token.strip()
+
+
+def _pending_header() -> int | None:
+    try:
+        value = int(request.headers.get("X-Checkin-Pending", ""))
+    except ValueError:
+        return None
+    return value if 0 <= value < 1_000_000 else None
+
+
+def _device_or_401(token: str, allow_revoked: bool = False) -> CheckinDevice:
+    device = devices.authenticate(token)
+    if device is None:
+        raise DeviceRefused(401, {"device": "unknown", "title": _("This device is not registered"),
+                                  "message": _("This device is not registered for check-in, or it was removed "
+                                               "and has wiped its data.")})
+    if devices.touch(device, _pending_header()):
+        g.device_touched = True
+    if device.revoked_at is not None and not allow_revoked:
+        if g.get("device_touched"):
+            db.session.commit()
+        raise DeviceRefused(403, {"revoked": True, "title": _("This device was removed from the event"),
+                                  "message": _("This device was removed from the event.")})
+    g.checkin_device = device
+    return device
+
+
+def _user_or_401(allow_revoked: bool = False):
+    """Who is calling: the registered device of the bearer token, else the logged-in user."""
+    token = _bearer()
+    if token is not None:
+        return _device_or_401(token, allow_revoked=allow_revoked)
     if not perm.is_authenticated():
         abort(401)
     return current_user
+
+
+def _commit_touch() -> None:
+    """GET answers write nothing but a device's "last seen"."""
+    if g.get("device_touched"):
+        db.session.commit()
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -138,7 +216,7 @@ def answer_json(answer: services.Answer, user) -> dict:
     ticket: Ticket | None = checkin.ticket
     out = {
         "uuid": checkin.uuid,
-        "seq": checkin.id,
+        "seq": services.seq_of(checkin),
         "result": checkin.result,
         "replay": answer.replay,
         "server_time": checkin.server_time.isoformat(),
@@ -227,8 +305,12 @@ def lookup(event_id: int):
     event = _event_or_404(event_id)
     if not services.can_scan(user, event):
         abort(403)
+    if not services.can_see_names(user, event):
+        abort(403)
     q = request.args.get("q", "")[:100]
-    return jsonify({"results": services.lookup(event, q)})
+    results = services.lookup(event, q)
+    _commit_touch()
+    return jsonify({"results": results})
 
 
 @bp.get("/events/<int:event_id>/checkins")
@@ -242,17 +324,22 @@ def checkins_since(event_id: int):
         since = max(int(request.args.get("since", 0)), 0)
     except ValueError:
         raise BadRequest(_("%(name)s must be a number.", name="since")) from None
+    # A row's sequence number is its id, or its changed_seq once it changed (an undo).
+    seq = func.coalesce(func.max(CheckIn.id, CheckIn.changed_seq), CheckIn.id) \
+        if db.engine.dialect.name == "sqlite" else func.greatest(CheckIn.id, CheckIn.changed_seq)
     rows = db.session.execute(
-        select(CheckIn.id, CheckIn.uuid, CheckIn.result, CheckIn.server_time, CheckIn.device_time,
+        select(seq.label("seq"), CheckIn.uuid, CheckIn.result, CheckIn.server_time, CheckIn.device_time,
                CheckIn.undone_at, Ticket.token)
         .outerjoin(Ticket, CheckIn.ticket_id == Ticket.id)
-        .where(CheckIn.event_id == event_id, CheckIn.id > since).order_by(CheckIn.id).limit(500)).all()
+        .where(CheckIn.event_id == event_id, or_(CheckIn.id > since, CheckIn.changed_seq > since))
+        .order_by(seq, CheckIn.id).limit(500)).all()
+    _commit_touch()
     return jsonify({"checkins": [
-        {"seq": r.id, "uuid": r.uuid, "result": r.result, "ticket": r.token,
+        {"seq": r.seq, "uuid": r.uuid, "result": r.result, "ticket": r.token,
          "server_time": r.server_time.isoformat(),
          "device_time": r.device_time.isoformat() if r.device_time else None,
          "undone": r.undone_at is not None} for r in rows],
-        "last_seq": rows[-1].id if rows else since})
+        "last_seq": rows[-1].seq if rows else since})
 
 
 @bp.get("/events/<int:event_id>/counts")
@@ -262,8 +349,10 @@ def counts(event_id: int):
     event = _event_or_404(event_id)
     if not services.can_scan(user, event):
         abort(403)
+    counts = services.live_counts(event)
+    _commit_touch()
     return jsonify({"counts": [{"event_id": c.event.id, "title": c.event.title, "registered": c.registered,
-                                "checked_in": c.checked_in} for c in services.live_counts(event)]})
+                                "checked_in": c.checked_in} for c in counts]})
 
 
 @bp.get("/events/<int:event_id>/offline-pack")
@@ -281,12 +370,14 @@ def offline_pack(event_id: int):
         .where(Ticket.event_id.in_(chain),
                or_(Ticket.revoked_at.is_not(None), ~services.registration_live_clause()))
         .order_by(Ticket.id)).all()
+    facts = services.offline_facts(event, user)
+    _commit_touch()
     return jsonify({
-        "event_id": event.id, "valid_event_ids": chain,
+        "event_id": event.id, "event_title": event.title, "valid_event_ids": chain,
         "keys": [{"id": k.id, "public_key": base64.b64encode(bytes(k.public_key)).decode("ascii"),
                   "revoked": k.revoked_at is not None} for k in keys],
         "revoked_tickets": list(revoked),
-        **services.offline_facts(event, user),
+        **facts,
         "code_format": {"prefix": codes.PREFIX, "version": codes.VERSION, "length": codes.CODE_LENGTH},
     })
 
@@ -336,7 +427,8 @@ def sync():
             except codes.CodeError as err:
                 code_error = err
         parsed.append((data, None, door, code, code_error))
-    user = _user_or_401()
+    # A removed device's uploads are still recorded: what happened at the door is never dropped.
+    user = _user_or_401(allow_revoked=True)
     events: dict[int, Event | None] = {}
     out = []
     for data, error, door, code, code_error in parsed:
@@ -359,7 +451,63 @@ def sync():
             out.append({"uuid": data.uuid, "ack": False, "result": "error", "message": err.message})
             continue
         checkin = answer.checkin
-        out.append({"uuid": checkin.uuid, "ack": True, "seq": checkin.id, "result": checkin.result,
+        out.append({"uuid": checkin.uuid, "ack": True, "seq": services.seq_of(checkin), "result": checkin.result,
                     "replay": answer.replay, "conflict": services.is_conflict(checkin)})
+    body = {"items": out}
+    if isinstance(user, CheckinDevice):
+        body["revoked"] = user.revoked_at is not None
     db.session.commit()
-    return jsonify({"items": out})
+    return jsonify(body)
+
+
+# --- registered devices ------------------------------------------------------------------------
+
+def device_json(device: CheckinDevice) -> dict:
+    event = db.session.get(Event, device.event_id)
+    return {"id": device.id, "label": device.label, "event_id": device.event_id,
+            "event_title": event.title if event else "",
+            "event_starts_at": timeutil.format_datetime(event.starts_at) if event else "",
+            "revoked": device.revoked_at is not None}
+
+
+@bp.post("/devices/activate")
+@limiter.limit("20 per minute")
+def activate_device():
+    """A phone presents the one-time setup code (from the QR's fragment) and gets its token."""
+    code = _body().get("setup")
+    try:
+        activation = devices.activate(code if isinstance(code, str) else "")
+    except DomainError as err:
+        db.session.rollback()
+        return jsonify({"result": "error", "title": err.message, "message": err.message}), 410
+    body = {"token": activation.token, "device": device_json(activation.device)}
+    db.session.commit()
+    return jsonify(body), 201
+
+
+@bp.get("/device")
+def device_info():
+    """The calling device: its name, its event, whether it was removed."""
+    token = _bearer()
+    if token is None:
+        raise DeviceRefused(401, {"device": "unknown", "message": _("This device is not registered for check-in.")})
+    device = _device_or_401(token, allow_revoked=True)
+    body = device_json(device)
+    _commit_touch()
+    return jsonify(body)
+
+
+@bp.post("/device/wiped")
+def device_wiped():
+    """A removed device uploaded everything and deleted its data; its token stops working."""
+    token = _bearer()
+    if token is None:
+        raise DeviceRefused(401, {"device": "unknown", "message": _("This device is not registered for check-in.")})
+    device = _device_or_401(token, allow_revoked=True)
+    try:
+        devices.report_wiped(device, _pending_header())
+    except DomainError as err:
+        db.session.rollback()
+        return jsonify({"result": "error", "title": err.message, "message": err.message}), 409
+    db.session.commit()
+    return jsonify({"wiped": True})

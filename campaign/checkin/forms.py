@@ -18,3 +18,12 @@ class SelfCheckinForm(FlaskForm):
                        render_kw={"autocomplete": "off", "autocapitalize": "characters"})
     uuid = HiddenField()
     submit = SubmitField(_l("Check me in"))
+
+
+class DeviceForm(FlaskForm):
+    label = StringField(_l("Name of the device"),
+                        description=_l("Where it is used and whose phone it is, e.g. “Gate 1 – Lan's phone”."),
+                        validators=[DataRequired(_l("Give the device a name, e.g. the gate and whose phone it is.")),
+                                    Length(max=80)],
+                        render_kw={"autocomplete": "off"})
+    submit = SubmitField(_l("Add a device"))

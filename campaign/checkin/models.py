@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.core.types import UTCDateTime, utcnow
@@ -132,6 +132,12 @@ class CheckIn(db.Model):
     # row gave way to an earlier offline admission (the row stays, its door result kept).
     door_result: Mapped[str | None] = mapped_column(String(20))
     relabelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The registered device that made the scan (null for a logged-in steward's scan).
+    checkin_device_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_devices.id", ondelete="SET NULL"),
+                                                          index=True)
+    # A later change devices must learn (an undo): a value above every sequence number given so far,
+    # so that "since N" pulls return the row again. A row's sequence number is max(id, changed_seq).
+    changed_seq: Mapped[int | None] = mapped_column(BigInteger)
 
     ticket: Mapped[Ticket | None] = relationship()
     steward = relationship("User", foreign_keys=[steward_id])
@@ -148,4 +154,57 @@ class CheckIn(db.Model):
         CheckConstraint("result = 'invalid' OR ticket_id IS NOT NULL", name="ticket_unless_invalid"),
         CheckConstraint("undone_at IS NULL OR result = 'accepted'", name="undo_only_accepted"),
         Index("ix_checkins_event_seq", "event_id", "id"),
+        Index("ix_checkins_event_changed_seq", "event_id", "changed_seq"),
     )
+
+
+class CheckinDevice(db.Model):
+    """A phone or tablet an organiser registered for one event (and its bridge points, sessions):
+    it scans with its own token, without anyone's login (issue 8, point 6).
+
+    Set up from a one-time code shown as a QR (only its SHA-256 is stored; it expires after
+    a quarter of an hour and is consumed by one atomic UPDATE). The device then holds a random token
+    (only its SHA-256 here). Revoking stops its online scans; its uploads are still recorded until it
+    reports that it wiped its data, after which the token is dead."""
+
+    __tablename__ = "checkin_devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
+    label: Mapped[str] = mapped_column(String(80), nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    setup_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    setup_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    setup_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Scans waiting in the device's outbox, as it last reported them.
+    pending_scans: Mapped[int | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    wiped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by = relationship("User", foreign_keys=[created_by_id])
+
+    __table_args__ = (
+        CheckConstraint("activated_at IS NULL OR token_hash IS NOT NULL", name="token_when_active"),
+        CheckConstraint("wiped_at IS NULL OR revoked_at IS NOT NULL", name="wiped_after_revoked"),
+    )
+
+    @property
+    def status(self) -> str:
+        """waiting (setup code not used yet) / expired / active / revoked (waiting for the device's
+        upload and wipe) / wiped / cancelled (removed before it was set up)."""
+        if self.revoked_at is not None and self.activated_at is None:
+            return "cancelled"
+        if self.wiped_at is not None:
+            return "wiped"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.activated_at is not None:
+            return "active"
+        if self.setup_expires_at is not None and self.setup_expires_at > utcnow():
+            return "waiting"
+        return "expired"

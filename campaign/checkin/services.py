@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,7 @@ from campaign.checkin.models import (
     REVOKED,
     WRONG_EVENT,
     CheckIn,
+    CheckinDevice,
     StewardGrant,
     Ticket,
 )
@@ -160,7 +161,12 @@ def is_organiser(user, event: Event) -> bool:
 
 
 def can_scan(user, event: Event) -> bool:
-    """Organisers of the event's commune, and stewards of the event or of one of its ancestors."""
+    """Organisers of the event's commune, stewards of the event or of one of its ancestors, and the
+    devices registered for the event or one of its ancestors (``user`` may be a CheckinDevice)."""
+    if isinstance(user, CheckinDevice):
+        from campaign.checkin import devices
+
+        return devices.covers(user, event)
     if not perm.is_authenticated(user):
         return False
     if is_organiser(user, event):
@@ -172,7 +178,12 @@ def can_scan(user, event: Event) -> bool:
 
 
 def can_see_names(user, event: Event) -> bool:
-    """Stewards see the name to confirm who stands in front of them; that is all they see."""
+    """Stewards see the name to confirm who stands in front of them; that is all they see. A device
+    sees names while the organiser who registered it may."""
+    if isinstance(user, CheckinDevice):
+        from campaign.checkin import devices
+
+        return devices.covers(user, event) and devices.can_see_names(user, event)
     return can_scan(user, event)
 
 
@@ -259,8 +270,27 @@ def accepted_checkin(ticket_id: int, event_id: int) -> CheckIn | None:
         CheckIn.undone_at.is_(None)))
 
 
+def by_whom(actor) -> dict:
+    """The columns naming who made a scan: a logged-in steward, or a registered device."""
+    if isinstance(actor, CheckinDevice):
+        return {"steward_id": None, "checkin_device_id": actor.id}
+    return {"steward_id": getattr(actor, "id", None)}
+
+
+def audit_actor(actor):
+    """Audit entries name users; a device's actions carry its id in the details instead."""
+    return None if isinstance(actor, CheckinDevice) else actor
+
+
+def _device_detail(actor) -> dict:
+    return {"device_id": actor.id} if isinstance(actor, CheckinDevice) else {}
+
+
 def steward_name(checkin: CheckIn) -> str:
     if checkin.steward_id is None:
+        if checkin.checkin_device_id is not None:
+            return db.session.scalar(select(CheckinDevice.label).where(
+                CheckinDevice.id == checkin.checkin_device_id)) or ""
         return ""
     return db.session.scalar(select(User.full_name).where(User.id == checkin.steward_id)) or ""
 
@@ -268,8 +298,8 @@ def steward_name(checkin: CheckIn) -> str:
 def _record(scan: Scan, steward, result: str, ticket: Ticket | None, scanned: str | None = None,
             door_result: str | None = None) -> Answer:
     values = dict(uuid=scan.uuid, event_id=scan.event_id, ticket_id=ticket.id if ticket else None, result=result,
-                  method=scan.method, steward_id=getattr(steward, "id", None), device_id=scan.device_id,
-                  device_time=scan.device_time, server_time=utcnow(), scanned=scanned)
+                  method=scan.method, device_id=scan.device_id, device_time=scan.device_time, server_time=utcnow(),
+                  scanned=scanned, **by_whom(steward))
     if door_result is not None:
         values["door_result"] = door_result
     new_id = _insert(values)
@@ -284,9 +314,10 @@ def _record(scan: Scan, steward, result: str, ticket: Ticket | None, scanned: st
             return _answer(by_uuid(scan.uuid), replay=True)
     checkin = db.session.get(CheckIn, new_id)
     if result == ACCEPTED:
-        audit("checkin.accepted", checkin, actor=steward, ticket_id=checkin.ticket_id, event_id=scan.event_id)
+        audit("checkin.accepted", checkin, actor=audit_actor(steward), ticket_id=checkin.ticket_id,
+              event_id=scan.event_id, **_device_detail(steward))
         ticket_admitted.send("checkin", registration_id=ticket.registration_id, event_id=scan.event_id,
-                             at=checkin.device_time or checkin.server_time, actor=steward)
+                             at=checkin.device_time or checkin.server_time, actor=audit_actor(steward))
     return _answer(checkin)
 
 
@@ -354,23 +385,48 @@ def undo(checkin_uuid: str, actor, now: datetime | None = None) -> CheckIn:
     if checkin.undone_at is not None:
         return checkin
     event = db.session.get(Event, checkin.event_id)
-    if not (checkin.steward_id == actor.id or is_organiser(actor, event)):
+    if isinstance(actor, CheckinDevice):
+        allowed = checkin.checkin_device_id == actor.id and actor.revoked_at is None
+    else:
+        allowed = checkin.steward_id == actor.id or is_organiser(actor, event)
+    if not allowed:
         raise DomainError(_("Only the steward who checked this person in, or an organiser, can undo it."))
     now = now or utcnow()
     if now - checkin.server_time > UNDO_WINDOW:
         raise DomainError(_("A check-in can only be undone within %(minutes)d minutes.",
                             minutes=int(UNDO_WINDOW.total_seconds() // 60)))
     checkin.undone_at = now
-    checkin.undone_by_id = actor.id
+    checkin.undone_by_id = None if isinstance(actor, CheckinDevice) else actor.id
+    # Devices pulling "since N" must see the undo: the row gets a sequence number above all so far.
+    checkin.changed_seq = next_change_seq()
     db.session.flush()
-    audit("checkin.undone", checkin, actor=actor, ticket_id=checkin.ticket_id, event_id=checkin.event_id)
+    audit("checkin.undone", checkin, actor=audit_actor(actor), ticket_id=checkin.ticket_id,
+          event_id=checkin.event_id, **_device_detail(actor))
     return checkin
+
+
+def next_change_seq() -> int:
+    """A sequence number above every one given so far, for a changed check-in row. On PostgreSQL a
+    value of the ids' own sequence, so no later row can get it as its id. On SQLite (development
+    only) the largest id or change number plus one: a row inserted later may get the same number
+    as its id, which the devices' overlapping pulls (since = last - 50) absorb."""
+    if db.engine.dialect.name == "postgresql":
+        return db.session.scalar(text("SELECT nextval(pg_get_serial_sequence('checkins', 'id'))"))
+    top = db.session.execute(select(func.coalesce(func.max(CheckIn.id), 0),
+                                    func.coalesce(func.max(CheckIn.changed_seq), 0))).one()
+    return max(top) + 1
+
+
+def seq_of(checkin: CheckIn) -> int:
+    """The sequence number devices see for a row: its id, or later if it changed since."""
+    return max(checkin.id, checkin.changed_seq or 0)
 
 
 def can_undo(checkin: CheckIn, user, now: datetime | None = None) -> bool:
     return (checkin.result == ACCEPTED and checkin.undone_at is None
             and (now or utcnow()) - checkin.server_time <= UNDO_WINDOW
-            and (checkin.steward_id == user.id))
+            and (checkin.checkin_device_id == user.id if isinstance(user, CheckinDevice)
+                 else checkin.steward_id == user.id))
 
 
 def checked_in_count(event_id: int) -> int:
@@ -581,8 +637,8 @@ def sync_scan(data: Scan, steward, session_event: Event, door_result: str | None
             current.door_result = current.door_result or ACCEPTED
             current.relabelled_at = utcnow()
             db.session.flush()
-            audit("checkin.relabelled", current, actor=steward, ticket_id=ticket.id, event_id=data.event_id,
-                  by_uuid=data.uuid)
+            audit("checkin.relabelled", current, actor=audit_actor(steward), ticket_id=ticket.id,
+                  event_id=data.event_id, by_uuid=data.uuid, **_device_detail(steward))
             answer = _try_insert(data, steward, ticket, ACCEPTED, door_result)
         else:
             answer = _try_insert(data, steward, ticket, DUPLICATE, door_result)
@@ -594,18 +650,18 @@ def sync_scan(data: Scan, steward, session_event: Event, door_result: str | None
 def _try_insert(data: Scan, steward, ticket: Ticket, result: str, door_result: str | None) -> Answer | None:
     """Insert the scan; None if a concurrent admission took the place (look again)."""
     values = dict(uuid=data.uuid, event_id=data.event_id, ticket_id=ticket.id, result=result, method=data.method,
-                  steward_id=getattr(steward, "id", None), device_id=data.device_id, device_time=data.device_time,
-                  server_time=utcnow(), door_result=door_result)
+                  device_id=data.device_id, device_time=data.device_time, server_time=utcnow(),
+                  door_result=door_result, **by_whom(steward))
     new_id = _insert(values)
     if new_id is None:
         earlier = by_uuid(data.uuid)
         return _answer(earlier, replay=True) if earlier is not None else None
     checkin = db.session.get(CheckIn, new_id)
     if result == ACCEPTED:
-        audit("checkin.accepted", checkin, actor=steward, ticket_id=ticket.id, event_id=data.event_id,
-              offline=door_result is not None)
+        audit("checkin.accepted", checkin, actor=audit_actor(steward), ticket_id=ticket.id, event_id=data.event_id,
+              offline=door_result is not None, **_device_detail(steward))
         ticket_admitted.send("checkin", registration_id=ticket.registration_id, event_id=data.event_id,
-                             at=checkin.device_time or checkin.server_time, actor=steward)
+                             at=checkin.device_time or checkin.server_time, actor=audit_actor(steward))
     return _answer(checkin)
 
 
@@ -654,5 +710,7 @@ def offline_facts(event: Event, user) -> dict:
     admitted = db.session.scalars(
         select(Ticket.token).join(CheckIn, CheckIn.ticket_id == Ticket.id)
         .where(CheckIn.event_id == event.id, CheckIn.result == ACCEPTED, CheckIn.undone_at.is_(None))).all()
-    last_seq = db.session.scalar(select(func.max(CheckIn.id)).where(CheckIn.event_id == event.id)) or 0
+    last_seq = max(db.session.execute(
+        select(func.coalesce(func.max(CheckIn.id), 0), func.coalesce(func.max(CheckIn.changed_seq), 0))
+        .where(CheckIn.event_id == event.id)).one())
     return {"tickets": tickets, "admitted": list(admitted), "last_seq": last_seq, "names": names}

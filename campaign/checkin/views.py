@@ -13,9 +13,9 @@ from sqlalchemy.orm import joinedload
 from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.accounts.models import PROVINCE_COORDINATOR, YOUTH_ORGANISER, User
-from campaign.checkin import qr, services
-from campaign.checkin.forms import SelfCheckinForm, StewardForm
-from campaign.checkin.models import StewardGrant, Ticket
+from campaign.checkin import devices, qr, services
+from campaign.checkin.forms import DeviceForm, SelfCheckinForm, StewardForm
+from campaign.checkin.models import CheckinDevice, StewardGrant, Ticket
 from campaign.core.services import DomainError
 from campaign.core.web import form_error
 from campaign.events.models import Event, Person, Registration
@@ -302,3 +302,90 @@ def conflicts(event_id: int):
     event = _event_or_404(event_id)
     _require_organiser(event)
     return render_template("checkin/conflicts.html", event=event, rows=services.conflicts(event))
+
+
+# --- registered devices (issue 8, point 6) --------------------------------------------------------
+
+def _no_store(resp: Response) -> Response:
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    return resp
+
+
+def _setup_page(event: Event, device: CheckinDevice, secret: str) -> Response:
+    """The one-time setup QR. The code is in the fragment: the phone's browser never sends it to
+    the server (nor to its logs); the setup page's script reads it and posts it once."""
+    url = url_for("checkin.device_setup", _external=True) + "#" + secret
+    return _no_store(Response(render_template("checkin/device_setup.html", event=event, device=device, url=url,
+                                              svg=qr.svg(url), minutes=int(devices.SETUP_TTL.total_seconds() // 60))))
+
+
+@bp.route("/checkin/events/<int:event_id>/devices", methods=["GET", "POST"])
+@login_required
+def devices_page(event_id: int):
+    """The event's registered devices: add one (a one-time setup QR), see their state, remove one."""
+    event = _event_or_404(event_id)
+    _require_organiser(event)
+    form = DeviceForm()
+    if form.validate_on_submit():
+        try:
+            device, secret = devices.add_device(event, form.label.data, current_user)
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+        else:
+            db.session.commit()
+            return _setup_page(event, device, secret)
+    return render_template("checkin/devices.html", event=event, form=form, rows=devices.device_rows(event),
+                           confirm=ConfirmForm())
+
+
+def _device_or_404(device_id: int) -> tuple[CheckinDevice, Event]:
+    device = db.session.get(CheckinDevice, device_id)
+    if device is None:
+        abort(404)
+    event = _event_or_404(device.event_id)
+    _require_organiser(event)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return device, event
+
+
+@bp.post("/checkin/devices/<int:device_id>/setup")
+@login_required
+def device_new_setup(device_id: int):
+    device, event = _device_or_404(device_id)
+    try:
+        secret = devices.new_setup_code(device, current_user)
+    except DomainError as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("checkin.devices_page", event_id=event.id))
+    db.session.commit()
+    return _setup_page(event, device, secret)
+
+
+@bp.post("/checkin/devices/<int:device_id>/revoke")
+@login_required
+def device_revoke(device_id: int):
+    device, event = _device_or_404(device_id)
+    devices.revoke(device, current_user)
+    db.session.commit()
+    flash(_("The device was removed. It will send the scans it holds, then delete its data."), "success")
+    return redirect(url_for("checkin.devices_page", event_id=event.id))
+
+
+@bp.get("/checkin/setup")
+def device_setup():
+    """Where a setup QR leads (no login): the script takes the code from the fragment, activates the
+    device and opens its scanner."""
+    return _no_store(Response(render_template("checkin/setup.html")))
+
+
+@bp.get("/checkin/device")
+def device_scanner():
+    """The scanner of a registered device (no login: the device's token, kept on the device, is
+    its authority). The page holds no data; the event comes from the device's own storage."""
+    resp = Response(render_template("checkin/device_scanner.html"))
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from campaign.checkin.models import CheckIn
+from campaign.events.models import Event
 from campaign.extensions import db
 from tests.checkin.test_permissions_checkin import API, ORGANISERS, SCANNERS, objects
 from tests.matrix import ACTORS, Row, check_row, ok
@@ -47,4 +48,52 @@ def test_sync_stores_only_for_those_who_may_scan(app, factory):
             ok_ = resp.status_code == 200 and resp.get_json()["items"][0]["ack"] is False and stored == 0
         if not ok_:
             failures.append(f"{actor}: {resp.status_code} stored {stored}")
+    assert not failures, "; ".join(failures)
+
+
+# --- registered devices (issue 8, point 6) ---------------------------------------------------------
+
+def device_objects(factory, actors):
+    from campaign.checkin import devices
+
+    values = objects(factory, actors)
+    event = db.session.get(Event, values["event"])
+    waiting, _secret = devices.add_device(event, "Cổng 1", actors["admin"])
+    other, _secret2 = devices.add_device(event, "Cổng 2", actors["admin"])
+    db.session.commit()
+    return {**values, "device": waiting.id, "device2": other.id}
+
+
+DEVICE_ROWS = [
+    Row("GET", "/checkin/events/{event}/devices", ok(*ORGANISERS)),
+    Row("POST", "/checkin/events/{event}/devices", ok(*ORGANISERS), data={"label": "Cổng 3"}),
+    Row("POST", "/checkin/devices/{device}/setup", ok(*ORGANISERS)),
+    Row("POST", "/checkin/devices/{device2}/revoke", {a: 302 for a in ORGANISERS}),
+    Row("GET", "/checkin/setup", ok(*ACTORS), public=True),
+    Row("GET", "/checkin/device", ok(*ACTORS), public=True),
+]
+
+
+@pytest.mark.parametrize("row", DEVICE_ROWS, ids=str)
+def test_device_permission_matrix(app, factory, row):
+    check_row(app, factory, row, device_objects)
+
+
+def test_device_api_without_a_device_token(app, factory):
+    """The device endpoints answer only to a device token: 401 (JSON) for anyone else; activation
+    is open (the setup code is the authority) and refuses a wrong code with 410."""
+    from tests.conftest import session_login
+    from tests.matrix import make_actors
+
+    actors = make_actors(factory)
+    failures = []
+    for actor in ACTORS:
+        client = app.test_client()
+        if actor != "anon":
+            session_login(client, actors[actor])
+        for method, url, expected in (("GET", "/api/checkin/device", 401), ("POST", "/api/checkin/device/wiped", 401),
+                                      ("POST", "/api/checkin/devices/activate", 410)):
+            resp = client.open(url, method=method, headers=API, json={"setup": "x" * 20})
+            if resp.status_code != expected or not resp.is_json:
+                failures.append(f"{actor} {url}: {resp.status_code}")
     assert not failures, "; ".join(failures)

@@ -3,7 +3,41 @@
 // the outbox written BEFORE a green result is shown, and the sync with the server (batches
 // acknowledged item by item; pulls of other devices' check-ins by server sequence number).
 
-const DB_NAME = "campaign-checkin";
+// A logged-in steward's data lives in "campaign-checkin" (wiped at logout); a registered device's in
+// "campaign-checkin-device", with its token (wiped when the device is removed from the event).
+export const STEWARD_DB = "campaign-checkin";
+export const DEVICE_DB = "campaign-checkin-device";
+export const CACHES = ["checkin-pages-v1", "checkin-assets-v1"];
+let DB_NAME = STEWARD_DB;
+let deviceToken = null;
+let lastPending = null;
+// What the server said about this device in its last answer (a removed device must wipe itself).
+export const state = { revoked: false, unknown: false };
+
+export function configure({ dbName, token } = {}) {
+  if (dbName && dbName !== DB_NAME) {
+    DB_NAME = dbName;
+    dbPromise = null;
+  }
+  if (token !== undefined) deviceToken = token;
+}
+
+// The headers of every API request: the device's token when it has one (else the session cookie
+// is the authority), and how many scans wait in the outbox (shown to the organisers).
+export function headers(extra = {}) {
+  const h = { "X-Checkin-Client": "scanner", ...extra };
+  if (deviceToken) h.Authorization = `Bearer ${deviceToken}`;
+  if (lastPending !== null) h["X-Checkin-Pending"] = String(lastPending);
+  return h;
+}
+
+// Note what a refused answer says about this device.
+export async function noteRefusal(resp) {
+  if (!deviceToken || (resp.status !== 401 && resp.status !== 403)) return;
+  const body = await resp.clone().json().catch(() => ({}));
+  if (resp.status === 403 && body.revoked) state.revoked = true;
+  if (resp.status === 401) state.unknown = true;
+}
 const DOMAIN = new TextEncoder().encode("campaign-ticket\u0000");
 const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const FALLBACK_URL = new URL("../vendor/noble-ed25519/ed25519.js", import.meta.url).href;
@@ -24,6 +58,26 @@ function done(tx) {
 }
 
 let dbPromise = null;
+
+// A synchronous hint that this browser holds check-in data (read by the logout guard, which must
+// decide at once whether to stop the logout form).
+export function markHolding(dbName, holding) {
+  try {
+    if (holding) localStorage.setItem(`checkin-db:${dbName}`, "1");
+    else localStorage.removeItem(`checkin-db:${dbName}`);
+  } catch (e) {
+    /* storage disabled */
+  }
+}
+
+export function holds(dbName) {
+  try {
+    return localStorage.getItem(`checkin-db:${dbName}`) === "1";
+  } catch (e) {
+    return false;
+  }
+}
+
 export function openDb() {
   if (!dbPromise) {
     dbPromise = new Promise((resolve, reject) => {
@@ -39,6 +93,7 @@ export function openDb() {
       r.onsuccess = () => resolve(r.result);
       r.onerror = () => reject(r.error);
     });
+    markHolding(DB_NAME, true);
   }
   return dbPromise;
 }
@@ -73,7 +128,8 @@ const admittedKey = (eventId, token) => `${eventId}:${token}`;
 // --- preparing the device -----------------------------------------------------------------
 
 export async function prepare(packUrl, eventId) {
-  const resp = await fetch(packUrl, { headers: { "X-Checkin-Client": "scanner" }, credentials: "same-origin" });
+  const resp = await fetch(packUrl, { headers: headers(), credentials: "same-origin" });
+  await noteRefusal(resp);
   if (!resp.ok) throw new Error(`pack ${resp.status}`);
   const pack = await resp.json();
   pack.event_id = eventId;
@@ -85,8 +141,16 @@ export async function prepare(packUrl, eventId) {
     pack.byToken[tk.token] = tk;
   }
   const db = await openDb();
-  const tx = db.transaction(["packs", "admitted", "meta"], "readwrite");
+  const tx = db.transaction(["packs", "admitted", "meta", "outbox"], "readwrite");
   tx.objectStore("packs").put(pack);
+  // The server's admitted set replaces ours (an undo on the server removes a ticket), except the
+  // admissions this device made that are still waiting in the outbox.
+  const unsent = new Set((await req(tx.objectStore("outbox").getAll())).map((i) => i.uuid));
+  const range = IDBKeyRange.bound(`${eventId}:`, `${eventId}:\uffff`);
+  const mine = await req(tx.objectStore("admitted").getAll(range));
+  for (const entry of mine) {
+    if (!entry.uuid || !unsent.has(entry.uuid)) tx.objectStore("admitted").delete(entry.key);
+  }
   for (const token of pack.admitted) {
     tx.objectStore("admitted").put({ key: admittedKey(eventId, token), event_id: eventId, token });
   }
@@ -234,7 +298,8 @@ export async function markAdmitted(eventId, token, uuid) {
 
 export async function pendingCount() {
   const db = await openDb();
-  return req(db.transaction("outbox").objectStore("outbox").count());
+  lastPending = await req(db.transaction("outbox").objectStore("outbox").count());
+  return lastPending;
 }
 
 // Send the outbox in batches; delete only what the server acknowledged. Returns false if the
@@ -249,12 +314,14 @@ export async function upload(syncUrl, batchSize = 100) {
     try {
       const resp = await fetch(syncUrl, {
         method: "POST",
-        headers: { "Content-Type": "application/json", "X-Checkin-Client": "scanner" },
+        headers: headers({ "Content-Type": "application/json" }),
         credentials: "same-origin",
         body: JSON.stringify({ items: batch.map(({ door_result, ...rest }) => ({ ...rest, door_result })) }),
       });
+      await noteRefusal(resp);
       if (!resp.ok) return false;
       answer = await resp.json();
+      if (answer.revoked) state.revoked = true;
     } catch (e) {
       return false;
     }
@@ -264,6 +331,7 @@ export async function upload(syncUrl, batchSize = 100) {
     }
     await done(tx);
   }
+  await pendingCount();
   return true;
 }
 
@@ -273,9 +341,8 @@ export async function pull(checkinsUrl, eventId) {
   let since = (await getMeta(`last_seq:${eventId}`)) || 0;
   for (let page = 0; page < 20; page++) {
     const from = Math.max(0, since - 50);
-    const resp = await fetch(`${checkinsUrl}?since=${from}`, {
-      headers: { "X-Checkin-Client": "scanner" }, credentials: "same-origin",
-    });
+    const resp = await fetch(`${checkinsUrl}?since=${from}`, { headers: headers(), credentials: "same-origin" });
+    await noteRefusal(resp);
     if (!resp.ok) return false;
     const data = await resp.json();
     const db = await openDb();
@@ -284,13 +351,47 @@ export async function pull(checkinsUrl, eventId) {
     for (const c of data.checkins) {
       if (!c.ticket) continue;
       const key = admittedKey(eventId, c.ticket);
-      if (c.result === "accepted" && !c.undone) store.put({ key, event_id: eventId, token: c.ticket, uuid: c.uuid });
+      if (c.result === "accepted" && !c.undone) {
+        store.put({ key, event_id: eventId, token: c.ticket, uuid: c.uuid });
+      } else if (c.result === "accepted" && c.undone) {
+        // Undone on the server: no longer admitted here (unless a later admission replaced it).
+        const entry = await req(store.get(key));
+        if (entry && (!entry.uuid || entry.uuid === c.uuid)) store.delete(key);
+      }
     }
     await done(tx);
     const last = Math.max(since, data.last_seq || 0);
     await setMeta(`last_seq:${eventId}`, last);
     if (data.checkins.length < 500 || last === since) break;
     since = last;
+  }
+  return true;
+}
+
+// --- wiping -----------------------------------------------------------------------------------
+
+// Delete this device's check-in data: its IndexedDB database (names, admitted sets, outbox, token)
+// and, with ``caches``, the caches the scanner made.
+export async function wipe({ dbName = DB_NAME, withCaches = true } = {}) {
+  if (dbName === DB_NAME && dbPromise) {
+    (await dbPromise.catch(() => null))?.close();
+    dbPromise = null;
+  }
+  await new Promise((resolve) => {
+    const r = indexedDB.deleteDatabase(dbName);
+    r.onsuccess = r.onerror = r.onblocked = () => resolve();
+  });
+  markHolding(dbName, false);
+  if (withCaches && "caches" in self) {
+    await Promise.all(CACHES.map((name) => caches.delete(name).catch(() => false)));
+  }
+}
+
+// Whether a database exists, without creating it.
+export async function exists(dbName) {
+  if (indexedDB.databases) {
+    const all = await indexedDB.databases();
+    return all.some((d) => d.name === dbName);
   }
   return true;
 }

@@ -7,6 +7,10 @@ import * as offline from "./checkin-offline.js";
 const root = document.getElementById("scanner");
 const cfg = root.dataset;
 const t = JSON.parse(document.getElementById("scanner-texts").textContent);
+// A registered device (no login): its record (event, label, token) is in its own IndexedDB.
+const deviceMode = cfg.deviceMode === "1";
+const WIPE_REPORT = "checkin-device-wipe-report";
+let device = null;
 
 // Never fetch the decoder from a CDN: our own copy of zxing_reader.wasm.
 prepareZXingModule({
@@ -34,6 +38,7 @@ const els = {
 };
 
 function deviceId() {
+  if (device) return `device:${device.id}`;
   let id = localStorage.getItem("checkin-device-id");
   if (!id) {
     id = crypto.randomUUID();
@@ -105,12 +110,13 @@ async function post(url, body) {
     try {
       const resp = await fetch(url, {
         method: "POST",
-        headers: { "Content-Type": "application/json", "X-Checkin-Client": "scanner" },
+        headers: offline.headers({ "Content-Type": "application/json" }),
         credentials: "same-origin",
         body: JSON.stringify(body),
       });
+      await offline.noteRefusal(resp);
       const data = await resp.json().catch(() => ({}));
-      if (resp.status === 401) return { result: "error", title: t.login_again };
+      if (resp.status === 401) return { result: "error", title: deviceMode ? t.device_unknown : t.login_again };
       if (!resp.ok && !data.result) return { result: "error", title: data.message || t.error };
       return data;
     } catch (e) {
@@ -127,14 +133,15 @@ async function postOnce(url, body, timeout = 2500) {
   try {
     const resp = await fetch(url, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-Checkin-Client": "scanner" },
+      headers: offline.headers({ "Content-Type": "application/json" }),
       credentials: "same-origin",
       body: JSON.stringify(body),
       signal: ctrl.signal,
     });
     if (resp.status >= 500) return null;
+    await offline.noteRefusal(resp);
     const data = await resp.json().catch(() => ({}));
-    if (resp.status === 401) return { result: "error", title: t.login_again };
+    if (resp.status === 401) return { result: "error", title: deviceMode ? t.device_unknown : t.login_again };
     if (!resp.ok && !data.result) return { result: "error", title: data.message || t.error };
     return data;
   } catch (e) {
@@ -148,6 +155,10 @@ async function postOnce(url, body, timeout = 2500) {
 // request that reached the server before the timeout is merged when the outbox is sent.
 async function decideScan(body) {
   let answer = navigator.onLine ? await postOnce(cfg.scanUrl, body) : null;
+  if (offline.state.revoked) {
+    retire();
+    return { result: "error", title: t.device_removed };
+  }
   if (answer === null) {
     answer = await offline.decide(body, t);
     refreshStatus();
@@ -158,7 +169,7 @@ async function decideScan(body) {
 }
 
 function scanBody(extra) {
-  return { uuid: crypto.randomUUID(), event_id: Number(cfg.eventId), device_id: deviceId(),
+  return { uuid: crypto.randomUUID(), event_id: eventId, device_id: deviceId(),
            device_time: new Date().toISOString(), ...extra };
 }
 
@@ -274,7 +285,7 @@ async function lookup(ev) {
   els.lookupResults.replaceChildren();
   if (q.length < 2) return;
   const resp = await fetch(`${cfg.lookupUrl}?q=${encodeURIComponent(q)}`, {
-    headers: { "X-Checkin-Client": "scanner" }, credentials: "same-origin",
+    headers: offline.headers(), credentials: "same-origin",
   });
   const data = await resp.json().catch(() => ({ results: [] }));
   if (!data.results || !data.results.length) {
@@ -328,13 +339,14 @@ els.lookupForm.addEventListener("submit", lookup);
 // --- offline: the service worker, the device's copy for this event, the outbox ---------------
 const status = document.getElementById("sync-status");
 const prepared = document.getElementById("prepared-status");
-const eventId = Number(cfg.eventId);
+let eventId = Number(cfg.eventId);
 
 function clock(iso) {
   return iso ? new Date(iso).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" }) : "—";
 }
 
 async function refreshStatus() {
+  if (retiring || (deviceMode && !device)) return; // nothing to show, and no database to re-create
   const pending = await offline.pendingCount().catch(() => 0);
   const last = await offline.getMeta(`last_sync:${eventId}`).catch(() => undefined);
   status.dataset.pending = String(pending);
@@ -364,22 +376,137 @@ async function syncNow() {
   syncing = true;
   try {
     const sent = await offline.upload(cfg.syncUrl);
-    const pulled = sent && (await offline.pull(cfg.checkinsUrl, eventId));
+    const pulled = sent && !offline.state.revoked && (await offline.pull(cfg.checkinsUrl, eventId));
     if (sent && pulled) await offline.setMeta(`last_sync:${eventId}`, new Date().toISOString());
     root.dataset.synced = String(Date.now());
   } catch (e) {
     /* try again at the next tick */
   } finally {
     syncing = false;
-    await refreshStatus();
+    if (!retiring) await refreshStatus();
   }
+  if (offline.state.revoked) await retire();
+  else if (offline.state.unknown && deviceMode) gone(t.device_unknown, "");
+}
+
+// --- a registered device removed from the event: send everything, then delete its data -------
+let retiring = false;
+const goneBox = document.getElementById("device-gone");
+
+function gone(title, detail) {
+  root.dataset.device = offline.state.revoked ? "removed" : "unknown";
+  const controls = document.getElementById("device-controls");
+  if (controls) controls.hidden = true;
+  if (goneBox) {
+    goneBox.hidden = false;
+    goneBox.replaceChildren();
+    const h = document.createElement("p");
+    h.className = "fw-semibold mb-1";
+    h.textContent = title;
+    goneBox.append(h);
+    if (detail) {
+      const p = document.createElement("p");
+      p.className = "mb-0";
+      p.textContent = detail;
+      goneBox.append(p);
+    }
+  }
+}
+
+async function reportWipe(token) {
+  try {
+    const resp = await fetch(cfg.wipedUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "X-Checkin-Client": "scanner", Authorization: `Bearer ${token}`, "X-Checkin-Pending": "0" },
+    });
+    // 401: the server already counts this device as wiped.
+    if (resp.ok || resp.status === 401) {
+      localStorage.removeItem(WIPE_REPORT);
+      return true;
+    }
+  } catch (e) {
+    /* no network: reported on the next visit */
+  }
+  return false;
+}
+
+async function retire() {
+  if (retiring || !deviceMode) return;
+  retiring = true;
+  if (cameraOn) stopCamera();
+  gone(t.device_removed, t.device_removing);
+  // Every scan made at the door reaches the server before anything is deleted.
+  while ((await offline.pendingCount().catch(() => 0)) > 0) {
+    if (navigator.onLine && (await offline.upload(cfg.syncUrl).catch(() => false))) continue;
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+  const token = device && device.token;
+  // The token is kept (alone) only until the server has heard of the wipe.
+  if (token) localStorage.setItem(WIPE_REPORT, token);
+  await offline.wipe({ withCaches: true });
+  localStorage.removeItem("checkin-device-id");
+  if (token) await reportWipe(token);
+  device = null;
+  offline.configure({ token: null });
+  root.dataset.wiped = "1";
+  gone(t.device_removed, t.device_removed_detail);
 }
 
 document.getElementById("prepare-button").addEventListener("click", prepareDevice);
 window.addEventListener("online", syncNow);
 window.addEventListener("offline", refreshStatus);
 
+async function startDevice() {
+  // A wipe not yet reported (no network at the time): report it, nothing else is left.
+  const pendingReport = localStorage.getItem(WIPE_REPORT);
+  if (pendingReport) {
+    offline.state.revoked = true;
+    gone(t.device_removed, t.device_removed_detail);
+    if (navigator.onLine) await reportWipe(pendingReport);
+    root.dataset.wiped = "1";
+    return false;
+  }
+  offline.configure({ dbName: offline.DEVICE_DB });
+  device = (await offline.exists(offline.DEVICE_DB)) ? await offline.getMeta("device").catch(() => undefined) : undefined;
+  if (!device || !device.token) {
+    offline.state.unknown = true;
+    gone(t.device_unknown, "");
+    return false;
+  }
+  offline.configure({ token: device.token });
+  eventId = device.event_id;
+  root.dataset.eventId = String(eventId);
+  for (const name of ["lookupUrl", "checkinsUrl", "packUrl"]) {
+    cfg[name] = cfg[name].replace("/events/0/", `/events/${eventId}/`);
+  }
+  document.getElementById("device-event-title").textContent = device.event_title || "";
+  document.getElementById("device-label").textContent = device.label || "";
+  await offline.pendingCount().catch(() => 0);
+  if (navigator.onLine) {
+    try {
+      const resp = await fetch(cfg.deviceUrl, { headers: offline.headers(), credentials: "same-origin" });
+      await offline.noteRefusal(resp);
+      if (resp.ok && (await resp.json()).revoked) offline.state.revoked = true;
+    } catch (e) {
+      /* offline after all */
+    }
+  }
+  if (offline.state.unknown) {
+    gone(t.device_unknown, "");
+    return false;
+  }
+  if (offline.state.revoked) {
+    await retire();
+    return false;
+  }
+  return true;
+}
+
 async function startOffline() {
+  if (deviceMode && !(await startDevice())) {
+    root.dataset.ready = "1";
+    return;
+  }
   if ("serviceWorker" in navigator) {
     try {
       await navigator.serviceWorker.register(cfg.swUrl, { scope: "/" });
@@ -401,9 +528,13 @@ async function startOffline() {
   if (navigator.onLine) await prepareDevice();
   await refreshStatus();
   if (navigator.onLine) await syncNow();
-  setInterval(syncNow, Number(cfg.syncEvery || 5000));
+  setInterval(() => {
+    if (!retiring) syncNow();
+  }, Number(cfg.syncEvery || 5000));
 }
 
-root.dataset.ready = "1";
+if (!deviceMode) root.dataset.ready = "1";
 els.code.focus();
-startOffline();
+startOffline().then(() => {
+  root.dataset.ready = "1";
+});

@@ -14,7 +14,7 @@ self.addEventListener("activate", (event) => {
 });
 
 function isScannerPage(url) {
-  return /^\/checkin\/events\/\d+\/scan$/.test(url.pathname);
+  return /^\/checkin\/events\/\d+\/scan$/.test(url.pathname) || url.pathname === "/checkin/device";
 }
 
 async function networkFirst(request, url) {

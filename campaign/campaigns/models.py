@@ -30,6 +30,7 @@ INDICATOR_UNITS = ("people", "households", "classes", "activities", "hours", "pe
 # "manual" values are entered by hand, e.g. VNeID verifications reported by the police).
 METRICS = (
     "people_trained",
+    "households_trained",
     "classes_held",
     "certificates_issued",
     "people_helped",

@@ -8,6 +8,8 @@ against the overall and per-commune targets, pro-rated to the day.
 What each metric counts (for records of the campaign, in the period):
 - people_trained: distinct learners holding a valid certificate issued in the period (a certificate is
   only issued to a learner who completed the class); group: the class's audience.
+- households_trained: distinct households (village, household number) with at least one such learner (same
+  rules as people_trained; learners without a known village and household number are not counted).
 - certificates_issued: valid certificates issued in the period; group: the class's audience.
 - classes_held: classes with at least one session (not cancelled) that started in the period.
 - registrations: confirmed registrations made in the period on the campaign's events.
@@ -28,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import String, and_, cast, func, literal, select, true
 from sqlalchemy.orm import aliased
 
 from campaign.campaigns.models import Campaign, Indicator, IndicatorTarget
@@ -42,7 +44,7 @@ from campaign.volunteers.services import outcome_metrics
 
 VOLUNTEER_METRICS = ("people_helped", "vneid_assisted", "public_service_accounts", "households_reached",
                      "volunteer_hours", "shifts_filled")
-GROUPED_METRICS = ("people_trained", "certificates_issued", "classes_held", "people_helped")
+GROUPED_METRICS = ("people_trained", "households_trained", "certificates_issued", "classes_held", "people_helped")
 # A class's audience (courses.models.AUDIENCES) as a campaign target group (campaigns.models.TARGET_GROUPS).
 AUDIENCE_OF_GROUP = {"civil_servants": "civil_servants", "community_digital_team": "community_digital_team",
                      "adults": "residents", "elderly": "elderly", "disabilities": "disabilities",
@@ -84,10 +86,13 @@ def scope_ids(campaign: Campaign) -> list[int]:
 
 
 def _course_rows(campaign_ids: list[int], lo, hi, group: str | None):
-    """people_trained and certificates_issued per commune: one query."""
+    """people_trained, certificates_issued and households_trained per commune: one query. A household is
+    "<village id>/<household number>": NULL (not counted) when either is unknown."""
     ev = aliased(Event)
     commune = func.coalesce(ev.commune_code, Person.commune_code)
-    stmt = (select(commune, func.count(func.distinct(Registration.person_id)), func.count(Certificate.id))
+    household = cast(Person.village_id, String) + literal("/") + Person.household_code
+    stmt = (select(commune, func.count(func.distinct(Registration.person_id)), func.count(Certificate.id),
+                   func.count(func.distinct(household)))
             .select_from(Certificate)
             .join(Course, Course.id == Certificate.course_id).join(ev, ev.id == Course.event_id)
             .join(Registration, Registration.id == Certificate.registration_id)
@@ -138,9 +143,10 @@ def achieved(campaign: Campaign, start: date | None = None, end: date | None = N
         for code, n in rows:
             out["people_helped"][code] += int(n or 0)
 
-    for code, people, certs in _course_rows(ids, lo, hi, group):
+    for code, people, certs, households in _course_rows(ids, lo, hi, group):
         out["people_trained"][code] += people
         out["certificates_issued"][code] += certs
+        out["households_trained"][code] += households
     for code, n in _classes_held(ids, lo, hi, group):
         out["classes_held"][code] += n
 

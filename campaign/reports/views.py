@@ -213,3 +213,4 @@ def targets_import(campaign_id: int):
             error = err.message
     return render_template("reports/targets_import.html", campaign=campaign, parsed=parsed, error=error,
                            payload=payload, filename=filename), (422 if error or (parsed and parsed.errors) else 200)
+from campaign.reports import import_views  # noqa: E402,F401  (registers the import pages on bp)

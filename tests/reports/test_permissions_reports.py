@@ -10,6 +10,7 @@ from tests.conftest import DONG_NAI, LONG_THANH, TRAN_BIEN
 from tests.matrix import Row, check_row, ok
 
 PROVINCE = ok("admin", "coord")
+IMPORTERS = ("admin", "coord", "coord_kh", "officer_a", "officer_b")  # commune managers anywhere
 ROWS = [
     Row("GET", "/reports/", ok("admin", "coord", "coord_kh", "officer_a", "officer_b")),
     Row("GET", "/reports/campaigns/{campaign}", PROVINCE),
@@ -20,6 +21,11 @@ ROWS = [
     Row("GET", "/reports/campaigns/{campaign}/targets/template.xlsx", PROVINCE),
     Row("GET", "/reports/campaigns/{campaign}/targets/import", PROVINCE),
     Row("POST", "/reports/campaigns/{campaign}/targets/import", ok("admin", "coord", status=422)),
+    Row("GET", "/reports/imports/", ok(*IMPORTERS, "youth")),
+    *[row for kind, who in (("villages", IMPORTERS), ("residents", IMPORTERS), ("volunteers", (*IMPORTERS, "youth")))
+      for row in (Row("GET", f"/reports/imports/{kind}", ok(*who)),
+                  Row("POST", f"/reports/imports/{kind}", ok(*who, status=422)),
+                  Row("GET", f"/reports/imports/{kind}/template.xlsx", ok(*who)))],
     Row("GET", f"/reports/campaigns/{{campaign}}/communes/{TRAN_BIEN}", ok("admin", "coord", "officer_a")),
     Row("GET", f"/reports/campaigns/{{campaign}}/communes/{LONG_THANH}", ok("admin", "coord", "officer_b")),
 ]

@@ -51,15 +51,26 @@ class Checked:
     errors: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
     problems: list[str] = field(default_factory=list)  # about the whole file (e.g. the class would overflow)
     counts: dict[str, int] = field(default_factory=dict)  # status -> rows
+    row_count: int | None = None  # rebuilt from a job's summary: the rows themselves are not kept
+
+    @property
+    def n(self) -> int:
+        return len(self.rows) if self.row_count is None else self.row_count
 
     @property
     def ok(self) -> bool:
-        return not self.errors and not self.problems and bool(self.rows)
+        return not self.errors and not self.problems and self.n > 0
 
     def summary(self) -> dict:
-        """JSON for a background job's result (no personal data: counts and the errors' lines and reasons)."""
-        return {"kind": self.kind, "rows": len(self.rows), "counts": self.counts,
+        """JSON for a background job's result: counts, the bad rows' lines and reasons (no row's data)."""
+        return {"kind": self.kind, "rows": self.n, "counts": self.counts,
                 "errors": [[line, reason] for line, reason in self.errors], "problems": self.problems}
+
+    @classmethod
+    def from_summary(cls, data: dict) -> Checked:
+        return cls(data.get("kind", ""), errors=[(int(a), str(b)) for a, b in data.get("errors", [])],
+                   problems=list(data.get("problems", [])), counts=dict(data.get("counts", {})),
+                   row_count=int(data.get("rows", 0)))
 
 
 def both_languages(labels: dict[str, Any]) -> dict[str, list[str]]:

@@ -296,3 +296,39 @@ def test_confirm_checks_the_file_again(app, factory, login_as):
     resp = officer.post("/reports/imports/villages", data={"payload": base64.b64encode(other).decode(),
                                                           "filename": "v.csv", "confirm": "1"})
     assert resp.status_code == 422 and _count(Village) == 0
+
+
+# --- large files: background jobs with progress ----------------------------------------------------
+
+def test_large_file_is_checked_then_imported_as_jobs(app, factory, login_as):
+    from campaign.jobs.models import Job
+    from campaign.reports.import_tasks import JOB_ROWS
+
+    user = factory.user("commune_officer", commune=TRAN_BIEN)
+    officer = login_as(user)
+    rows = [["commune", "name", "households"]] + [[TRAN_BIEN, f"Tổ {i}", i] for i in range(JOB_ROWS + 1)]
+    bad = rows + [[LONG_THANH, "Ấp ngoài", 1], [TRAN_BIEN, "Tổ 3", "x"]]
+    resp = _upload(officer, "villages", "big.xlsx", _xlsx(bad))
+    assert resp.status_code == 302 and "?job=" in resp.headers["Location"]
+    resp = officer.get(resp.headers["Location"])
+    assert resp.status_code == 422
+    assert set(_error_lines(resp)) == {JOB_ROWS + 3, JOB_ROWS + 4} and 'id="confirm-import"' not in resp.text
+    assert _count(Village) == 0
+
+    resp = _upload(officer, "villages", "big.csv", _csv(rows))
+    check_url = resp.headers["Location"]
+    resp = officer.get(check_url)
+    assert resp.status_code == 200 and f"Mới: <strong>{JOB_ROWS + 1}</strong>" in resp.text
+    job_id = int(re.search(r'name="check_job" value="(\d+)"', resp.text).group(1))
+    assert _count(Village) == 0
+    other = login_as(factory.user("commune_officer", commune=TRAN_BIEN))
+    assert other.get(check_url).status_code == 404  # someone else's job
+    assert other.post("/reports/imports/villages", data={"check_job": job_id, "confirm": "1"}).status_code == 404
+    resp = officer.post("/reports/imports/villages", data={"check_job": job_id, "confirm": "1"})
+    assert resp.status_code == 302
+    resp = officer.get(resp.headers["Location"], follow_redirects=True)
+    assert f"Đã nhập {JOB_ROWS + 1} dòng" in resp.text
+    assert _count(Village) == JOB_ROWS + 1
+    apply_job = db.session.scalar(select(Job).where(Job.kind == "reports.import_apply"))
+    assert apply_job.status == "done" and apply_job.result["imported"]["new"] == JOB_ROWS + 1
+    assert apply_job.created_by_id == user.id

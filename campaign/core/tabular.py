@@ -54,7 +54,7 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def read_table(filename: str, data: bytes, *, max_bytes: int = MAX_BYTES) -> list[list]:
+def read_table(filename: str, data: bytes, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS) -> list[list]:
     """The rows of the first sheet of an .xlsx, or of a UTF-8 .csv, as lists of cell values.
     DomainError (field "file") with a message for the user when the file cannot be read."""
     name = (filename or "").lower()
@@ -64,12 +64,20 @@ def read_table(filename: str, data: bytes, *, max_bytes: int = MAX_BYTES) -> lis
         raise DomainError(_("The file is too large (at most %(n)d MB).", n=max(1, max_bytes // (1024 * 1024))),
                           "file")
     if name.endswith(".xlsx"):
+        rows: list[list] = []
+        filled = 0
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+            for r in wb.worksheets[0].iter_rows(values_only=True):  # a small file may unzip to a huge sheet
+                rows.append(list(r))
+                filled += not is_blank(r)
+                if filled > max_rows + 10 or len(rows) > 20 * max_rows:
+                    break
             wb.close()
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets the same message
             raise DomainError(_("This file cannot be read as an Excel workbook (.xlsx)."), "file") from exc
+        if filled > max_rows + 10 or len(rows) > 20 * max_rows:
+            raise DomainError(_("At most %(n)d rows at once.", n=max_rows), "file")
         return rows
     if name.endswith(".csv"):
         try:

@@ -154,8 +154,9 @@ def test_malformed_files_get_a_message(app, factory, login_as, name, data, messa
 def test_too_many_rows(app, factory, login_as):
     officer = login_as(factory.user("commune_officer", commune=TRAN_BIEN))
     rows = [["commune", "name"]] + [[TRAN_BIEN, f"Ấp {i}"] for i in range(tabular.MAX_ROWS + 1)]
-    resp = _upload(officer, "villages", "v.csv", _csv(rows))
-    assert resp.status_code == 422 and "5000" in resp.text
+    for name, data in (("v.csv", _csv(rows)), ("v.xlsx", _xlsx(rows + rows))):
+        resp = _upload(officer, "villages", name, data)
+        assert resp.status_code == 422 and "Tối đa 5000 dòng" in resp.text, name
     assert _count(Village) == 0
 
 

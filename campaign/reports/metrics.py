@@ -25,6 +25,7 @@ số campaign): ``scope_ids`` lists the campaign and its descendants (one query)
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -223,9 +224,11 @@ def _value(ach: Achieved, metric: str, code=None, total=False) -> float:
 
 
 def progress(campaign: Campaign, *, start: date | None = None, end: date | None = None, group: str | None = None,
-             as_of: date, communes: list[int] | None = None) -> Dashboard:
+             as_of: date, communes: list[int] | None = None,
+             on_commune: Callable[[int, Commune], None] | None = None) -> Dashboard:
     """The dashboard's figures: every indicator overall, and every commune of the province (or of
-    ``communes``) ranked by progress, lagging ones flagged. Twelve queries whatever the size."""
+    ``communes``) ranked by progress, lagging ones flagged. Twelve queries whatever the size.
+    ``on_commune(n, commune)`` is called after each commune (a background job's progress)."""
     indicators = db.session.scalars(select(Indicator).where(Indicator.campaign_id == campaign.id)
                                     .order_by(Indicator.position, Indicator.id)).all()
     if group:
@@ -272,7 +275,7 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
 
     computed = [i for i in indicators if i.metric != "manual"]  # percent ones: shown, not in the progress
     out: list[CommuneProgress] = []
-    for c in commune_list:
+    for n_done, c in enumerate(commune_list, 1):
         cp = CommuneProgress(c, {}, {})
         shares = []
         for ind in computed:
@@ -291,6 +294,8 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
         cp.progress = sum(shares) / len(shares) if shares else 0.0
         cp.lagging = bool(shares) and cp.progress < LAG_RATIO * expected
         out.append(cp)
+        if on_commune is not None:
+            on_commune(n_done, c)
     out.sort(key=lambda r: (-r.progress, r.commune.name))
     for i, r in enumerate(out, 1):
         r.rank = i

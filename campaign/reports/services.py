@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from datetime import date
 
 from flask_babel import gettext as _
@@ -12,10 +13,12 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from sqlalchemy import func, select
 
 from campaign.campaigns.forms import UNIT_LABELS
+from campaign.campaigns.models import TARGET_GROUPS
+from campaign.core.timeutil import parse_local_date
 from campaign.courses.models import Course
 from campaign.events.models import Event
 from campaign.extensions import db
-from campaign.reports.metrics import Dashboard
+from campaign.reports.metrics import CommuneProgress, Dashboard
 from campaign.units.models import Commune, Village
 from campaign.venues.models import Booking, Venue
 from campaign.volunteers.models import Shift, VolunteerProfile
@@ -25,6 +28,53 @@ def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     first = date(year, 3 * (quarter - 1) + 1, 1)
     last = date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)
     return first, date.fromordinal(last.toordinal() - 1)
+
+
+def _date_arg(args, name: str) -> date | None:
+    text = (args.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return parse_local_date(text)
+    except ValueError:
+        return None
+
+
+def parse_filters(campaign, args, today: date | None) -> dict:
+    """The report's filters from query arguments: period (from/to, or a quarter "2026-Q3"), target
+    group and "as of" (default: today, within the campaign). Bad values are ignored."""
+    start, end = _date_arg(args, "start"), _date_arg(args, "end")
+    quarter = (args.get("quarter") or "").strip()
+    if quarter:
+        try:
+            year, q = quarter.split("-Q")
+            start, end = quarter_bounds(int(year), int(q))
+        except (ValueError, TypeError):
+            quarter = ""
+    if start and end and end < start:
+        start, end = end, start
+    group = args.get("group") or None
+    if group not in TARGET_GROUPS:
+        group = None
+    as_of = _date_arg(args, "as_of") or min(today or campaign.ends_on, campaign.ends_on)
+    if end and end < as_of:
+        as_of = end
+    return {"start": start, "end": end, "group": group, "as_of": as_of, "quarter": quarter}
+
+
+def filter_args(f: dict) -> dict:
+    """The filters as query arguments (for a background job's params, or a link)."""
+    out = {"as_of": f["as_of"].isoformat()}
+    if f["quarter"]:
+        out["quarter"] = f["quarter"]
+    else:
+        if f["start"]:
+            out["start"] = f["start"].isoformat()
+        if f["end"]:
+            out["end"] = f["end"].isoformat()
+    if f["group"]:
+        out["group"] = f["group"]
+    return out
 
 
 def _sheet_title(text: str) -> str:
@@ -39,9 +89,9 @@ def _num(v):
     return int(v) if float(v).is_integer() else round(float(v), 2)
 
 
-def report_xlsx(board: Dashboard) -> bytes:
+def report_xlsx(board: Dashboard, on_row: Callable[[int, CommuneProgress], None] | None = None) -> bytes:
     """Sheet 1: STT, indicator, unit, lead unit, target, achieved, % (as the plans' appendix);
-    sheet 2: every commune with its progress and lagging flag."""
+    sheet 2: every commune with its progress and lagging flag. ``on_row(n, row)`` after each commune."""
     wb = Workbook()
     ws = wb.active
     ws.title = _sheet_title(_("Indicators"))
@@ -77,10 +127,12 @@ def report_xlsx(board: Dashboard) -> bytes:
               + [f"{i.code}. {_('achieved')}" for i in computed] + [f"{i.code}. {_('target')}" for i in computed])
     for cell in cs[1]:
         cell.font = Font(bold=True)
-    for r in board.communes:
+    for n, r in enumerate(board.communes, 1):
         cs.append([r.rank, r.commune.name, round(r.progress * 100, 1), _("yes") if r.lagging else ""]
                   + [_num(r.achieved.get(i.id, 0)) for i in computed]
                   + [_num(r.targets.get(i.id)) for i in computed])
+        if on_row is not None:
+            on_row(n, r)
     cs.column_dimensions["B"].width = 28
     cs.freeze_panes = "C2"
     buf = io.BytesIO()
@@ -95,15 +147,17 @@ def _safe(value):
     return value
 
 
-def communes_csv(board: Dashboard) -> str:
+def communes_csv(board: Dashboard, on_row: Callable[[int, CommuneProgress], None] | None = None) -> str:
     computed = [ip.indicator for ip in board.indicators if ip.achieved is not None]
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["rank", "commune_code", "commune", "progress_pct", "lagging"]
                + [f"{i.code}:{i.metric}:achieved" for i in computed] + [f"{i.code}:{i.metric}:target" for i in computed])
-    for r in board.communes:
+    for n, r in enumerate(board.communes, 1):
         w.writerow([r.rank, r.commune.code, _safe(r.commune.name), round(r.progress * 100, 1), int(r.lagging)]
                    + [_num(r.achieved.get(i.id, 0)) for i in computed] + [_num(r.targets.get(i.id)) for i in computed])
+        if on_row is not None:
+            on_row(n, r)
     return "\ufeff" + buf.getvalue()
 
 

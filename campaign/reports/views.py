@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from campaign import jobs
 from campaign.accounts import permissions as perm
 from campaign.campaigns.forms import METRIC_LABELS, TARGET_GROUP_LABELS, UNIT_LABELS
-from campaign.campaigns.models import TARGET_GROUPS, Campaign
+from campaign.campaigns.models import Campaign
 from campaign.core.services import DomainError
-from campaign.core.timeutil import parse_local_date, to_local
+from campaign.core.timeutil import to_local
 from campaign.core.types import utcnow
 from campaign.extensions import db
-from campaign.reports import imports, metrics, services
+from campaign.reports import imports, metrics, services, tasks
 from campaign.units.models import Commune
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -34,37 +34,10 @@ def _campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
-def _date_arg(name: str) -> date | None:
-    text = (request.args.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        return parse_local_date(text)
-    except ValueError:
-        return None
-
-
 def _filters(campaign: Campaign) -> dict:
     """Period (from/to, or a quarter "2026-Q3"), target group and "as of" from the query string; bad
     values are ignored (the page says what it shows)."""
-    start, end = _date_arg("start"), _date_arg("end")
-    quarter = (request.args.get("quarter") or "").strip()
-    if quarter:
-        try:
-            year, q = quarter.split("-Q")
-            start, end = services.quarter_bounds(int(year), int(q))
-        except (ValueError, TypeError):
-            quarter = ""
-    if start and end and end < start:
-        start, end = end, start
-    group = request.args.get("group") or None
-    if group not in TARGET_GROUPS:
-        group = None
-    today = to_local(utcnow()).date()
-    as_of = _date_arg("as_of") or min(today, campaign.ends_on)
-    if end and end < as_of:
-        as_of = end
-    return {"start": start, "end": end, "group": group, "as_of": as_of, "quarter": quarter}
+    return services.parse_filters(campaign, request.args, to_local(utcnow()).date())
 
 
 def _quarters(campaign: Campaign) -> list[str]:
@@ -139,6 +112,21 @@ def export_csv(campaign_id: int, kind: str):
     board = _board(campaign, _filters(campaign))
     body = services.communes_csv(board) if kind == "communes" else services.indicators_csv(board)
     return _download(body, "text/csv; charset=utf-8", f"{kind}-{campaign.id}.csv")
+
+
+@bp.post("/campaigns/<int:campaign_id>/prepare")
+@login_required
+def prepare(campaign_id: int):
+    """"Prepare the report": the XLSX (or a CSV) as a background job with a progress bar; its page
+    offers the download. The filters come from the query string, as for the direct downloads."""
+    campaign = _campaign(campaign_id)
+    perm.require_province(campaign.province_code, PROVINCE_ROLES)
+    what = request.form.get("what", "xlsx")
+    if what not in tasks.EXPORTS:
+        abort(400)
+    job = jobs.start("reports.export", current_user, params={
+        "campaign_id": campaign.id, "what": what, "args": services.filter_args(_filters(campaign))})
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.get("/campaigns/<int:campaign_id>/communes/<int:code>")

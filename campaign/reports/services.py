@@ -12,8 +12,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from sqlalchemy import func, select
 
+from campaign.accounts.models import User
 from campaign.campaigns.forms import UNIT_LABELS
-from campaign.campaigns.models import TARGET_GROUPS
+from campaign.campaigns.models import TARGET_GROUPS, Indicator, IndicatorValue
 from campaign.core.timeutil import parse_local_date
 from campaign.courses.models import Course
 from campaign.events.models import Event
@@ -117,6 +118,12 @@ def report_xlsx(board: Dashboard, on_row: Callable[[int, CommuneProgress], None]
         for cell in ws[ws.max_row]:
             cell.border = border
             cell.alignment = Alignment(vertical="top", wrap_text=True)
+    for ip in board.indicators:  # where a figure entered by hand comes from
+        if ip.entered_as_of:
+            where = (_("sum of %(n)d communes, up to %(d)s", n=ip.communes_reported, d=ip.entered_as_of.strftime("%d/%m/%Y"))
+                     if ip.communes_reported else _("as of %(d)s", d=ip.entered_as_of.strftime("%d/%m/%Y")))
+            source = f" · {ip.entered_source}" if ip.entered_source else ""
+            ws.append([None, _("(%(code)s) entered by hand: %(where)s", code=ip.indicator.code, where=where) + source])
     for col, width in zip("ABCDEFG", (6, 60, 12, 28, 12, 12, 8), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A6"
@@ -129,7 +136,7 @@ def report_xlsx(board: Dashboard, on_row: Callable[[int, CommuneProgress], None]
         cell.font = Font(bold=True)
     for n, r in enumerate(board.communes, 1):
         cs.append([r.rank, r.commune.name, round(r.progress * 100, 1), _("yes") if r.lagging else ""]
-                  + [_num(r.achieved.get(i.id, 0)) for i in computed]
+                  + [_num(r.achieved.get(i.id)) for i in computed]
                   + [_num(r.targets.get(i.id)) for i in computed])
         if on_row is not None:
             on_row(n, r)
@@ -155,7 +162,7 @@ def communes_csv(board: Dashboard, on_row: Callable[[int, CommuneProgress], None
                + [f"{i.code}:{i.metric}:achieved" for i in computed] + [f"{i.code}:{i.metric}:target" for i in computed])
     for n, r in enumerate(board.communes, 1):
         w.writerow([r.rank, r.commune.code, _safe(r.commune.name), round(r.progress * 100, 1), int(r.lagging)]
-                   + [_num(r.achieved.get(i.id, 0)) for i in computed] + [_num(r.targets.get(i.id)) for i in computed])
+                   + [_num(r.achieved.get(i.id)) for i in computed] + [_num(r.targets.get(i.id)) for i in computed])
         if on_row is not None:
             on_row(n, r)
     return "\ufeff" + buf.getvalue()
@@ -164,11 +171,13 @@ def communes_csv(board: Dashboard, on_row: Callable[[int, CommuneProgress], None
 def indicators_csv(board: Dashboard) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["no", "indicator", "metric", "unit", "lead_unit", "target", "expected_by_now", "achieved", "pct"])
+    w.writerow(["no", "indicator", "metric", "unit", "lead_unit", "target", "expected_by_now", "achieved", "pct",
+                "entered_as_of", "entered_source"])
     for ip in board.indicators:
         ind = ip.indicator
         w.writerow([_safe(ind.code), _safe(ind.name), ind.metric, ind.unit, _safe(ind.lead_unit), _num(ind.target_value),
-                    _num(round(ip.expected, 2)), _num(ip.achieved), round(ip.pct, 1) if ip.pct is not None else ""])
+                    _num(round(ip.expected, 2)), _num(ip.achieved), round(ip.pct, 1) if ip.pct is not None else "",
+                    ip.entered_as_of.isoformat() if ip.entered_as_of else "", _safe(ip.entered_source)])
     return "\ufeff" + buf.getvalue()
 
 
@@ -194,3 +203,18 @@ def commune_overview(campaign, commune: Commune) -> dict:
         .where(Venue.commune_code == commune.code).group_by(Booking.status)).all()
     return {"villages": villages, "events": events, "classes": classes, "volunteers": volunteers,
             "shifts": shifts, "bookings": dict(bookings)}
+
+
+def manual_value_history(campaign, communes: list[int] | None, limit: int = 100) -> list:
+    """The latest hand-entered values of the campaign's indicators (``communes``: only theirs, no
+    province-wide ones), newest first: one query, at most ``limit`` rows."""
+    stmt = (select(IndicatorValue, Indicator.code, Indicator.name, Indicator.unit, Commune.name, User.full_name)
+            .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+            .outerjoin(Commune, Commune.code == IndicatorValue.commune_code)
+            .outerjoin(User, User.id == IndicatorValue.entered_by_id)
+            .where(Indicator.campaign_id == campaign.id)
+            .order_by(IndicatorValue.as_of.desc(), IndicatorValue.entered_at.desc(), IndicatorValue.id.desc())
+            .limit(limit))
+    if communes is not None:
+        stmt = stmt.where(IndicatorValue.commune_code.in_(communes or [-1]))
+    return db.session.execute(stmt).all()

@@ -8,6 +8,7 @@ FEATURES = [
     "core",
     "units",
     "accounts",
+    "jobs",
     "campaigns",
     "events",
     "venues",

@@ -4,7 +4,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from campaign.campaigns.models import Campaign, Indicator, IndicatorTarget
+from campaign.accounts.models import User
+from campaign.campaigns.models import Campaign, Indicator, IndicatorTarget, IndicatorValue
 from campaign.extensions import db
 from campaign.units.models import Commune
 
@@ -25,6 +26,8 @@ MAIN_INDICATORS = [
      "Thống kê số lượng người tham gia học tập trên nền tảng số."),
     ("4", "60% người dân trong độ tuổi trưởng thành được xác nhận đạt phổ cập kỹ năng số trên VNeID", "people",
      60000, "vneid_assisted", None, "Công an tỉnh", "Dữ liệu trích xuất hệ thống xác thực từ nền tảng VNeID."),
+    ("4a", "Người dân trưởng thành được Công an xác thực tài khoản định danh điện tử mức 2 trên VNeID", "people",
+     60000, "manual", None, "Công an tỉnh", "Số liệu Công an tỉnh báo cáo định kỳ (nhập tay)."),
     ("5", "100% người lao động trong các doanh nghiệp, hợp tác xã có kiến thức công nghệ và kỹ năng số",
      "percent", 100, "people_trained", "workers", "Sở Công Thương",
      "Báo cáo định kỳ từ UBND các xã, phường, Hiệp hội ngành nghề, doanh nghiệp, hợp tác xã."),
@@ -65,6 +68,28 @@ def _indicators(campaign: Campaign, rows) -> None:
     db.session.flush()
 
 
+# Figures the police report each quarter (indicator 4a, entered by hand): province-wide, and some
+# communes' own reports. Quarter ends in the past only, so that the dashboard "as of today" shows them.
+PROVINCE_VNEID = [(date(2026, 3, 31), 12500), (date(2026, 6, 30), 31800), (date(2026, 9, 30), 47200)]
+COMMUNE_VNEID = {26041: [(date(2026, 6, 30), 2100), (date(2026, 9, 30), 3350)],  # Trấn Biên
+                 26368: [(date(2026, 6, 30), 640), (date(2026, 9, 30), 1180)]}  # Long Thành
+
+
+def _manual_values(main: Campaign) -> None:
+    indicator = next((i for i in main.indicators if i.code == "4a"), None)
+    if indicator is None or db.session.scalar(select(IndicatorValue.id).where(
+            IndicatorValue.indicator_id == indicator.id).limit(1)):
+        return
+    coordinator = db.session.scalar(select(User.id).where(User.username == "sokhcn.dongnai"))
+    rows = [(None, day, value, "Công an tỉnh Đồng Nai – trích xuất VNeID") for day, value in PROVINCE_VNEID]
+    rows += [(code, day, value, "Công an xã, phường") for code, values in COMMUNE_VNEID.items()
+             for day, value in values]
+    for code, day, value, source in rows:
+        db.session.add(IndicatorValue(indicator_id=indicator.id, commune_code=code, as_of=day, value=value,
+                                      source=source, entered_by_id=coordinator))
+    db.session.flush()
+
+
 def load(context: dict) -> None:
     main = _ensure(MAIN_SLUG, province_code=DONG_NAI, name="Bình dân học vụ số 2026 – Đồng Nai",
                    kind="digital_literacy", owner_unit="UBND tỉnh Đồng Nai (Sở Khoa học và Công nghệ thường trực)",
@@ -86,6 +111,7 @@ def load(context: dict) -> None:
         for n, code in enumerate(communes):
             db.session.add(IndicatorTarget(indicator_id=adults.id, commune_code=code,
                                            target_value=800 + (n * 37) % 900))
+    _manual_values(main)
     context["campaign_main"] = main.id
     context["campaign_summer"] = summer.id
     context["echo"](f"campaigns: {main.name}; {summer.name}")

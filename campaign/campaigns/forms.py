@@ -39,6 +39,7 @@ UNIT_LABELS = {
 
 METRIC_LABELS = {
     "people_trained": _l("People trained"),
+    "households_trained": _l("Households with a trained member"),
     "classes_held": _l("Classes held"),
     "certificates_issued": _l("Certificates issued"),
     "people_helped": _l("People helped by volunteers"),

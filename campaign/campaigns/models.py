@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.core.types import UTCDateTime, utcnow
@@ -30,6 +41,7 @@ INDICATOR_UNITS = ("people", "households", "classes", "activities", "hours", "pe
 # "manual" values are entered by hand, e.g. VNeID verifications reported by the police).
 METRICS = (
     "people_trained",
+    "households_trained",
     "classes_held",
     "certificates_issued",
     "people_helped",
@@ -130,4 +142,33 @@ class IndicatorTarget(db.Model):
     __table_args__ = (
         UniqueConstraint("indicator_id", "commune_code"),
         CheckConstraint("target_value >= 0", name="target_nonnegative"),
+    )
+
+
+class IndicatorValue(db.Model):
+    """A hand-entered value of a "manual" indicator (e.g. VNeID accounts verified by the police), for
+    one commune or for the whole province (``commune_code`` NULL), as of a date. Entering a value for
+    the same place and date again corrects it (the audit log keeps the old one)."""
+
+    __tablename__ = "indicator_values"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="CASCADE"), nullable=False)
+    commune_code: Mapped[int | None] = mapped_column(ForeignKey("communes.code"))
+    as_of: Mapped[date] = mapped_column(Date, nullable=False)
+    value: Mapped[float] = mapped_column(Float, nullable=False)
+    source: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    indicator: Mapped[Indicator] = relationship()
+    commune: Mapped[Commune | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("value >= 0", name="value_nonnegative"),
+        Index("ix_indicator_values_indicator_id_as_of", "indicator_id", "as_of"),
+        Index("uq_indicator_values_commune_date", "indicator_id", "commune_code", "as_of", unique=True,
+              postgresql_where=text("commune_code IS NOT NULL"), sqlite_where=text("commune_code IS NOT NULL")),
+        Index("uq_indicator_values_province_date", "indicator_id", "as_of", unique=True,
+              postgresql_where=text("commune_code IS NULL"), sqlite_where=text("commune_code IS NULL")),
     )

@@ -16,9 +16,11 @@ from campaign.campaigns.models import (
     Campaign,
     Indicator,
     IndicatorTarget,
+    IndicatorValue,
 )
 from campaign.core.services import DomainError, audit
 from campaign.core.text import fold, nfc
+from campaign.core.types import utcnow
 from campaign.extensions import db
 from campaign.units.models import Commune, Province
 
@@ -180,3 +182,63 @@ def set_commune_targets(actor, indicator: Indicator, values: dict[int, float | N
     if changed:
         audit("indicator.targets", indicator, actor=actor, communes_changed=changed)
     return changed
+
+
+# --- hand-entered values of "manual" indicators ---------------------------------------------------
+
+MAX_MANUAL_VALUE = 1e9
+
+
+def set_indicator_value(actor, indicator: Indicator, *, commune_code: int | None, as_of: date | None,
+                        value: float | None, source: str = "", today: date) -> IndicatorValue:
+    """Enter (or correct) the value of a manual indicator for a commune, or for the whole province
+    (``commune_code`` None), as of a date. A second entry for the same place and date replaces the
+    first; the audit log keeps both. The caller checks who may enter it (``can_enter_value``)."""
+    if indicator.metric != "manual":
+        raise DomainError(_("Only indicators entered by hand take values here; the others are counted from the records."),
+                          "indicator_id")
+    campaign = indicator.campaign
+    if commune_code is not None:
+        commune = db.session.get(Commune, commune_code)
+        if commune is None or commune.province_code != campaign.province_code:
+            raise DomainError(_("Choose a commune of the campaign's province."), "place")
+    if value is None:
+        raise DomainError(_("Enter a number."), "value")
+    if value != value or value < 0:  # NaN or negative
+        raise DomainError(_("The value cannot be negative."), "value")
+    if value > MAX_MANUAL_VALUE:
+        raise DomainError(_("This number is too large."), "value")
+    if indicator.unit == "percent" and value > 100:
+        raise DomainError(_("A percentage is at most 100."), "value")
+    if as_of is None:
+        raise DomainError(_("Enter a date, e.g. 31/12/2026."), "as_of")
+    if as_of > today:
+        raise DomainError(_("The date cannot be in the future."), "as_of")
+    if as_of < campaign.starts_on:
+        raise DomainError(_("The date is before the campaign starts (%(d)s).", d=campaign.starts_on.strftime("%d/%m/%Y")),
+                          "as_of")
+    source = nfc(source or "")[:300]
+    stmt = select(IndicatorValue).where(IndicatorValue.indicator_id == indicator.id, IndicatorValue.as_of == as_of)
+    stmt = stmt.where(IndicatorValue.commune_code.is_(None) if commune_code is None
+                      else IndicatorValue.commune_code == commune_code)
+    row = db.session.scalar(stmt)
+    old = None
+    if row is None:
+        row = IndicatorValue(indicator_id=indicator.id, commune_code=commune_code, as_of=as_of)
+        db.session.add(row)
+    else:
+        old = {"value": row.value, "source": row.source, "entered_by": row.entered_by_id}
+    row.value, row.source = float(value), source
+    row.entered_by_id = getattr(actor, "id", None)
+    row.entered_at = utcnow()
+    db.session.flush()
+    audit("indicator.value_corrected" if old else "indicator.value_entered", row, actor=actor,
+          indicator=indicator.id, commune=commune_code, as_of=as_of.isoformat(), value=row.value, source=source,
+          previous=old)
+    return row
+
+
+def delete_indicator_value(actor, row: IndicatorValue) -> None:
+    audit("indicator.value_deleted", row, actor=actor, indicator=row.indicator_id, commune=row.commune_code,
+          as_of=row.as_of.isoformat(), value=row.value, source=row.source)
+    db.session.delete(row)

@@ -206,6 +206,8 @@ class Person(db.Model):
     gender: Mapped[str | None] = mapped_column(String(10))
     commune_code: Mapped[int | None] = mapped_column(ForeignKey("communes.code"), index=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id", ondelete="SET NULL"))
+    # The household's number in the village's register (e.g. "12" or "T3-045"): no ID-card numbers.
+    household_code: Mapped[str | None] = mapped_column(String(40))
     target_groups: Mapped[str] = mapped_column(String(400), nullable=False, default="")
     needs: Mapped[str] = mapped_column(Text, nullable=False, default="")  # wheelchair, sign language...
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -743,6 +743,7 @@ def anonymise_person(actor, person: Person) -> None:
     person.birth_year = None
     person.gender = None
     person.village_id = None
+    person.household_code = None
     person.needs = ""
     person.user_id = None
     person.anonymised_at = utcnow()

@@ -7,17 +7,17 @@ A number sets that commune's target; a blank cell removes it; a column left out 
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
 
 from campaign.campaigns.models import Campaign, Indicator, IndicatorTarget
 from campaign.campaigns.services import set_commune_targets
+from campaign.core import tabular
 from campaign.core.services import DomainError
 from campaign.core.text import fold
 from campaign.extensions import db
@@ -74,44 +74,10 @@ def template_xlsx(campaign: Campaign) -> bytes:
     return buf.getvalue()
 
 
-def _read(filename: str, data: bytes) -> list[list]:
-    name = (filename or "").lower()
-    if len(data) > MAX_BYTES:
-        raise DomainError(_("The file is too large (at most 2 MB)."), "file")
-    if name.endswith(".xlsx"):
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # noqa: BLE001 - any unreadable workbook gets the same message
-            raise DomainError(_("This file cannot be read as an Excel workbook (.xlsx)."), "file") from exc
-        rows = [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
-        wb.close()
-        return rows
-    if name.endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DomainError(_("Save the CSV file as UTF-8."), "file") from exc
-        return [row for row in csv.reader(io.StringIO(text))]
-    raise DomainError(_("Upload an .xlsx or .csv file."), "file")
-
-
-def _number(value) -> float | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    text = str(value).strip().replace(" ", "")
-    if "," in text and "." in text:  # 1.234,5 (Vietnamese) or 1,234.5
-        text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") else text.replace(",", "")
-    elif "," in text:
-        text = text.replace(",", ".")
-    return float(text)  # ValueError for anything else
-
-
 def parse_targets(campaign: Campaign, filename: str, data: bytes) -> TargetImport:
     """Check every row; nothing is written. Every bad row is listed with its line number and reason."""
     result = TargetImport()
-    rows = _read(filename, data)
+    rows = tabular.read_table(filename, data, max_bytes=MAX_BYTES)
     if not rows:
         raise DomainError(_("The file is empty."), "file")
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
@@ -139,7 +105,7 @@ def parse_targets(campaign: Campaign, filename: str, data: bytes) -> TargetImpor
     for line, row in enumerate(body, start=2):
         cells = list(row) + [None] * (len(header) - len(row))
         raw_code, raw_name = cells[code_pos], cells[name_pos] if name_pos is not None else None
-        if all(c is None or str(c).strip() == "" for c in cells):
+        if tabular.is_blank(cells):
             continue  # blank line
         if (raw_code is None or str(raw_code).strip() == "") and columns and all(
                 str(cells[pos] or "").strip() == ind.name for pos, ind in columns):
@@ -164,8 +130,8 @@ def parse_targets(campaign: Campaign, filename: str, data: bytes) -> TargetImpor
         values: dict[int, float | None] = {}
         for pos, ind in columns:
             try:
-                value = _number(cells[pos])
-            except ValueError:
+                value = tabular.number(cells[pos])
+            except tabular.CellError:
                 problems.append(_("indicator %(i)s: “%(v)s” is not a number", i=ind.code, v=cells[pos]))
                 continue
             if value is not None and value < 0:

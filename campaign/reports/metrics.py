@@ -8,6 +8,8 @@ against the overall and per-commune targets, pro-rated to the day.
 What each metric counts (for records of the campaign, in the period):
 - people_trained: distinct learners holding a valid certificate issued in the period (a certificate is
   only issued to a learner who completed the class); group: the class's audience.
+- households_trained: distinct households (village, household number) with at least one such learner (same
+  rules as people_trained; learners without a known village and household number are not counted).
 - certificates_issued: valid certificates issued in the period; group: the class's audience.
 - classes_held: classes with at least one session (not cancelled) that started in the period.
 - registrations: confirmed registrations made in the period on the campaign's events.
@@ -16,7 +18,9 @@ What each metric counts (for records of the campaign, in the period):
 - bridge_points_connected: the campaign's bridge points marked connected in the period.
 - people_helped, vneid_assisted, public_service_accounts, households_reached, volunteer_hours,
   shifts_filled: volunteer shift outcomes (people_helped by target group when the indicator names one).
-- manual: not computed (no value).
+- manual: entered by hand (``campaigns.IndicatorValue``): the latest value as of the report's date, per
+  commune; the province's value is the latest province-wide entry if there is one, else the sum of the
+  communes' latest values (a percentage is never summed: province-wide entry only). See ``manual_values``.
 A record's commune is its event's (or shift's) commune, else the learner's own commune.
 A campaign counts the records of its sub-campaigns too (Mùa hè số is part of the year's Bình dân học vụ
 số campaign): ``scope_ids`` lists the campaign and its descendants (one query).
@@ -25,13 +29,14 @@ số campaign): ``scope_ids`` lists the campaign and its descendants (one query)
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import String, and_, cast, func, literal, select, true
 from sqlalchemy.orm import aliased
 
-from campaign.campaigns.models import Campaign, Indicator, IndicatorTarget
+from campaign.campaigns.models import Campaign, Indicator, IndicatorTarget, IndicatorValue
 from campaign.core.timeutil import local_to_utc
 from campaign.courses.models import Certificate, Course
 from campaign.events.models import Event, Person, Registration
@@ -42,7 +47,7 @@ from campaign.volunteers.services import outcome_metrics
 
 VOLUNTEER_METRICS = ("people_helped", "vneid_assisted", "public_service_accounts", "households_reached",
                      "volunteer_hours", "shifts_filled")
-GROUPED_METRICS = ("people_trained", "certificates_issued", "classes_held", "people_helped")
+GROUPED_METRICS = ("people_trained", "households_trained", "certificates_issued", "classes_held", "people_helped")
 # A class's audience (courses.models.AUDIENCES) as a campaign target group (campaigns.models.TARGET_GROUPS).
 AUDIENCE_OF_GROUP = {"civil_servants": "civil_servants", "community_digital_team": "community_digital_team",
                      "adults": "residents", "elderly": "elderly", "disabilities": "disabilities",
@@ -84,10 +89,13 @@ def scope_ids(campaign: Campaign) -> list[int]:
 
 
 def _course_rows(campaign_ids: list[int], lo, hi, group: str | None):
-    """people_trained and certificates_issued per commune: one query."""
+    """people_trained, certificates_issued and households_trained per commune: one query. A household is
+    "<village id>/<household number>": NULL (not counted) when either is unknown."""
     ev = aliased(Event)
     commune = func.coalesce(ev.commune_code, Person.commune_code)
-    stmt = (select(commune, func.count(func.distinct(Registration.person_id)), func.count(Certificate.id))
+    household = cast(Person.village_id, String) + literal("/") + Person.household_code
+    stmt = (select(commune, func.count(func.distinct(Registration.person_id)), func.count(Certificate.id),
+                   func.count(func.distinct(household)))
             .select_from(Certificate)
             .join(Course, Course.id == Certificate.course_id).join(ev, ev.id == Course.event_id)
             .join(Registration, Registration.id == Certificate.registration_id)
@@ -138,9 +146,10 @@ def achieved(campaign: Campaign, start: date | None = None, end: date | None = N
         for code, n in rows:
             out["people_helped"][code] += int(n or 0)
 
-    for code, people, certs in _course_rows(ids, lo, hi, group):
+    for code, people, certs, households in _course_rows(ids, lo, hi, group):
         out["people_trained"][code] += people
         out["certificates_issued"][code] += certs
+        out["households_trained"][code] += households
     for code, n in _classes_held(ids, lo, hi, group):
         out["classes_held"][code] += n
 
@@ -180,11 +189,51 @@ def expected_share(campaign: Campaign, as_of: date) -> float:
 @dataclass
 class IndicatorProgress:
     indicator: Indicator
-    achieved: float | None  # None: entered by hand (manual), not computed
+    achieved: float | None  # None: a manual indicator with no value entered yet
     target: float
     expected: float  # the target pro-rated to the day
     pct: float | None  # achieved / target × 100
     on_track: bool
+    entered_as_of: date | None = None  # manual: the date of the value shown (the latest of the communes summed)
+    entered_source: str = ""  # manual: the province-wide entry's source
+    communes_reported: int = 0  # manual: communes whose values make the sum (0: a province-wide entry)
+
+
+@dataclass(frozen=True)
+class ManualValue:
+    as_of: date
+    value: float
+    source: str
+
+
+def manual_values(indicator_ids: list[int], as_of: date) -> dict[int, dict[int | None, ManualValue]]:
+    """The latest value entered on or before ``as_of`` of each manual indicator, per commune (None: the
+    province-wide entry): one query, at most (communes + 1) rows per indicator."""
+    if not indicator_ids:
+        return {}
+    rn = func.row_number().over(partition_by=(IndicatorValue.indicator_id, IndicatorValue.commune_code),
+                                order_by=(IndicatorValue.as_of.desc(), IndicatorValue.id.desc())).label("rn")
+    sub = (select(IndicatorValue.indicator_id, IndicatorValue.commune_code, IndicatorValue.as_of,
+                  IndicatorValue.value, IndicatorValue.source, rn)
+           .where(IndicatorValue.indicator_id.in_(indicator_ids), IndicatorValue.as_of <= as_of).subquery())
+    out: dict[int, dict[int | None, ManualValue]] = defaultdict(dict)
+    for ind_id, code, day, value, source in db.session.execute(
+            select(sub.c.indicator_id, sub.c.commune_code, sub.c.as_of, sub.c.value, sub.c.source)
+            .where(sub.c.rn == 1)):
+        out[ind_id][code] = ManualValue(day, float(value), source)
+    return dict(out)
+
+
+def province_manual(ind: Indicator, values: dict[int | None, ManualValue]) -> tuple[float | None, date | None, str, int]:
+    """The province's value of a manual indicator: the province-wide entry if there is one, else the sum
+    of the communes' latest values (not for a percentage). Returns (value, as of, source, communes summed)."""
+    if None in values:
+        v = values[None]
+        return v.value, v.as_of, v.source, 0
+    communes = [v for code, v in values.items() if code is not None]
+    if not communes or ind.unit == "percent":
+        return None, None, "", 0
+    return sum(v.value for v in communes), max(v.as_of for v in communes), "", len(communes)
 
 
 @dataclass
@@ -223,9 +272,11 @@ def _value(ach: Achieved, metric: str, code=None, total=False) -> float:
 
 
 def progress(campaign: Campaign, *, start: date | None = None, end: date | None = None, group: str | None = None,
-             as_of: date, communes: list[int] | None = None) -> Dashboard:
+             as_of: date, communes: list[int] | None = None,
+             on_commune: Callable[[int, Commune], None] | None = None) -> Dashboard:
     """The dashboard's figures: every indicator overall, and every commune of the province (or of
-    ``communes``) ranked by progress, lagging ones flagged. Twelve queries whatever the size."""
+    ``communes``) ranked by progress, lagging ones flagged. Twelve queries whatever the size.
+    ``on_commune(n, commune)`` is called after each commune (a background job's progress)."""
     indicators = db.session.scalars(select(Indicator).where(Indicator.campaign_id == campaign.id)
                                     .order_by(Indicator.position, Indicator.id)).all()
     if group:
@@ -257,10 +308,17 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
             by_group[key] = achieved(campaign, start, end, key, now=now, ids=ids)
         return by_group[key]
 
+    manual = manual_values([i.id for i in indicators if i.metric == "manual"], as_of)  # one query (if any)
     rows: list[IndicatorProgress] = []
     for ind in indicators:
         if ind.metric == "manual":
-            rows.append(IndicatorProgress(ind, None, ind.target_value, ind.target_value * expected, None, False))
+            got, day, source, reported = province_manual(ind, manual.get(ind.id, {}))
+            if got is None:
+                rows.append(IndicatorProgress(ind, None, ind.target_value, ind.target_value * expected, None, False))
+                continue
+            pct = got / ind.target_value * 100 if ind.target_value else None
+            rows.append(IndicatorProgress(ind, got, ind.target_value, ind.target_value * expected, pct,
+                                          got >= ind.target_value * expected * LAG_RATIO, day, source, reported))
             continue
         got = _value(ach_for(ind), ind.metric, total=True)
         if ind.unit == "percent":  # a share of a population the records do not hold: the count is shown
@@ -271,10 +329,26 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
                                       got >= ind.target_value * expected * LAG_RATIO))
 
     computed = [i for i in indicators if i.metric != "manual"]  # percent ones: shown, not in the progress
+    entered = [i for i in indicators if i.metric == "manual" and i.id in manual]
     out: list[CommuneProgress] = []
-    for c in commune_list:
+    for n_done, c in enumerate(commune_list, 1):
         cp = CommuneProgress(c, {}, {})
         shares = []
+        for ind in entered:  # a commune's manual value counts only once the commune has reported one
+            mv = manual[ind.id].get(c.code)
+            if ind.id in own.get(c.code, {}):
+                target = own[c.code][ind.id]
+                cp.own_targets.add(ind.id)
+            elif ind.unit == "percent":
+                target = ind.target_value  # a share applies to every commune alike
+            else:
+                target = ind.target_value / n_communes
+            cp.targets[ind.id] = target
+            if mv is None:
+                continue
+            cp.achieved[ind.id] = mv.value
+            if target > 0:
+                shares.append(min(mv.value / target, 1.0))
         for ind in computed:
             got = _value(ach_for(ind), ind.metric, c.code)
             cp.achieved[ind.id] = got
@@ -291,6 +365,8 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
         cp.progress = sum(shares) / len(shares) if shares else 0.0
         cp.lagging = bool(shares) and cp.progress < LAG_RATIO * expected
         out.append(cp)
+        if on_commune is not None:
+            on_commune(n_done, c)
     out.sort(key=lambda r: (-r.progress, r.commune.name))
     for i, r in enumerate(out, 1):
         r.rank = i

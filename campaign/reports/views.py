@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from campaign import jobs
 from campaign.accounts import permissions as perm
+from campaign.campaigns import services as cservices
 from campaign.campaigns.forms import METRIC_LABELS, TARGET_GROUP_LABELS, UNIT_LABELS
-from campaign.campaigns.models import TARGET_GROUPS, Campaign
+from campaign.campaigns.models import Campaign, IndicatorValue
 from campaign.core.services import DomainError
-from campaign.core.timeutil import parse_local_date, to_local
+from campaign.core.timeutil import to_local
 from campaign.core.types import utcnow
+from campaign.core.web import form_error
 from campaign.extensions import db
-from campaign.reports import imports, metrics, services
+from campaign.reports import imports, metrics, services, tasks
+from campaign.reports.forms import ManualValueForm
 from campaign.units.models import Commune
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -34,37 +37,10 @@ def _campaign(campaign_id: int) -> Campaign:
     return campaign
 
 
-def _date_arg(name: str) -> date | None:
-    text = (request.args.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        return parse_local_date(text)
-    except ValueError:
-        return None
-
-
 def _filters(campaign: Campaign) -> dict:
     """Period (from/to, or a quarter "2026-Q3"), target group and "as of" from the query string; bad
     values are ignored (the page says what it shows)."""
-    start, end = _date_arg("start"), _date_arg("end")
-    quarter = (request.args.get("quarter") or "").strip()
-    if quarter:
-        try:
-            year, q = quarter.split("-Q")
-            start, end = services.quarter_bounds(int(year), int(q))
-        except (ValueError, TypeError):
-            quarter = ""
-    if start and end and end < start:
-        start, end = end, start
-    group = request.args.get("group") or None
-    if group not in TARGET_GROUPS:
-        group = None
-    today = to_local(utcnow()).date()
-    as_of = _date_arg("as_of") or min(today, campaign.ends_on)
-    if end and end < as_of:
-        as_of = end
-    return {"start": start, "end": end, "group": group, "as_of": as_of, "quarter": quarter}
+    return services.parse_filters(campaign, request.args, to_local(utcnow()).date())
 
 
 def _quarters(campaign: Campaign) -> list[str]:
@@ -141,6 +117,21 @@ def export_csv(campaign_id: int, kind: str):
     return _download(body, "text/csv; charset=utf-8", f"{kind}-{campaign.id}.csv")
 
 
+@bp.post("/campaigns/<int:campaign_id>/prepare")
+@login_required
+def prepare(campaign_id: int):
+    """"Prepare the report": the XLSX (or a CSV) as a background job with a progress bar; its page
+    offers the download. The filters come from the query string, as for the direct downloads."""
+    campaign = _campaign(campaign_id)
+    perm.require_province(campaign.province_code, PROVINCE_ROLES)
+    what = request.form.get("what", "xlsx")
+    if what not in tasks.EXPORTS:
+        abort(400)
+    job = jobs.start("reports.export", current_user, params={
+        "campaign_id": campaign.id, "what": what, "args": services.filter_args(_filters(campaign))})
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
 @bp.get("/campaigns/<int:campaign_id>/communes/<int:code>")
 @login_required
 def commune(campaign_id: int, code: int):
@@ -156,6 +147,90 @@ def commune(campaign_id: int, code: int):
                            quarters=_quarters(campaign), groups=TARGET_GROUP_LABELS, units=UNIT_LABELS,
                            province_view=perm.can_in_province(current_user, campaign.province_code, PROVINCE_ROLES),
                            back=url_for("reports.index"), **services.commune_overview(campaign, place))
+
+
+# --- manual indicator values ----------------------------------------------------------------------
+
+PROVINCE_WIDE = "province"
+
+
+def _value_places(campaign: Campaign) -> list[tuple[str, str]]:
+    """Where the user may enter values: coordinators (and admins) the whole province and every commune,
+    commune officers their own communes of the campaign's province."""
+    communes = select(Commune).where(Commune.province_code == campaign.province_code).order_by(Commune.name)
+    if perm.can_in_province(current_user, campaign.province_code, PROVINCE_ROLES):
+        return [(PROVINCE_WIDE, _("The whole province"))] + [
+            (str(c.code), c.name) for c in db.session.scalars(communes)]
+    mine = {g.commune_code for g in current_user.grants if g.role == perm.COMMUNE_OFFICER and g.commune_code}
+    if not mine:
+        return []
+    return [(str(c.code), c.name) for c in db.session.scalars(communes.where(Commune.code.in_(mine)))]
+
+
+@bp.route("/campaigns/<int:campaign_id>/values", methods=["GET", "POST"])
+@login_required
+def manual_values(campaign_id: int):
+    """Enter or correct the value of an indicator measured by hand (e.g. VNeID accounts verified by
+    the police), for a commune or the whole province, as of a date; the latest entries below."""
+    campaign = _campaign(campaign_id)
+    places = _value_places(campaign)
+    if not places:
+        abort(403)
+    allowed = {code for code, _label in places}
+    indicators = [i for i in campaign.indicators if i.metric == "manual"]
+    form = ManualValueForm()
+    form.indicator_id.choices = [(i.id, f"{i.code}. {i.name}") for i in indicators]
+    form.place.choices = places
+    if request.method == "GET":
+        form.as_of.data = to_local(utcnow()).date()
+        if request.args.get("place") in allowed:
+            form.place.data = request.args["place"]
+    status = 200
+    if form.validate_on_submit():
+        if form.place.data not in allowed:
+            abort(403)
+        indicator = next((i for i in indicators if i.id == form.indicator_id.data), None)
+        try:
+            if indicator is None:
+                raise DomainError(_("Choose an indicator."), "indicator_id")
+            code = None if form.place.data == PROVINCE_WIDE else int(form.place.data)
+            cservices.set_indicator_value(current_user, indicator, commune_code=code, as_of=form.as_of.data,
+                                          value=form.value.data, source=form.source.data or "",
+                                          today=to_local(utcnow()).date())
+            db.session.commit()
+        except DomainError as err:
+            db.session.rollback()
+            form_error(form, err)
+            status = 422
+        else:
+            flash(_("Value saved: %(ind)s, %(value)s as of %(d)s.", ind=indicator.code,
+                    value=format_number(form.value.data), d=form.as_of.data.strftime("%d/%m/%Y")), "success")
+            return redirect(url_for("reports.manual_values", campaign_id=campaign.id, place=form.place.data))
+    elif request.method == "POST":
+        if form.place.data and form.place.data not in allowed:
+            abort(403)
+        status = 422
+    history = services.manual_value_history(campaign, None if PROVINCE_WIDE in allowed else
+                                            [int(c) for c in allowed])
+    return render_template("reports/values.html", campaign=campaign, form=form, indicators=indicators,
+                           history=history, units=UNIT_LABELS, allowed=allowed,
+                           province_view=PROVINCE_WIDE in allowed), status
+
+
+@bp.post("/campaigns/<int:campaign_id>/values/<int:value_id>/delete")
+@login_required
+def delete_manual_value(campaign_id: int, value_id: int):
+    campaign = _campaign(campaign_id)
+    row = db.session.get(IndicatorValue, value_id)
+    if row is None or row.indicator.campaign_id != campaign.id:
+        abort(404)
+    place = PROVINCE_WIDE if row.commune_code is None else str(row.commune_code)
+    if place not in {code for code, _label in _value_places(campaign)}:
+        abort(403)
+    cservices.delete_indicator_value(current_user, row)
+    db.session.commit()
+    flash(_("The value was deleted."), "success")
+    return redirect(url_for("reports.manual_values", campaign_id=campaign.id))
 
 
 @bp.app_template_filter("num")
@@ -213,3 +288,4 @@ def targets_import(campaign_id: int):
             error = err.message
     return render_template("reports/targets_import.html", campaign=campaign, parsed=parsed, error=error,
                            payload=payload, filename=filename), (422 if error or (parsed and parsed.errors) else 200)
+from campaign.reports import import_views  # noqa: E402,F401  (registers the import pages on bp)

@@ -191,6 +191,57 @@ class ImportResult:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
+def check_volunteer_row(actor, raw: dict[str, str], phones: set[str]) -> tuple[str, str | None, dict]:
+    """One row of a volunteers import (texts by CSV_COLUMNS name): (full name, email, profile values), or
+    DomainError with the reason. ``phones`` holds the numbers of the file's earlier rows (added to)."""
+    name = nfc(raw.get("full_name"))
+    if not name:
+        raise DomainError(_("the full name is missing"))
+    try:
+        code = int(raw.get("commune_code") or 0)
+    except ValueError:
+        code = 0
+    commune = db.session.get(Commune, code) if code else None
+    if commune is None:
+        raise DomainError(_("unknown commune code"))
+    if not perm.can_in_commune(actor, code, ORGANISERS):
+        raise DomainError(_("this commune is outside your scope"))
+    if (raw.get("consent") or "").lower() not in ("1", "yes", "true", "x", "có", "co"):
+        raise DomainError(_("the volunteer's consent is not recorded"))
+    try:
+        values = _profile_values(phone=raw.get("phone"), school=raw.get("school"),
+                                 youth_branch=raw.get("youth_branch"), home_commune_code=code,
+                                 skills=(raw.get("skills") or "").split(";"),
+                                 languages=(raw.get("languages") or "").split(";"),
+                                 availability=raw.get("availability"))
+    except DomainError as err:
+        raise DomainError(err.message) from err
+    if values["phone"] in phones or _phone_taken(values["phone"]):
+        raise DomainError(_("a volunteer with this phone number already exists"))
+    phones.add(values["phone"])
+    return name, raw.get("email") or None, values
+
+
+def create_imported_volunteers(actor, rows, source: str = "csv") -> list[VolunteerProfile]:
+    """Create approved volunteers (accounts and profiles) from rows checked by ``check_volunteer_row``;
+    one audit entry with the count."""
+    created = []
+    for name, email, values in rows:
+        base = ".".join(fold(name).split()[-2:]).replace("đ", "d")[:60] or "tnv"
+        username = f"tnv.{base}.{secrets.token_hex(2)}"
+        user = create_user(None, username=username, full_name=name, password=secrets.token_urlsafe(12),
+                           role=VOLUNTEER, commune_code=values["home_commune_code"], email=email)
+        user.created_by_id = actor.id
+        profile = VolunteerProfile(user_id=user.id, consent_at=utcnow(), status="approved", decided_by_id=actor.id,
+                                   decided_at=utcnow(), **values)
+        db.session.add(profile)
+        created.append(profile)
+    db.session.flush()
+    audit("volunteer.imported", actor=actor, object_type="volunteer_profiles", object_id=source,
+          count=len(created))
+    return created
+
+
 def import_volunteers_csv(actor, data: bytes | str) -> ImportResult:
     """Import volunteers from CSV (UTF-8, header row, columns CSV_COLUMNS; skills and languages separated
     by ';'). All or nothing: any bad row means nothing is created, and every bad row is reported."""
@@ -208,51 +259,14 @@ def import_volunteers_csv(actor, data: bytes | str) -> ImportResult:
     for n, raw in enumerate(reader, start=2):
         raw = {k: (v or "").strip() for k, v in raw.items() if k}
         try:
-            name = nfc(raw.get("full_name"))
-            if not name:
-                raise DomainError(_("the full name is missing"))
-            try:
-                code = int(raw.get("commune_code") or 0)
-            except ValueError:
-                code = 0
-            commune = db.session.get(Commune, code) if code else None
-            if commune is None:
-                raise DomainError(_("unknown commune code"))
-            if not perm.can_in_commune(actor, code, ORGANISERS):
-                raise DomainError(_("this commune is outside your scope"))
-            if raw.get("consent", "").lower() not in ("1", "yes", "true", "x", "có", "co"):
-                raise DomainError(_("the volunteer's consent is not recorded"))
-            try:
-                values = _profile_values(phone=raw.get("phone"), school=raw.get("school"),
-                                         youth_branch=raw.get("youth_branch"), home_commune_code=code,
-                                         skills=raw.get("skills", "").split(";"),
-                                         languages=raw.get("languages", "").split(";"),
-                                         availability=raw.get("availability"))
-            except DomainError as err:
-                raise DomainError(err.message) from err
-            if values["phone"] in phones or _phone_taken(values["phone"]):
-                raise DomainError(_("a volunteer with this phone number already exists"))
-            phones.add(values["phone"])
-            rows.append((name, raw.get("email") or None, values))
+            rows.append(check_volunteer_row(actor, raw, phones))
         except DomainError as err:
             result.errors.append((n, err.message))
     if not rows and not result.errors:
         raise DomainError(_("The file has no rows."), "file")
     if result.errors:
         return result
-    for name, email, values in rows:
-        base = ".".join(fold(name).split()[-2:]).replace("đ", "d")[:60] or "tnv"
-        username = f"tnv.{base}.{secrets.token_hex(2)}"
-        user = create_user(None, username=username, full_name=name, password=secrets.token_urlsafe(12),
-                           role=VOLUNTEER, commune_code=values["home_commune_code"], email=email)
-        user.created_by_id = actor.id
-        profile = VolunteerProfile(user_id=user.id, consent_at=utcnow(), status="approved", decided_by_id=actor.id,
-                                   decided_at=utcnow(), **values)
-        db.session.add(profile)
-        result.created.append(profile)
-    db.session.flush()
-    audit("volunteer.imported", actor=actor, object_type="volunteer_profiles", object_id="csv",
-          count=len(result.created))
+    result.created = create_imported_volunteers(actor, rows)
     return result
 
 

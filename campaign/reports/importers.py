@@ -1,0 +1,642 @@
+"""Imports of villages, residents/learners and volunteers from XLSX or CSV, on the shared engine
+(``campaign.core.tabular``): a template, a check of every row (nothing written), a preview, and an import
+of every row or none.
+
+Each importer has ``columns``, ``template(actor)``, ``check(actor, filename, data, options, progress)``
+returning a ``Checked`` (rows to write, every bad row with its reason, problems of the whole file) and
+``apply(actor, checked, options, progress)`` which checks again and writes through the owning feature's
+services (the caller commits once). Scope: each row's commune must be one the user manages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from campaign.accounts import permissions as perm
+from campaign.campaigns.forms import TARGET_GROUP_LABELS
+from campaign.campaigns.models import TARGET_GROUPS
+from campaign.core import tabular
+from campaign.core.services import DomainError, audit
+from campaign.core.tabular import Column, Problems
+from campaign.core.text import fold
+from campaign.core.types import utcnow
+from campaign.courses import services as courses
+from campaign.courses.models import Course
+from campaign.events import services as events
+from campaign.events.models import Event, Person, Registration
+from campaign.extensions import db
+from campaign.units import services as units
+from campaign.units.forms import VILLAGE_KIND_LABELS
+from campaign.units.models import Commune, Village
+from campaign.volunteers import services as volunteers
+
+Progress = Callable[..., None]
+
+
+def _no_progress(done: int, total: int, message: str | None = None) -> None:
+    return None
+
+
+@dataclass
+class Checked:
+    kind: str
+    rows: list[dict] = field(default_factory=list)  # {"line", "status", "cells": [...], plus what apply needs}
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    problems: list[str] = field(default_factory=list)  # about the whole file (e.g. the class would overflow)
+    counts: dict[str, int] = field(default_factory=dict)  # status -> rows
+    row_count: int | None = None  # rebuilt from a job's summary: the rows themselves are not kept
+
+    @property
+    def n(self) -> int:
+        return len(self.rows) if self.row_count is None else self.row_count
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.problems and self.n > 0
+
+    def summary(self) -> dict:
+        """JSON for a background job's result: counts, the bad rows' lines and reasons (no row's data)."""
+        return {"kind": self.kind, "rows": self.n, "counts": self.counts,
+                "errors": [[line, reason] for line, reason in self.errors], "problems": self.problems}
+
+    @classmethod
+    def from_summary(cls, data: dict) -> Checked:
+        return cls(data.get("kind", ""), errors=[(int(a), str(b)) for a, b in data.get("errors", [])],
+                   problems=list(data.get("problems", [])), counts=dict(data.get("counts", {})),
+                   row_count=int(data.get("rows", 0)))
+
+
+def both_languages(labels: dict[str, Any]) -> dict[str, list[str]]:
+    """code -> the label in Vietnamese and in English (whatever the user's language)."""
+    out: dict[str, list[str]] = {k: [] for k in labels}
+    for locale in ("vi", "en"):
+        with force_locale(locale):
+            for k, v in labels.items():
+                out[k].append(str(v))
+    return out
+
+
+def _options(labels: dict[str, Any], extra: dict[str, tuple[str, ...]] | None = None) -> dict[str, str]:
+    names = both_languages(labels)
+    for k, more in (extra or {}).items():
+        names.setdefault(k, []).extend(more)
+    return tabular.options_of(labels, names)
+
+
+# --- the communes and villages a user may import into ---------------------------------------------
+
+class Scope:
+    """The communes of the user's grants with ``roles`` (a province grant: all its communes), resolved by
+    code or by name (accents ignored; "Xã"/"Phường" may be left out when unambiguous)."""
+
+    PREFIXES = ("xa ", "phuong ", "dac khu ", "thi tran ")
+
+    def __init__(self, actor, roles):
+        self.actor = actor
+        self.admin = perm.is_admin(actor)
+        grants = [g for g in actor.grants if g.role in roles]
+        self.commune_codes = {g.commune_code for g in grants if g.commune_code}
+        self.province_codes = {g.province_code for g in grants if g.province_code}
+        stmt = select(Commune)
+        if not self.admin:
+            stmt = stmt.where(or_(Commune.province_code.in_(self.province_codes or {-1}),
+                                  Commune.code.in_(self.commune_codes or {-1})))
+        self.communes = {c.code: c for c in db.session.scalars(stmt)}
+        self.by_name: dict[str, list[Commune]] = {}
+        for c in self.communes.values():
+            key = fold(c.name)
+            names = {key} | {key[len(p):] for p in self.PREFIXES if key.startswith(p)}
+            for n in names:
+                self.by_name.setdefault(n, []).append(c)
+        self._villages: dict[int, dict[str, Village]] | None = None
+
+    @property
+    def default(self) -> Commune | None:
+        """The one commune of a commune officer (the commune column may then be left out)."""
+        return next(iter(self.communes.values())) if len(self.communes) == 1 else None
+
+    def commune(self, value) -> Commune:
+        if value is None or str(value).strip() == "":
+            if self.default is not None:
+                return self.default
+            raise tabular.CellError(_("the commune is missing"))
+        raw = tabular._cell_text(value)
+        if raw.isdigit():
+            c = self.communes.get(int(raw))
+            if c is None:
+                if db.session.get(Commune, int(raw)) is not None:
+                    raise tabular.CellError(_("commune %(c)s is outside your scope", c=raw))
+                raise tabular.CellError(_("%(c)s is not a commune code", c=raw))
+            return c
+        found = self.by_name.get(fold(raw), [])
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise tabular.CellError(_("several communes are named “%(n)s”: give the code", n=raw))
+        raise tabular.CellError(_("no commune in your scope is named “%(n)s”", n=raw))
+
+    def villages(self) -> dict[int, dict[str, Village]]:
+        """commune code -> folded name -> village: one query."""
+        if self._villages is None:
+            self._villages = {}
+            for v in db.session.scalars(select(Village).where(Village.commune_code.in_(list(self.communes) or [-1]))):
+                self._villages.setdefault(v.commune_code, {})[v.search_name] = v
+        return self._villages
+
+    def commune_names(self) -> list[str]:
+        return sorted(c.name for c in self.communes.values())
+
+
+def _commune_column(required: bool = True) -> Column:
+    return Column("commune", _l("Commune or ward"),
+                  ("commune_code", "xa phuong", "xa", "phuong", "ma xa", "xa/phuong", "commune code", "ward"),
+                  required=required, width=24,
+                  help=_l("Its code or its name (accents ignored). Left blank: your commune, if you manage one."))
+
+
+def _read(filename: str, data: bytes, columns: list[Column]) -> tuple[tabular.Header, list[list]]:
+    rows = tabular.read_table(filename, data)
+    if not rows or tabular.is_blank(rows[0]):
+        raise DomainError(_("The file is empty."), "file")
+    header = tabular.map_header(rows[0], columns)
+    if header.unknown:
+        raise DomainError(_("Unknown columns: %(c)s. Use the template's headers.", c=", ".join(header.unknown)),
+                          "file")
+    return header, rows
+
+
+def _status_counts(checked: Checked) -> None:
+    checked.counts = {}
+    for row in checked.rows:
+        checked.counts[row["status"]] = checked.counts.get(row["status"], 0) + 1
+
+
+def _finish(checked: Checked) -> Checked:
+    if not checked.rows and not checked.errors and not checked.problems:
+        raise DomainError(_("The file has no rows."), "file")
+    _status_counts(checked)
+    return checked
+
+
+# --- villages --------------------------------------------------------------------------------------
+
+KIND_EXTRA = {"thon": ("thon",), "ap": ("ap",), "khu_pho": ("khu pho", "kp"), "to_dan_pho": ("to dan pho", "tdp"),
+              "ban": ("ban", "buon", "plei"), "other": ("khac", "other")}
+
+
+class VillageImporter:
+    kind = "villages"
+    title = _l("Import villages")
+    roles = perm.COMMUNE_MANAGERS
+    statuses = {"new": _l("New"), "updated": _l("Updated"), "unchanged": _l("Unchanged")}
+    preview = (_l("Commune or ward"), _l("Name"), _l("Kind"), _l("Households"), _l("Population"))
+    explanation = _l("One row per village (thôn, ấp, khu phố, tổ dân phố) of your communes. A village already "
+                     "recorded in the commune under the same name (accents ignored) is updated; a blank number "
+                     "keeps the recorded one.")
+
+    def columns(self) -> list[Column]:
+        return [
+            _commune_column(),
+            Column("name", _l("Name"), ("village", "ten", "ten thon", "thon ap", "thon/ap", "village name"),
+                   required=True, help=_l("The village's name, e.g. Ấp 3."), width=24),
+            Column("kind", _l("Kind"), ("loai", "type"), help=_l("thôn, ấp, khu phố, tổ dân phố, bản or other"),
+                   choices=lambda: [str(v) for v in VILLAGE_KIND_LABELS.values()]),
+            Column("households", _l("Households"), ("so ho", "ho"), help=_l("Number of households (optional)")),
+            Column("population", _l("Population"), ("dan so", "so dan", "nhan khau"),
+                   help=_l("Number of inhabitants (optional)")),
+        ]
+
+    def template(self, actor) -> bytes:
+        scope = Scope(actor, self.roles)
+        cols = self.columns()
+        cols[0].choices = scope.commune_names
+        rows = []
+        villages = sorted((v for by in scope.villages().values() for v in by.values()),
+                          key=lambda v: (scope.communes[v.commune_code].name, v.search_name))
+        for v in villages[:tabular.MAX_ROWS]:
+            rows.append([scope.communes[v.commune_code].name, v.name, str(VILLAGE_KIND_LABELS[v.kind]),
+                         v.households, v.population])
+        return tabular.template_workbook(str(_("Villages")), cols, rows, lists_title=str(_("Lists")))
+
+    def check(self, actor, filename: str, data: bytes, options: dict | None = None,
+              progress: Progress = _no_progress) -> Checked:
+        cols = self.columns()
+        header, rows = _read(filename, data, cols)
+        label = {c.key: c.label for c in cols}
+        scope = Scope(actor, self.roles)
+        villages = scope.villages()
+        kinds = _options(VILLAGE_KIND_LABELS, KIND_EXTRA)
+        out = Checked(self.kind)
+        seen: dict[tuple[int, str], int] = {}
+        total = tabular.count_rows(rows)
+        for i, (line, cells) in enumerate(tabular.data_rows(rows)):
+            if i % 200 == 0:
+                progress(i, total, None)
+            p = Problems()
+            commune = p.cell(label["commune"], scope.commune, header.get(cells, "commune"))
+            name = p.cell(label["name"], tabular.text, header.get(cells, "name"), max_len=120)
+            if not name and not any(_("Name") in x for x in p.items):
+                p.add(_("the name is missing"))
+            kind = p.cell(label["kind"], tabular.choice, header.get(cells, "kind"), kinds)
+            households = p.cell(label["households"], tabular.whole, header.get(cells, "households"))
+            population = p.cell(label["population"], tabular.whole, header.get(cells, "population"))
+            existing = None
+            if commune is not None and name:
+                key = (commune.code, fold(name))
+                if key in seen:
+                    p.add(_("this village is already on line %(l)d", l=seen[key]))
+                seen[key] = line
+                existing = villages.get(commune.code, {}).get(fold(name))
+            if p:
+                out.errors.append((line, p.text()))
+                continue
+            kind = kind or (existing.kind if existing else "thon")
+            if existing is not None:
+                households = existing.households if households is None else households
+                population = existing.population if population is None else population
+                same = (existing.name, existing.kind, existing.households, existing.population) == (
+                    name, kind, households, population)
+                status = "unchanged" if same else "updated"
+            else:
+                status = "new"
+            out.rows.append({"line": line, "status": status, "commune": commune.code,
+                             "village": existing.id if existing else None, "name": name, "kind": kind,
+                             "households": households, "population": population,
+                             "cells": [commune.name, name, str(VILLAGE_KIND_LABELS[kind]),
+                                       households, population]})
+        progress(total, total, None)
+        return _finish(out)
+
+    def apply(self, actor, checked: Checked, options: dict | None = None, progress: Progress = _no_progress) -> dict:
+        counts = {"new": 0, "updated": 0, "unchanged": 0}
+        for i, row in enumerate(checked.rows):
+            if i % 200 == 0:
+                progress(i, len(checked.rows), None)
+            values = dict(name=row["name"], kind=row["kind"], households=row["households"],
+                          population=row["population"])
+            if row["village"] is None:
+                units.create_village(actor, db.session.get(Commune, row["commune"]), **values)
+            elif row["status"] == "updated":
+                units.update_village(actor, db.session.get(Village, row["village"]), **values)
+            counts[row["status"]] += 1
+        audit("import.villages", actor=actor, object_type="villages", object_id="import", **counts)
+        return counts
+
+
+# --- residents and learners ---------------------------------------------------------------------
+
+GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "other": _l("Other")}
+GENDER_EXTRA = {"female": ("nu", "f", "woman", "gai"), "male": ("nam", "m", "man", "trai"), "other": ("khac",)}
+
+
+class ResidentImporter:
+    kind = "residents"
+    title = _l("Import residents and learners")
+    roles = perm.COMMUNE_MANAGERS
+    statuses = {"new": _l("New person"), "updated": _l("Existing person, will be updated"),
+                "unchanged": _l("Existing person, unchanged")}
+    preview = (_l("Full name"), _l("Phone"), _l("Birth year"), _l("Commune or ward"), _l("Village"),
+               _l("Household number"), _l("Class"))
+    explanation = _l("One row per person. A phone number already recorded is the same person: their name is "
+                     "kept as recorded, blank facts (birth year, gender, village, household) are filled in, and "
+                     "their consent is renewed. Every row needs the person's consent (yes). With a class "
+                     "chosen, every row is enrolled in it; if the class has not enough places left, nothing "
+                     "is imported.")
+
+    def columns(self) -> list[Column]:
+        return [
+            Column("full_name", _l("Full name"), ("ho va ten", "ho ten", "name", "ten"), required=True, width=26,
+                   help=_l("e.g. Nguyễn Văn An")),
+            Column("phone", _l("Phone"), ("so dien thoai", "sdt", "dien thoai", "phone number"),
+                   help=_l("Optional; e.g. 0912 345 678. The same number is the same person."), width=16),
+            Column("birth_year", _l("Birth year"), ("nam sinh", "ngay sinh", "date of birth"),
+                   help=_l("e.g. 1960, or a date dd/mm/yyyy (only the year is kept)"), width=12),
+            Column("gender", _l("Gender"), ("gioi tinh", "sex"), help=_l("Nữ, Nam or Khác (optional)"), width=10,
+                   choices=lambda: [str(v) for v in GENDER_LABELS.values()]),
+            _commune_column(required=False),
+            Column("village", _l("Village"), ("thon", "ap", "thon ap", "thon/ap", "khu pho", "to dan pho"),
+                   help=_l("A village recorded in the commune (optional)"), width=20),
+            Column("household", _l("Household number"),
+                   ("household_code", "so ho", "ma ho", "ho so", "household"),
+                   help=_l("The household's number in the village's register (optional; needs the village)"),
+                   width=14),
+            Column("target_groups", _l("Target groups"), ("nhom doi tuong", "doi tuong", "groups"), width=24,
+                   help=_l("Separated by “;”, e.g. The elderly; Ethnic minorities (optional)"),
+                   choices=lambda: [str(v) for v in TARGET_GROUP_LABELS.values()]),
+            Column("needs", _l("Needs"), ("nhu cau", "nhu cau ho tro", "ho tro can thiet"),
+                   help=_l("e.g. wheelchair, sign language (optional)"), width=20),
+            Column("consent", _l("Consent"), ("dong y", "dong y su dung du lieu", "consent given"), required=True,
+                   help=_l("Yes when the person agreed to the use of their data for the campaign (required)"),
+                   choices=lambda: [str(_("yes")), str(_("no"))], width=10),
+        ]
+
+    def courses(self, actor) -> list[Course]:
+        """Classes the user organises that still take enrolments."""
+        stmt = (select(Course).join(Event, Event.id == Course.event_id)
+                .where(Event.status == "published", Event.registration_open.is_(True), Event.ends_at >= utcnow())
+                .order_by(Event.starts_at, Course.id))
+        if not perm.is_admin(actor):
+            grants = [g for g in actor.grants if g.role in events.EVENT_ORGANISERS]
+            stmt = stmt.where(or_(Event.commune_code.in_({g.commune_code for g in grants if g.commune_code} or {-1}),
+                                  Event.province_code.in_({g.province_code for g in grants if g.province_code}
+                                                          or {-1})))
+        return [c for c in db.session.scalars(stmt) if courses.can_manage_course(actor, c)]
+
+    def course(self, actor, options: dict | None) -> Course | None:
+        raw = (options or {}).get("course_id")
+        if not raw:
+            return None
+        try:
+            course = db.session.get(Course, int(raw))
+        except (TypeError, ValueError):
+            course = None
+        if course is None or not courses.can_manage_course(actor, course):
+            raise DomainError(_("Choose a class from the list."), "course_id")
+        return course
+
+    def template(self, actor) -> bytes:
+        scope = Scope(actor, self.roles)
+        cols = self.columns()
+        next(c for c in cols if c.key == "commune").choices = scope.commune_names
+        return tabular.template_workbook(str(_("Residents")), cols, lists_title=str(_("Lists")))
+
+    def check(self, actor, filename: str, data: bytes, options: dict | None = None,
+              progress: Progress = _no_progress) -> Checked:
+        cols = self.columns()
+        header, rows = _read(filename, data, cols)
+        label = {c.key: c.label for c in cols}
+        scope = Scope(actor, self.roles)
+        course = self.course(actor, options)
+        genders = _options(GENDER_LABELS, GENDER_EXTRA)
+        groups = _options(TARGET_GROUP_LABELS)
+        this_year = utcnow().year
+        out = Checked(self.kind)
+        parsed: list[dict] = []
+        phones: dict[str, int] = {}
+        total = tabular.count_rows(rows)
+        for i, (line, cells) in enumerate(tabular.data_rows(rows)):
+            if i % 200 == 0:
+                progress(i, total, None)
+            p = Problems()
+            name = p.cell(label["full_name"], tabular.text, header.get(cells, "full_name"), max_len=120)
+            if not name and not p:
+                p.add(_("the full name is missing"))
+            phone = p.cell(label["phone"], tabular.phone, header.get(cells, "phone"), events.normalise_phone)
+            birth = header.get(cells, "birth_year")
+            year = None
+            if birth is not None:
+                if hasattr(birth, "year") or (isinstance(birth, str) and any(s in birth for s in "/-.")):
+                    d = p.cell(label["birth_year"], tabular.day, birth)
+                    year = d.year if d else None
+                else:
+                    year = p.cell(label["birth_year"], tabular.whole, birth, minimum=None)
+                if year is not None and not 1900 <= year <= this_year:
+                    p.add(_("%(col)s: %(reason)s", col=str(label["birth_year"]),
+                            reason=_("Enter a birth year between 1900 and this year.")))
+                    year = None
+            gender = p.cell(label["gender"], tabular.choice, header.get(cells, "gender"), genders)
+            commune = p.cell(label["commune"], scope.commune, header.get(cells, "commune"))
+            village = None
+            village_name = header.get(cells, "village")
+            if village_name is not None and commune is not None:
+                village = scope.villages().get(commune.code, {}).get(fold(tabular._cell_text(village_name)))
+                if village is None:
+                    p.add(_("no village “%(v)s” is recorded in %(c)s", v=tabular._cell_text(village_name),
+                            c=commune.name))
+            household = p.cell(label["household"], tabular.text, header.get(cells, "household"), max_len=40,
+                               what=str(label["household"]))
+            if household and village_name is None:
+                p.add(_("a household number needs the village"))
+            target = p.cell(label["target_groups"], tabular.choices, header.get(cells, "target_groups"), groups)
+            needs = p.cell(label["needs"], tabular.text, header.get(cells, "needs"), max_len=1000)
+            consent = p.cell(label["consent"], tabular.yes_no, header.get(cells, "consent"))
+            if consent is not True and not any(str(label["consent"]) in x for x in p.items):
+                p.add(_("the person's consent is not recorded"))
+            if phone:
+                if phone in phones:
+                    p.add(_("this phone number is already on line %(l)d", l=phones[phone]))
+                else:
+                    phones[phone] = line
+            if p:
+                out.errors.append((line, p.text()))
+                continue
+            parsed.append({"line": line, "full_name": name, "phone": phone, "birth_year": year,
+                           "gender": gender, "commune": commune.code, "commune_name": commune.name,
+                           "village": village.id if village else None, "village_name": village.name if village else "",
+                           "household": household or None, "target_groups": target or [], "needs": needs or ""})
+        existing = {}
+        if phones:
+            found = list(phones)
+            for start in range(0, len(found), 500):
+                for person in db.session.scalars(select(Person).where(Person.phone.in_(found[start:start + 500]))):
+                    existing[person.phone] = person
+        enrolled: set[int] = set()
+        if course is not None and existing:
+            enrolled = set(db.session.scalars(select(Registration.person_id).where(
+                Registration.event_id == course.event_id, Registration.status != "cancelled",
+                Registration.person_id.in_([p.id for p in existing.values()]))))
+        new_enrolments = 0
+        for row in parsed:
+            person = existing.get(row["phone"]) if row["phone"] else None
+            notes = []
+            if person is None:
+                status = "new"
+            else:
+                row["person"] = person.id
+                status = "updated" if self._fills(person, row) else "unchanged"
+                if fold(person.full_name) != fold(row["full_name"]):
+                    notes.append(str(_("the name on record differs and is kept")))
+            if course is not None:
+                if person is not None and person.id in enrolled:
+                    row["enrol"] = False
+                    notes.append(str(_("already in the class")))
+                else:
+                    row["enrol"] = True
+                    new_enrolments += 1
+                    notes.append(str(_("will be enrolled")))
+            row["status"] = status
+            row["cells"] = [row["full_name"], events.mask_phone(row["phone"]), row["birth_year"], row["commune_name"],
+                            row["village_name"], row["household"] or "", "; ".join(notes)]
+            out.rows.append(row)
+        if course is not None:
+            if not events.registration_open(course.event, staff=True):
+                out.problems.append(_("Enrolment in this class is closed."))
+            elif course.event.capacity is not None and new_enrolments > (course.event.places_left or 0):
+                out.problems.append(_("The class has %(left)d places left; the file would enrol %(n)d people. "
+                                      "Nothing is imported: raise the class's capacity or split the file.",
+                                      left=course.event.places_left or 0, n=new_enrolments))
+        progress(total, total, None)
+        return _finish(out)
+
+    @staticmethod
+    def _fills(person: Person, row: dict) -> dict:
+        """The recorded person's blank facts that the row fills (never the name, never a known fact)."""
+        if person.anonymised_at is not None:
+            return {}
+        out = {}
+        if person.birth_year is None and row["birth_year"] is not None:
+            out["birth_year"] = row["birth_year"]
+        if person.gender is None and row["gender"]:
+            out["gender"] = row["gender"]
+        commune = person.commune_code
+        if commune is None:
+            out["commune_code"] = commune = row["commune"]
+        if commune == row["commune"]:
+            if person.village_id is None and row["village"]:
+                out["village_id"] = row["village"]
+            if not person.household_code and row["household"] and (person.village_id or row["village"]):
+                out["household_code"] = row["household"]
+        if not person.target_groups and row["target_groups"]:
+            out["target_groups"] = "," + ",".join(g for g in TARGET_GROUPS
+                                                  if g in row["target_groups"]) + ","
+        if not person.needs and row["needs"]:
+            out["needs"] = row["needs"]
+        return out
+
+    def apply(self, actor, checked: Checked, options: dict | None = None, progress: Progress = _no_progress) -> dict:
+        course = self.course(actor, options)
+        counts = {"new": 0, "updated": 0, "unchanged": 0, "enrolled": 0}
+        if course is not None:
+            event = events.lock_event(course.event)  # the places are counted again under the lock
+            wanted = sum(1 for r in checked.rows if r.get("enrol"))
+            if not events.registration_open(event, staff=True):
+                raise DomainError(_("Enrolment in this class is closed."), "course_id")
+            if event.capacity is not None and wanted > (event.places_left or 0):
+                raise DomainError(_("The class has %(left)d places left; the file would enrol %(n)d people. "
+                                    "Nothing is imported: raise the class's capacity or split the file.",
+                                    left=event.places_left or 0, n=wanted), "course_id")
+        now = utcnow()
+        for i, row in enumerate(checked.rows):
+            if i % 100 == 0:
+                progress(i, len(checked.rows), None)
+            person = db.session.get(Person, row["person"]) if row.get("person") else None
+            if course is not None and row.get("enrol"):
+                reg, _token = courses.enrol(
+                    course, actor=actor, full_name=row["full_name"], consent=True, phone=row["phone"],
+                    birth_year=row["birth_year"], gender=row["gender"], target_groups=row["target_groups"],
+                    commune_code=row["commune"], village_id=row["village"], needs=row["needs"])
+                if reg.status != "confirmed":  # a place went between the check and now
+                    raise DomainError(_("The class is full: nothing was imported."), "course_id")
+                counts["enrolled"] += 1
+                if person is None:
+                    person = reg.person
+                    person.household_code = row["household"]
+            if person is None:
+                person = Person(full_name=row["full_name"], search_name=fold(row["full_name"]), phone=row["phone"],
+                                birth_year=row["birth_year"], gender=row["gender"], commune_code=row["commune"],
+                                village_id=row["village"], household_code=row["household"],
+                                target_groups=("," + ",".join(g for g in TARGET_GROUPS
+                                                              if g in row["target_groups"]) + ",")
+                                if row["target_groups"] else "",
+                                needs=row["needs"][:1000], consent_at=now, consent_text=events.CONSENT_VERSION)
+                db.session.add(person)
+            elif row["status"] != "new":
+                for attr, value in self._fills(person, row).items():
+                    setattr(person, attr, value)
+                if person.anonymised_at is None:
+                    person.consent_at, person.consent_text = now, events.CONSENT_VERSION
+            counts[row["status"]] += 1
+        db.session.flush()
+        audit("import.residents", actor=actor, object_type="persons", object_id="import",
+              course=course.id if course else None, **counts)
+        return counts
+
+
+# --- volunteers ----------------------------------------------------------------------------------
+
+class VolunteerImporter:
+    kind = "volunteers"
+    title = _l("Import volunteers")
+    roles = perm.ORGANISERS
+    statuses = {"new": _l("New volunteer")}
+    preview = (_l("Full name"), _l("Phone"), _l("Commune or ward"), _l("School"), _l("Skills"))
+    explanation = _l("One row per volunteer; each gets an approved account (they sign in after resetting the "
+                     "password). A phone number already registered is refused. Skills and languages are codes "
+                     "separated by “;”. Every row needs the volunteer's consent (yes).")
+
+    def columns(self) -> list[Column]:
+        from campaign.volunteers.models import LANGUAGES, SKILLS
+
+        return [
+            Column("full_name", _l("Full name"), ("ho va ten", "ho ten", "name"), required=True, width=26,
+                   help=_l("e.g. Nguyễn Văn An")),
+            Column("phone", _l("Phone"), ("so dien thoai", "sdt", "dien thoai"), required=True, width=16,
+                   help=_l("e.g. 0912 345 678")),
+            Column("email", _l("Email"), ("thu dien tu",), help=_l("Optional"), width=22),
+            Column("school", _l("School"), ("truong", "truong hoc", "don vi"), help=_l("Optional"), width=22),
+            Column("youth_branch", _l("Youth union branch"), ("chi doan", "doan co so"), help=_l("Optional"),
+                   width=20),
+            _commune_column(),
+            Column("skills", _l("Skills"), ("ky nang",), help=", ".join(SKILLS), width=22),
+            Column("languages", _l("Languages"), ("ngon ngu", "tieng"), help=", ".join(LANGUAGES), width=14),
+            Column("availability", _l("Availability"), ("thoi gian ranh", "co the tham gia"), help=_l("Optional"),
+                   width=18),
+            Column("consent", _l("Consent"), ("dong y", "dong y su dung du lieu", "consent given"), required=True,
+                   help=_l("Yes when the volunteer agreed to the use of their data (required)"),
+                   choices=lambda: [str(_("yes")), str(_("no"))], width=10),
+        ]
+
+    def template(self, actor) -> bytes:
+        scope = Scope(actor, self.roles)
+        cols = self.columns()
+        next(c for c in cols if c.key == "commune").choices = scope.commune_names
+        return tabular.template_workbook(str(_("Volunteers")), cols, lists_title=str(_("Lists")))
+
+    def check(self, actor, filename: str, data: bytes, options: dict | None = None,
+              progress: Progress = _no_progress) -> Checked:
+        cols = self.columns()
+        header, rows = _read(filename, data, cols)
+        label = {c.key: c.label for c in cols}
+        scope = Scope(actor, self.roles)
+        out = Checked(self.kind)
+        phones: set[str] = set()
+        total = tabular.count_rows(rows)
+        for i, (line, cells) in enumerate(tabular.data_rows(rows)):
+            if i % 200 == 0:
+                progress(i, total, None)
+            p = Problems()
+            commune = p.cell(label["commune"], scope.commune, header.get(cells, "commune"))
+            consent = p.cell(label["consent"], tabular.yes_no, header.get(cells, "consent"))
+            raw = {c.key: tabular._cell_text(header.get(cells, c.key)) for c in cols}
+            value = header.get(cells, "phone")
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                raw["phone"] = "0" + raw["phone"]
+            raw["commune_code"] = str(commune.code) if commune else ""
+            raw["consent"] = "yes" if consent else ""
+            for key in ("skills", "languages"):
+                raw[key] = ";".join(x.strip() for x in raw[key].replace(",", ";").split(";"))
+            checked_row = None
+            if not p:
+                try:
+                    checked_row = volunteers.check_volunteer_row(actor, raw, phones)
+                except DomainError as err:
+                    p.add(err.message)
+            if p:
+                out.errors.append((line, p.text()))
+                continue
+            name, email, values = checked_row
+            out.rows.append({"line": line, "status": "new", "name": name, "email": email, "values": values,
+                             "cells": [name, events.mask_phone(values["phone"]), commune.name, values["school"],
+                                       ", ".join(values["skills"])]})
+        progress(total, total, None)
+        return _finish(out)
+
+    def apply(self, actor, checked: Checked, options: dict | None = None, progress: Progress = _no_progress) -> dict:
+        phones: set[str] = set()
+        for row in checked.rows:  # checked again: a volunteer may have registered since the preview
+            if row["values"]["phone"] in phones or volunteers._phone_taken(row["values"]["phone"]):
+                raise DomainError(_("Nothing was imported: the file clashes with existing volunteers."), "file")
+            phones.add(row["values"]["phone"])
+        created = volunteers.create_imported_volunteers(
+            actor, [(r["name"], r["email"], r["values"]) for r in checked.rows], source="import")
+        return {"new": len(created)}
+
+
+IMPORTERS = {i.kind: i for i in (VillageImporter(), ResidentImporter(), VolunteerImporter())}

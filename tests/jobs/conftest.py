@@ -1,0 +1,1 @@
+import tests.jobs.sample_tasks  # noqa: F401 - registers the tasks

@@ -1,7 +1,7 @@
 """background jobs, manual indicator values
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-11-22 08:49:37.209295
 
 """
@@ -13,7 +13,7 @@ import campaign.core.types
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0011'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -42,9 +42,8 @@ def test_inline_run_gives_result_output_and_download(app, factory, login_as):
     assert 'http-equiv="refresh"' not in page.text  # finished: nothing to refresh
 
 
-def test_failure_is_recorded_with_a_safe_message_and_logged(app, factory, login_as, caplog, monkeypatch):
-    # Alembic's fileConfig (the tests' migrations) disables the loggers that existed before it ran
-    monkeypatch.setattr(services.log, "disabled", False)
+def test_failure_is_recorded_with_a_safe_message_and_logged(app, factory, login_as, caplog):
+    assert not services.log.disabled  # the migrations' logging setup leaves the app's loggers alone
     user = factory.user("province_coordinator")
     with caplog.at_level(logging.ERROR, logger="campaign.jobs.services"):
         job = jobs.start("testjobs.boom", user)

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, request, url_for
 from sqlalchemy import func, select
 
 from campaign.extensions import db
+
+
+def uploaded_file(max_bytes: int) -> tuple[str, bytes]:
+    """The file of an upload form, or the same file carried back by its preview (a base64 ``payload``
+    with its ``filename``). Reads at most ``max_bytes`` + 1 bytes, so the caller can refuse a larger
+    file. A missing or damaged file gives empty bytes."""
+    if request.form.get("payload"):
+        try:
+            return request.form.get("filename", ""), base64.b64decode(request.form["payload"], validate=True)
+        except (ValueError, binascii.Error):
+            return request.form.get("filename", ""), b""
+    upload = request.files.get("file")
+    if upload is None:
+        return "", b""
+    return upload.filename or "", upload.read(max_bytes + 1)
 
 
 def is_safe_next(target: str | None) -> bool:

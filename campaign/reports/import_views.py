@@ -11,7 +11,6 @@ job on the same stored file.
 from __future__ import annotations
 
 import base64
-import binascii
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,6 +21,7 @@ from campaign import jobs
 from campaign.accounts import permissions as perm
 from campaign.core import tabular
 from campaign.core.services import DomainError
+from campaign.core.web import uploaded_file
 from campaign.extensions import db
 from campaign.jobs import services as job_services
 from campaign.jobs.models import Job
@@ -113,16 +113,7 @@ def run_import(kind: str):
                 data = db.session.scalar(select(Job.input_data).where(Job.id == check.id)) or b""
                 return _start_job(kind, import_tasks.APPLY, data, check.input_filename,
                                   dict((check.params or {}).get("options") or {}))
-            if request.form.get("payload"):  # the confirmed preview: the same file, checked again
-                filename = request.form.get("filename", "")
-                try:
-                    data = base64.b64decode(request.form["payload"], validate=True)
-                except (ValueError, binascii.Error):
-                    data = b""
-            else:
-                upload = request.files.get("file")
-                filename = upload.filename if upload else ""
-                data = upload.read(tabular.MAX_BYTES + 1) if upload else b""
+            filename, data = uploaded_file(tabular.MAX_BYTES)  # the upload, or the confirmed preview's file
             if not data:
                 raise DomainError(_("Choose a file to upload."), "file")
             if not request.form.get("confirm"):

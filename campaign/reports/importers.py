@@ -191,8 +191,31 @@ KIND_EXTRA = {"thon": ("thon",), "ap": ("ap",), "khu_pho": ("khu pho", "kp"), "t
               "ban": ("ban", "buon", "plei"), "other": ("khac", "other")}
 
 
-class VillageImporter:
+class Importer:
+    """What every import shares: its template is the columns (the commune column listing the user's
+    communes) and, for ``template_rows``, the records already there."""
+
+    kind = ""
+    sheet_title = ""  # each importer names its sheet
+    roles: tuple = ()
+
+    def columns(self) -> list[Column]:
+        raise NotImplementedError
+
+    def template_rows(self, scope: Scope) -> list[list]:
+        return []
+
+    def template(self, actor) -> bytes:
+        scope = Scope(actor, self.roles)
+        cols = self.columns()
+        next(c for c in cols if c.key == "commune").choices = scope.commune_names
+        return tabular.template_workbook(str(self.sheet_title), cols, self.template_rows(scope),
+                                         lists_title=str(_("Lists")))
+
+
+class VillageImporter(Importer):
     kind = "villages"
+    sheet_title = _l("Villages")
     title = _l("Import villages")
     roles = perm.COMMUNE_MANAGERS
     statuses = {"new": _l("New"), "updated": _l("Updated"), "unchanged": _l("Unchanged")}
@@ -213,17 +236,12 @@ class VillageImporter:
                    help=_l("Number of inhabitants (optional)")),
         ]
 
-    def template(self, actor) -> bytes:
-        scope = Scope(actor, self.roles)
-        cols = self.columns()
-        cols[0].choices = scope.commune_names
-        rows = []
+    def template_rows(self, scope: Scope) -> list[list]:
+        """The villages already recorded: the template imports again as it is."""
         villages = sorted((v for by in scope.villages().values() for v in by.values()),
                           key=lambda v: (scope.communes[v.commune_code].name, v.search_name))
-        for v in villages[:tabular.MAX_ROWS]:
-            rows.append([scope.communes[v.commune_code].name, v.name, str(VILLAGE_KIND_LABELS[v.kind]),
-                         v.households, v.population])
-        return tabular.template_workbook(str(_("Villages")), cols, rows, lists_title=str(_("Lists")))
+        return [[scope.communes[v.commune_code].name, v.name, str(VILLAGE_KIND_LABELS[v.kind]), v.households,
+                 v.population] for v in villages[:tabular.MAX_ROWS]]
 
     def check(self, actor, filename: str, data: bytes, options: dict | None = None,
               progress: Progress = _no_progress) -> Checked:
@@ -296,8 +314,9 @@ GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "other": _l("Other"
 GENDER_EXTRA = {"female": ("nu", "f", "woman", "gai"), "male": ("nam", "m", "man", "trai"), "other": ("khac",)}
 
 
-class ResidentImporter:
+class ResidentImporter(Importer):
     kind = "residents"
+    sheet_title = _l("Residents")
     title = _l("Import residents and learners")
     roles = perm.COMMUNE_MANAGERS
     statuses = {"new": _l("New person"), "updated": _l("Existing person, will be updated"),
@@ -360,12 +379,6 @@ class ResidentImporter:
         if course is None or not courses.can_manage_course(actor, course):
             raise DomainError(_("Choose a class from the list."), "course_id")
         return course
-
-    def template(self, actor) -> bytes:
-        scope = Scope(actor, self.roles)
-        cols = self.columns()
-        next(c for c in cols if c.key == "commune").choices = scope.commune_names
-        return tabular.template_workbook(str(_("Residents")), cols, lists_title=str(_("Lists")))
 
     def check(self, actor, filename: str, data: bytes, options: dict | None = None,
               progress: Progress = _no_progress) -> Checked:
@@ -551,8 +564,9 @@ class ResidentImporter:
 
 # --- volunteers ----------------------------------------------------------------------------------
 
-class VolunteerImporter:
+class VolunteerImporter(Importer):
     kind = "volunteers"
+    sheet_title = _l("Volunteers")
     title = _l("Import volunteers")
     roles = perm.ORGANISERS
     statuses = {"new": _l("New volunteer")}
@@ -582,12 +596,6 @@ class VolunteerImporter:
                    help=_l("Yes when the volunteer agreed to the use of their data (required)"),
                    choices=lambda: [str(_("yes")), str(_("no"))], width=10),
         ]
-
-    def template(self, actor) -> bytes:
-        scope = Scope(actor, self.roles)
-        cols = self.columns()
-        next(c for c in cols if c.key == "commune").choices = scope.commune_names
-        return tabular.template_workbook(str(_("Volunteers")), cols, lists_title=str(_("Lists")))
 
     def check(self, actor, filename: str, data: bytes, options: dict | None = None,
               progress: Progress = _no_progress) -> Checked:

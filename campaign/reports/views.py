@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,7 +17,7 @@ from campaign.campaigns.models import Campaign, IndicatorValue
 from campaign.core.services import DomainError
 from campaign.core.timeutil import to_local
 from campaign.core.types import utcnow
-from campaign.core.web import form_error
+from campaign.core.web import form_error, uploaded_file
 from campaign.extensions import db
 from campaign.reports import imports, metrics, services, tasks
 from campaign.reports.forms import ManualValueForm
@@ -263,16 +262,7 @@ def targets_import(campaign_id: int):
     perm.require_province(campaign.province_code, PROVINCE_ROLES)
     parsed, error, payload, filename = None, None, "", ""
     if request.method == "POST":
-        if request.form.get("payload"):  # the confirmed preview: the same file, checked again
-            filename = request.form.get("filename", "")
-            try:
-                data = base64.b64decode(request.form["payload"], validate=True)
-            except (ValueError, binascii.Error):
-                data = b""
-        else:
-            upload = request.files.get("file")
-            filename = upload.filename if upload else ""
-            data = upload.read(imports.MAX_BYTES + 1) if upload else b""
+        filename, data = uploaded_file(imports.MAX_BYTES)  # the upload, or the confirmed preview's file
         try:
             if not data:
                 raise DomainError(_("Choose a file to upload."), "file")

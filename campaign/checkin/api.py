@@ -485,13 +485,18 @@ def activate_device():
     return jsonify(body), 201
 
 
-@bp.get("/device")
-def device_info():
-    """The calling device: its name, its event, whether it was removed."""
+def _calling_device():
+    """The registered device making the request (a removed one too), else 401."""
     token = _bearer()
     if token is None:
         raise DeviceRefused(401, {"device": "unknown", "message": _("This device is not registered for check-in.")})
-    device = _device_or_401(token, allow_revoked=True)
+    return _device_or_401(token, allow_revoked=True)
+
+
+@bp.get("/device")
+def device_info():
+    """The calling device: its name, its event, whether it was removed."""
+    device = _calling_device()
     body = device_json(device)
     _commit_touch()
     return jsonify(body)
@@ -500,10 +505,7 @@ def device_info():
 @bp.post("/device/wiped")
 def device_wiped():
     """A removed device uploaded everything and deleted its data; its token stops working."""
-    token = _bearer()
-    if token is None:
-        raise DeviceRefused(401, {"device": "unknown", "message": _("This device is not registered for check-in.")})
-    device = _device_or_401(token, allow_revoked=True)
+    device = _calling_device()
     try:
         devices.report_wiped(device, _pending_header())
     except DomainError as err:

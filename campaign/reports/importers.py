@@ -172,6 +172,14 @@ def _read(filename: str, data: bytes, columns: list[Column]) -> tuple[tabular.He
     return header, rows
 
 
+def _with_progress(items, total: int, progress: Progress):
+    """The items, reporting progress every 200 of them."""
+    for i, item in enumerate(items):
+        if i % 200 == 0:
+            progress(i, total, None)
+        yield item
+
+
 def _status_counts(checked: Checked) -> None:
     checked.counts = {}
     for row in checked.rows:
@@ -254,9 +262,7 @@ class VillageImporter(Importer):
         out = Checked(self.kind)
         seen: dict[tuple[int, str], int] = {}
         total = tabular.count_rows(rows)
-        for i, (line, cells) in enumerate(tabular.data_rows(rows)):
-            if i % 200 == 0:
-                progress(i, total, None)
+        for line, cells in _with_progress(tabular.data_rows(rows), total, progress):
             p = Problems()
             commune = p.cell(label["commune"], scope.commune, header.get(cells, "commune"))
             name = p.cell(label["name"], tabular.text, header.get(cells, "name"), max_len=120)
@@ -294,9 +300,7 @@ class VillageImporter(Importer):
 
     def apply(self, actor, checked: Checked, options: dict | None = None, progress: Progress = _no_progress) -> dict:
         counts = {"new": 0, "updated": 0, "unchanged": 0}
-        for i, row in enumerate(checked.rows):
-            if i % 200 == 0:
-                progress(i, len(checked.rows), None)
+        for row in _with_progress(checked.rows, len(checked.rows), progress):
             values = dict(name=row["name"], kind=row["kind"], households=row["households"],
                           population=row["population"])
             if row["village"] is None:
@@ -394,9 +398,7 @@ class ResidentImporter(Importer):
         parsed: list[dict] = []
         phones: dict[str, int] = {}
         total = tabular.count_rows(rows)
-        for i, (line, cells) in enumerate(tabular.data_rows(rows)):
-            if i % 200 == 0:
-                progress(i, total, None)
+        for line, cells in _with_progress(tabular.data_rows(rows), total, progress):
             p = Problems()
             name = p.cell(label["full_name"], tabular.text, header.get(cells, "full_name"), max_len=120)
             if not name and not p:
@@ -606,9 +608,7 @@ class VolunteerImporter(Importer):
         out = Checked(self.kind)
         phones: set[str] = set()
         total = tabular.count_rows(rows)
-        for i, (line, cells) in enumerate(tabular.data_rows(rows)):
-            if i % 200 == 0:
-                progress(i, total, None)
+        for line, cells in _with_progress(tabular.data_rows(rows), total, progress):
             p = Problems()
             commune = p.cell(label["commune"], scope.commune, header.get(cells, "commune"))
             consent = p.cell(label["consent"], tabular.yes_no, header.get(cells, "consent"))

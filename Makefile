@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app campaign
 PYBABEL := $(VENV)/bin/pybabel
 HOST ?= 127.0.0.1
 PORT ?= 5000
-FEATURES := $(shell ls -d campaign/*/ | xargs -n1 basename | grep -v -e __pycache__ -e templates -e static)
+FEATURES := $(shell ls -d campaign/*/ | xargs -n1 basename | grep -v -e __pycache__)
 
 .PHONY: run setup venv deps assets catalogs extract migrate demo test lint clean
 
@@ -34,8 +34,8 @@ assets: node_modules/.package-lock.json
 # Each feature keeps its own catalogue in campaign/<feature>/translations.
 extract: deps
 	@for f in $(FEATURES); do \
-	  srcs="campaign/$$f"; [ -d campaign/templates/$$f ] && srcs="$$srcs campaign/templates/$$f"; \
-	  [ $$f = core ] && srcs="$$srcs campaign/templates/base.html campaign/templates/_nav.html campaign/templates/_forms.html campaign/templates/errors campaign/__init__.py"; \
+	  srcs="campaign/$$f"; [ -d templates/$$f ] && srcs="$$srcs templates/$$f"; \
+	  [ $$f = core ] && srcs="$$srcs templates/base.html templates/_nav.html templates/_forms.html templates/errors campaign/__init__.py"; \
 	  mkdir -p campaign/$$f/translations; \
 	  $(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o campaign/$$f/translations/messages.pot $$srcs || exit 1; \
 	  if [ -f campaign/$$f/translations/vi/LC_MESSAGES/messages.po ]; then \
@@ -65,4 +65,4 @@ test: setup lint
 	$(PY) scripts/test_legs.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules campaign/static/vendor instance
+	rm -rf $(VENV) node_modules static/vendor instance

@@ -12,8 +12,7 @@ from flask.sessions import SecureCookieSessionInterface
 from campaign.config import Settings
 from campaign.extensions import babel, csrf, db, limiter, login_manager, migrate
 from campaign.features import FEATURES
-
-PACKAGE_DIR = Path(__file__).parent
+from campaign.paths import PACKAGE_DIR, STATIC_DIR, TEMPLATES_DIR
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -30,7 +29,8 @@ def translation_directories() -> str:
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES_DIR),
+                static_folder=str(STATIC_DIR))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     settings = Settings.from_env(app.instance_path)
     app.config.update(settings.flask_config())

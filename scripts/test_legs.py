@@ -32,7 +32,7 @@ def browser_available() -> str | None:
         return "the playwright package is not installed"
     if not os.path.exists(CHROMIUM) and not shutil.which("chromium"):
         return f"no Chromium at {CHROMIUM} (apt-get install -y chromium)"
-    if not os.path.exists("campaign/static/vendor/axe-core/axe.min.js"):
+    if not os.path.exists("static/vendor/axe-core/axe.min.js"):
         return "front-end assets not built (make assets)"
     return None
 

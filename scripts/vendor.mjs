@@ -1,11 +1,11 @@
-// Copies the front-end libraries installed by npm into campaign/static/vendor (git-ignored).
+// Copies the front-end libraries installed by npm into static/vendor (git-ignored).
 // Each feature that needs a library adds one line to FILES; nothing third-party is committed.
 import { cpSync, mkdirSync, rmSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const out = join(root, "campaign", "static", "vendor");
+const out = join(root, "static", "vendor");
 
 const FILES = [
   ["bootstrap/dist/css/bootstrap.min.css", "bootstrap/bootstrap.min.css"],
@@ -33,4 +33,4 @@ for (const [from, to] of FILES) {
   mkdirSync(dirname(dest), { recursive: true });
   cpSync(src, dest, { recursive: true });
 }
-console.log(`vendor: ${FILES.length} files copied to campaign/static/vendor`);
+console.log(`vendor: ${FILES.length} files copied to static/vendor`);

@@ -1,15 +1,81 @@
-"""Small helpers shared by views: safe redirects, domain errors onto forms, pagination."""
+"""Small helpers shared by views: the one transaction helper, safe redirects, domain errors onto
+forms, pagination.
+
+Views and APIs never call ``db.session.commit()`` or ``rollback()`` themselves: they hand the work to
+:func:`attempt`, which commits once on success, and on a broken rule rolls back and shows the
+``DomainError`` on its form field (or flashes it, or leaves it to the caller for a JSON answer).
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, request, url_for
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
+from campaign.core.services import DomainError
 from campaign.extensions import db
+
+T = TypeVar("T")
+
+
+@dataclass
+class Outcome(Generic[T]):
+    """What :func:`attempt` did: ``ok`` (truthy) with the action's ``value``, or the ``error`` shown."""
+
+    ok: bool
+    value: T | None = None
+    error: DomainError | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def attempt(action: Callable[[], T], form=None, *, conflict: str | None = None,
+            conflict_field: str | None = None, show: bool = True) -> Outcome[T]:
+    """Run ``action`` (a service call) and commit once.
+
+    - success: commit, return a truthy Outcome with the action's return value;
+    - ``DomainError``: roll back; with ``show`` put it on ``form``'s field (or flash it when there is no
+      form or no such field); return a falsy Outcome carrying the error;
+    - ``IntegrityError`` (a constraint refused a concurrent or duplicate write): roll back; with a
+      ``conflict`` message it is handled as ``DomainError(conflict, conflict_field)``, without one it is
+      raised again (a bug, not a user's mistake).
+
+    ``show=False`` leaves the error to the caller (JSON APIs answer it themselves).
+    """
+    try:
+        value = action()
+        db.session.commit()
+    except DomainError as err:
+        db.session.rollback()
+        return _failed(err, form, show)
+    except IntegrityError:
+        db.session.rollback()
+        if conflict is None:
+            raise
+        return _failed(DomainError(conflict, conflict_field), form, show)
+    return Outcome(True, value)
+
+
+def _failed(err: DomainError, form, show: bool) -> Outcome[Any]:
+    if show:
+        if form is not None:
+            form_error(form, err)
+        else:
+            flash(err.message, "danger")
+    return Outcome(False, error=err)
+
+
+def commit_read_side_effects() -> None:
+    """Commit what a GET request wrote on the side (a "last seen" time, a lazily made record)."""
+    db.session.commit()
 
 
 def uploaded_file(max_bytes: int) -> tuple[str, bytes]:

@@ -19,7 +19,9 @@ import qrcode
 from fpdf import FPDF
 from qrcode.constants import ERROR_CORRECT_Q
 
-FONT_DIR = Path(__file__).resolve().parents[1] / "static" / "vendor" / "fonts"
+from campaign.paths import STATIC_DIR
+
+FONT_DIR = STATIC_DIR / "vendor" / "fonts"
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
 FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 

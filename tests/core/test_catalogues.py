@@ -7,6 +7,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2] / "campaign"
+TEMPLATES = ROOT.parent / "templates"
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 FEATURES = sorted(p.parent.name for p in ROOT.glob("*/translations"))
@@ -14,9 +15,9 @@ SHARED_TEMPLATES = {"base.html", "_nav.html", "_forms.html"}
 
 
 def sources(feature: str):
-    dirs = [ROOT / feature, ROOT / "templates" / feature]
+    dirs = [ROOT / feature, TEMPLATES / feature]
     if feature == "core":
-        dirs.append(ROOT / "templates" / "errors")
+        dirs.append(TEMPLATES / "errors")
     for d in dirs:
         if d.is_dir():
             for _file, _line, message, _comments, _ctx in extract_from_dir(
@@ -27,7 +28,7 @@ def sources(feature: str):
         for name in SHARED_TEMPLATES:
             from babel.messages.extract import extract_from_file
 
-            for _line, message, _c, _ctx in extract_from_file("jinja2", str(ROOT / "templates" / name),
+            for _line, message, _c, _ctx in extract_from_file("jinja2", str(TEMPLATES / name),
                                                               keywords=KEYWORDS):
                 yield message if isinstance(message, str) else message[0]
         from babel.messages.extract import extract_from_file
@@ -37,7 +38,7 @@ def sources(feature: str):
 
 
 def test_every_feature_with_templates_has_a_catalogue():
-    for templates in (ROOT / "templates").iterdir():
+    for templates in (TEMPLATES).iterdir():
         if templates.is_dir() and templates.name not in ("errors",):
             assert (ROOT / templates.name / "translations").is_dir(), f"{templates.name} has no catalogue"
 

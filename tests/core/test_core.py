@@ -119,7 +119,7 @@ def test_no_inline_script_or_handler_in_templates():
     import re
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2] / "campaign" / "templates"
+    root = Path(__file__).resolve().parents[2] / "templates"
     offenders = []
     for path in root.rglob("*.html"):
         text = path.read_text(encoding="utf-8")

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
+
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -8,8 +11,9 @@ from flask_login import current_user, login_required
 from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.calendars import ical, links, private_sources, sources, tokens  # noqa: F401 - registers sources
-from campaign.calendars.http import feed_cache, feed_response
+from campaign.calendars.http import RenderedFeed, etag_of, feed_cache, feed_response
 from campaign.core.types import utcnow
+from campaign.core.web import attempt, commit_read_side_effects
 from campaign.extensions import db, limiter
 
 bp = Blueprint("calendars", __name__, url_prefix="/calendars")
@@ -54,11 +58,11 @@ def mine():
         if not form.validate_on_submit():
             abort(400)
         if action == "issue":
-            secret = tokens.issue(current_user, scope)
-            new_link = (scope, links.subscribe_links(private_url(secret), str(FEED_NAMES[scope])))
+            outcome = attempt(lambda: tokens.issue(current_user, scope))
+            if outcome:
+                new_link = (scope, links.subscribe_links(private_url(outcome.value), str(FEED_NAMES[scope])))
         else:
-            tokens.revoke(current_user, scope)
-        db.session.commit()
+            attempt(lambda: tokens.revoke(current_user, scope))
     return render_template("calendars/mine.html", scopes=scopes, names=FEED_NAMES, form=form,
                            live=tokens.live_scopes(current_user), new_link=new_link)
 
@@ -72,7 +76,7 @@ def private_feed(secret: str):
     now = utcnow()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 3600:
         token.last_used_at = now
-        db.session.commit()
+        commit_read_side_effects()
     items = sources.private_items(token.user, token.scope)
     body = ical.render(str(FEED_NAMES[token.scope]), items)  # no name of the owner in the feed
     return feed_response(body, ical.last_modified(items), f"{token.scope}.ics", private=True)
@@ -81,26 +85,39 @@ def private_feed(secret: str):
 # --- public feeds --------------------------------------------------------------------------------
 
 def _event_link(event) -> str:
-    return url_for("events.event_page", event_id=event.id, _external=True)
+    """The event's public page, under ``ical.BASE`` (the address is put in per request)."""
+    return ical.BASE + url_for("events.event_page", event_id=event.id)
 
 
 def _public_feed(name: str, stmt, filename: str, description: str = ""):
-    """A public event feed. A cheap aggregate over the feed's rows (and their series) tells whether
-    the bytes rendered last time still hold; then a matching If-None-Match gets its 304, and any
-    other request the cached bytes, without rendering 2,000 events again."""
+    """A public event feed: exactly the events (and occurrences) the public pages show.
+
+    Rendered bytes are cached per feed, not per Host: links hold ``ical.BASE``, replaced by the
+    request's address at the end. One cheap query (``event_feed.stamp``) tells whether any event
+    changed since the bytes were known current; only then the feed's own aggregate
+    (``event_feed.validator``) decides whether to render again. A 304 needs neither the bytes nor a
+    render."""
     from campaign.calendars import event_feed
 
     start, end = sources.window()
-    windowed = event_feed.in_window(stmt.where(event_feed.public_condition()), start, end)
-    key = (request.path, request.url_root, name, description, start.strftime("%Y%m%d%H"),
-           event_feed.validator(windowed))
+    stmt = stmt.where(event_feed.public_condition())
+    key = (request.path, name, description, start.strftime("%Y%m%d%H"))
+    stamp = event_feed.stamp()
     cached = feed_cache.get(key)
-    if cached is None:
-        items = event_feed.event_items(event_feed.load(windowed), _event_link)
-        cached = (ical.render(name, items, description=description, url=request.url_root),
-                  ical.last_modified(items))
+    if cached is None or cached.stamp != stamp:
+        fingerprint = event_feed.validator(event_feed.in_window(stmt, start, end))
+        if cached is not None and cached.fingerprint == fingerprint:
+            cached = replace(cached, stamp=stamp)
+        else:
+            items = event_feed.feed_items(stmt, start, end, _event_link)
+            body = ical.render(name, items, description=description, url=ical.BASE + "/")
+            cached = RenderedFeed(stamp, fingerprint, body, hashlib.sha256(body).digest(),
+                                  ical.last_modified(items))
         feed_cache.put(key, cached)
-    return feed_response(cached[0], cached[1], filename)
+    base = request.host_url.rstrip("/")
+    body = cached.body
+    return feed_response(lambda: ical.with_base(body, base), cached.modified, filename,
+                         etag=etag_of(cached.digest, base.encode()))
 
 
 def _campaign_or_404(slug: str):
@@ -150,14 +167,25 @@ def commune_feed(code: int):
 
 @bp.get("/events/<int:event_id>.ics")
 def event_download(event_id: int):
+    """One public event as a download ("Add to my calendar"); a class (a course's event) as its
+    sessions."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
     from campaign.calendars import event_feed
     from campaign.events.models import Event
 
     event = db.session.get(Event, event_id)
     if event is None or not event.is_public:
         abort(404)
-    items = [event_feed._item(event, _event_link)]
-    body = ical.render(event.title, items)
+    if event_feed.is_course_parent(event):
+        sessions = select(Event).where(Event.parent_id == event.id, event_feed.public_condition())
+        items = event_feed.feed_items(sessions, event.starts_at - timedelta(days=1), event.ends_at + timedelta(days=1),
+                                      _event_link)
+    else:
+        items = event_feed.event_items([event], _event_link)
+    body = ical.with_base(ical.render(event.title, items), request.host_url.rstrip("/"))
     resp = feed_response(body, ical.last_modified(items), f"su-kien-{event_id}.ics")
     resp.headers["Content-Disposition"] = f'attachment; filename="su-kien-{event_id}.ics"'
     return resp

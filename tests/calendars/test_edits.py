@@ -41,12 +41,12 @@ def _when(event: Event, moment: datetime, end: bool = False) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def expected(ids: set[int]) -> list[tuple]:
+def expected(ids: set[int], until: datetime | None = None) -> list[tuple]:
     """The occurrences a feed of these events holds: every event in the window (cancelled ones until
     they have passed) as itself; a series it touches whole, each shown occurrence under the series'
     UID, cancelled ones skipped unless the whole series is; never a course's parent event."""
     now = datetime.now(UTC)
-    start, end = now - timedelta(days=60), now + timedelta(days=365)
+    start, end = now - timedelta(days=60), until or now + timedelta(days=365)
     parents = set(db.session.scalars(select(Course.event_id)))
     events = [e for e in db.session.scalars(select(Event).where(Event.id.in_(ids))) if e.id not in parents]
 

@@ -23,6 +23,17 @@ def etag_of(*parts: bytes) -> str:
     return digest.hexdigest()[:40]
 
 
+class FeedResponse(Response):
+    """Werkzeug drops Last-Modified from a 304 (an "entity header"); RFC 9110 lets a 304 carry it, and
+    clients that revalidate by date keep it: put it back."""
+
+    def get_wsgi_headers(self, environ):
+        headers = super().get_wsgi_headers(environ)
+        if self.status_code == 304 and "Last-Modified" in self.headers and "Last-Modified" not in headers:
+            headers["Last-Modified"] = self.headers["Last-Modified"]
+        return headers
+
+
 def feed_response(body: bytes | Callable[[], bytes], modified: datetime, filename: str, private: bool = False,
                   etag: str | None = None) -> Response:
     """The feed, or a 304 when the client's copy is current. ``body`` may be a function (called only
@@ -31,11 +42,11 @@ def feed_response(body: bytes | Callable[[], bytes], modified: datetime, filenam
         body = body() if callable(body) else body
         etag = etag_of(body)
     if is_resource_modified(request.environ, etag=etag, last_modified=modified):
-        resp = Response(body() if callable(body) else body, mimetype="text/calendar")
+        resp = FeedResponse(body() if callable(body) else body, mimetype="text/calendar")
         resp.headers["Content-Type"] = "text/calendar; charset=utf-8"
         resp.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     else:
-        resp = Response(status=304)
+        resp = FeedResponse(status=304)
     resp.set_etag(etag)
     resp.last_modified = modified  # on a 304 too: clients that revalidate by date keep it
     # Private feeds are for one subscriber: no shared caches; public ones may be cached an hour.

@@ -53,11 +53,12 @@ def _span(event: Event) -> tuple[datetime | date, datetime | date]:
     return event.starts_at, event.ends_at
 
 
-def _location(event: Event) -> str:
-    parts = [event.place, event.address]
-    if event.commune is not None:
-        parts.append(event.commune.name)
-    return ", ".join(p for p in parts if p)
+def _location(event) -> str:
+    if hasattr(event, "commune_name"):  # a row of ``load_rows``
+        commune = event.commune_name
+    else:
+        commune = event.commune.name if event.commune is not None else ""
+    return ", ".join(p for p in (event.place, event.address, commune) if p)
 
 
 def _description(event: Event) -> str:
@@ -147,22 +148,37 @@ def in_window(stmt, start: datetime, end: datetime):
                       or_(Event.status != "cancelled", Event.ends_at >= datetime.now(start.tzinfo)))
 
 
+# What a feed reads of an event: plain rows (no ORM identities), a few times faster to load.
+COLUMNS = (Event.id, Event.uid, Event.title, Event.description, Event.starts_at, Event.ends_at, Event.all_day,
+           Event.place, Event.address, Event.directions, Event.online_url, Event.status, Event.commune_code,
+           Event.visibility, Event.sequence, Event.updated_at, Event.series_id, Event.recurrence_id)
+
+
+def load_rows(condition) -> list:
+    """The events matching ``condition`` (a WHERE clause) as rows with the feed's columns and the
+    commune's name."""
+    from campaign.units.models import Commune
+
+    return list(db.session.execute(select(*COLUMNS, Commune.name.label("commune_name"))
+                                   .outerjoin(Commune, Commune.code == Event.commune_code).where(condition)))
+
+
 def feed_items(stmt, start: datetime, end: datetime, link: Link) -> list[FeedItem]:
     """The items of a feed whose events ``stmt`` selects, in the window; every series it touches is
     written whole, showing only the occurrences that ``stmt`` selects."""
     stmt = stmt.where(Event.id.not_in(course_parents())).order_by(None)
-    rows = load(in_window(stmt, start, end))
+    rows = load_rows(Event.id.in_(in_window(stmt, start, end).with_only_columns(Event.id)))
     series_ids = {e.series_id for e in rows if e.series_id is not None}
     items: list[FeedItem] = [item(e, link) for e in rows if e.series_id is None]
     if series_ids:
-        every = load(select(Event).where(Event.series_id.in_(series_ids)))
+        every = load_rows(Event.series_id.in_(series_ids))
         shown = set(db.session.scalars(stmt.with_only_columns(Event.id).where(Event.series_id.in_(series_ids))))
-        by_series: dict[int, list[Event]] = defaultdict(list)
+        series = {s.id: s for s in db.session.scalars(select(EventSeries).where(EventSeries.id.in_(series_ids)))}
+        by_series: dict[int, list] = defaultdict(list)
         for occ in every:
             by_series[occ.series_id].append(occ)
         for sid in sorted(by_series):
-            occs = by_series[sid]
-            items += series_items(occs[0].series, occs, shown, link)
+            items += series_items(series[sid], by_series[sid], shown, link)
     return items
 
 
@@ -194,9 +210,3 @@ def stamp() -> tuple:
 
 def public_condition():
     return (Event.visibility == "public") & Event.status.in_(("published", "cancelled"))
-
-
-def load(stmt) -> list[Event]:
-    from sqlalchemy.orm import selectinload
-
-    return list(db.session.scalars(stmt.options(selectinload(Event.series))).unique())

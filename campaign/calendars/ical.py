@@ -18,6 +18,7 @@ in its place with one ``bytes.replace``, and a rendered feed does not depend on 
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -84,13 +85,17 @@ class FeedItem:
 # --- values --------------------------------------------------------------------------------------
 
 _ESCAPES = str.maketrans({"\\": "\\\\", ";": "\\;", ",": "\\,", "\n": "\\n", "\r": ""})
+_SPECIAL = re.compile(r"[\\;,\n\r]")
 
 
 def _text(value: str) -> str:
     """A TEXT value: NFC (Vietnamese typed on some keyboards arrives decomposed), escaped."""
-    value = value or ""
-    if not value.isascii():
+    if not value:
+        return ""
+    if not value.isascii() and not unicodedata.is_normalized("NFC", value):
         value = unicodedata.normalize("NFC", value)
+    if _SPECIAL.search(value) is None:
+        return value
     return value.replace("\r\n", "\n").translate(_ESCAPES)
 
 
@@ -139,9 +144,12 @@ def _duration(value: timedelta) -> str:
 def fold(line: str) -> bytes:
     """One content line as bytes: at most 75 octets a physical line, continuation lines start with a
     space, and no UTF-8 character is split. Ends with CRLF."""
-    raw = line.encode()
+    return _fold(line.encode()) + b"\r\n"
+
+
+def _fold(raw: bytes) -> bytes:
     if len(raw) <= 75:
-        return raw + b"\r\n"
+        return raw
     out = bytearray()
     limit = 75
     while len(raw) > limit:
@@ -151,74 +159,70 @@ def fold(line: str) -> bytes:
         out += raw[:cut] + b"\r\n "
         raw = raw[cut:]
         limit = 74  # the leading space takes one octet
-    out += raw + b"\r\n"
+    out += raw
     return bytes(out)
 
 
-def _url_line(out: list[bytes], name: str, url: str) -> None:
+def _url_lines(lines: list[str], name: str, url: str) -> None:
     if url.startswith(BASE):
-        # the site's address on a physical line of its own, replaced by ``with_base``
-        rest = fold(" " + url[len(BASE):])  # the leading space is the continuation's
-        out.append(f"{name};VALUE=URI:".encode() + _BASE_LINE[:-3] + b"\r\n" + rest)
+        # the site's address on a physical line of its own, replaced by ``with_base``; the rest is a
+        # continuation line (folded further if long: a continuation folds like any line)
+        lines += [f"{name};VALUE=URI:", " " + BASE, " " + url[len(BASE):]]
     else:
-        out.append(fold(f"{name};VALUE=URI:{url}"))
+        lines.append(f"{name};VALUE=URI:{url}")
 
 
-def _event(item: FeedItem, out: list[bytes]) -> None:
+def _event(item: FeedItem, lines: list[str]) -> None:
     stamp = _utc(item.last_modified)
-    lines = ["BEGIN:VEVENT", f"UID:{_text(item.uid)}", f"DTSTAMP:{stamp}", f"LAST-MODIFIED:{stamp}"]
+    lines += ("BEGIN:VEVENT", f"UID:{_text(item.uid)}", f"DTSTAMP:{stamp}", f"LAST-MODIFIED:{stamp}")
     if item.recurrence_id is not None:
         lines.append(_when("RECURRENCE-ID", item.recurrence_id))
-    lines += [_when("DTSTART", item.start), _when("DTEND", item.end), f"SEQUENCE:{int(item.sequence)}",
-              f"STATUS:{item.status}", f"SUMMARY:{_text(item.summary)}"]
+    lines += (_when("DTSTART", item.start), _when("DTEND", item.end), f"SEQUENCE:{int(item.sequence)}",
+              f"STATUS:{item.status}", f"SUMMARY:{_text(item.summary)}")
     if item.description:
         lines.append(f"DESCRIPTION:{_text(item.description)}")
     if item.location:
         lines.append(f"LOCATION:{_text(item.location)}")
     if item.geo is not None:
         lines.append(f"GEO:{round(item.geo[0], 6)};{round(item.geo[1], 6)}")
-    out.extend(fold(line) for line in lines)
     if item.url:
-        _url_line(out, "URL", item.url)
-    tail = []
+        _url_lines(lines, "URL", item.url)
     if item.categories:
-        tail.append("CATEGORIES:" + ",".join(_text(c) for c in item.categories))
+        lines.append("CATEGORIES:" + ",".join(_text(c) for c in item.categories))
     if item.rrule:
-        tail.append(_rrule(item.rrule))
+        lines.append(_rrule(item.rrule))
     for ex in sorted(item.exdates, key=lambda d: (d.astimezone(UTC) if isinstance(d, datetime) else d)):
-        tail.append(_when("EXDATE", ex))
+        lines.append(_when("EXDATE", ex))
     transparent = item.all_day if item.transparent is None else item.transparent
-    tail.append("TRANSP:" + ("TRANSPARENT" if transparent else "OPAQUE"))
+    lines.append("TRANSP:" + ("TRANSPARENT" if transparent else "OPAQUE"))
     for key, value in item.extra.items():
-        tail.append(f"{key.upper()}:{value}")
-    tail.append("END:VEVENT")
-    out.extend(fold(line) for line in tail)
+        lines.append(f"{key.upper()}:{value}")
+    lines.append("END:VEVENT")
 
 
 def render(name: str, items: list[FeedItem], *, description: str = "", url: str | None = None) -> bytes:
-    """The whole feed as bytes: CRLF line ends and 75-octet folding."""
-    out: list[bytes] = [fold(line) for line in (
-        "BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-        f"NAME:{_text(name)}", f"X-WR-CALNAME:{_text(name)}")]
+    """The whole feed as bytes: CRLF line ends and 75-octet folding. Lines are joined and encoded
+    once; only the few longer than 75 octets are folded."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", f"NAME:{_text(name)}",
+             f"X-WR-CALNAME:{_text(name)}"]
     if description:
-        out += [fold(f"DESCRIPTION:{_text(description)}"), fold(f"X-WR-CALDESC:{_text(description)}")]
+        lines += [f"DESCRIPTION:{_text(description)}", f"X-WR-CALDESC:{_text(description)}"]
     if url:
-        _url_line(out, "URL", url)
-    out += [fold(line) for line in (
-        f"X-WR-TIMEZONE:{TZID}", f"REFRESH-INTERVAL;VALUE=DURATION:{_duration(REFRESH)}",
-        f"X-PUBLISHED-TTL:{_duration(REFRESH)}", *VTIMEZONE)]
+        _url_lines(lines, "URL", url)
+    lines += [f"X-WR-TIMEZONE:{TZID}", f"REFRESH-INTERVAL;VALUE=DURATION:{_duration(REFRESH)}",
+              f"X-PUBLISHED-TTL:{_duration(REFRESH)}", *VTIMEZONE]
     for item in sorted(items, key=FeedItem.sort_key):
-        _event(item, out)
-    out.append(b"END:VCALENDAR\r\n")
-    return b"".join(out)
+        _event(item, lines)
+    lines.append("END:VCALENDAR")
+    raw = "\r\n".join(lines).encode().split(b"\r\n")
+    return b"\r\n".join([line if len(line) <= 75 else _fold(line) for line in raw]) + b"\r\n"
 
 
 def with_base(body: bytes, base: str) -> bytes:
     """Put the site's address (``https://host``, no trailing slash) where ``render`` left ``BASE``."""
     if BASE.encode() not in body:
         return body
-    folded = fold(" " + base)[:-2]  # a continuation line (or several) holding the address
-    return body.replace(_BASE_LINE, b"\r\n" + folded + b"\r\n ")
+    return body.replace(_BASE_LINE, b"\r\n" + _fold(b" " + base.encode()) + b"\r\n ")
 
 
 def last_modified(items: list[FeedItem]) -> datetime:

@@ -13,8 +13,9 @@ from campaign.events import services as event_services
 from campaign.events.models import Event
 
 
-def _link(event: Event) -> str:
-    if event.is_public:
+def _link(event) -> str:
+    """The public page of a public event, the organiser's page of any other (``event``: a feed row)."""
+    if event.visibility == "public" and event.status in ("published", "cancelled"):
         return url_for("events.event_page", event_id=event.id, _external=True)
     return url_for("events.manage_event", event_id=event.id, _external=True)
 

@@ -86,7 +86,15 @@ def private_feed(secret: str):
 
 def _event_link(event) -> str:
     """The event's public page, under ``ical.BASE`` (the address is put in per request)."""
-    return ical.BASE + url_for("events.event_page", event_id=event.id)
+    return _event_links()(event)
+
+
+def _event_links():
+    """``_event_link`` without a url_for per event (2,000 of them cost a tenth of a render)."""
+    sentinel = "987654321"
+    prefix, suffix = url_for("events.event_page", event_id=int(sentinel)).split(sentinel)
+    head = ical.BASE + prefix
+    return lambda event: f"{head}{event.id}{suffix}"
 
 
 def _public_feed(name: str, stmt, filename: str, description: str = ""):
@@ -109,7 +117,7 @@ def _public_feed(name: str, stmt, filename: str, description: str = ""):
         if cached is not None and cached.fingerprint == fingerprint:
             cached = replace(cached, stamp=stamp)
         else:
-            items = event_feed.feed_items(stmt, start, end, _event_link)
+            items = event_feed.feed_items(stmt, start, end, _event_links())
             body = ical.render(name, items, description=description, url=ical.BASE + "/")
             cached = RenderedFeed(stamp, fingerprint, body, hashlib.sha256(body).digest(),
                                   ical.last_modified(items))

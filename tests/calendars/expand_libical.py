@@ -9,14 +9,15 @@ feed (X-LIC-ERROR properties) are reported under "errors".
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC as UTC_TZ
+from datetime import datetime
 
 import gi
 
 gi.require_version("ICalGLib", "3.0")
 from gi.repository import ICalGLib as I  # noqa: E402
 
-UTC = I.Timezone.get_utc_timezone()
+UTC = I.Timezone.get_utc_timezone()  # libical's
 
 
 def timet(t) -> int:
@@ -27,11 +28,11 @@ def timet(t) -> int:
 def iso(t, all_day=False) -> str:
     """A Time, or seconds since the epoch (an instance: DATE instances start at midnight UTC)."""
     if isinstance(t, int):
-        moment = datetime.fromtimestamp(t, timezone.utc)
+        moment = datetime.fromtimestamp(t, UTC_TZ)
         return moment.strftime("%Y-%m-%d" if all_day else "%Y-%m-%dT%H:%M:%SZ")
     if t.is_date():
         return f"{t.get_year():04d}-{t.get_month():02d}-{t.get_day():02d}"
-    return datetime.fromtimestamp(timet(t), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(timet(t), UTC_TZ).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def recurrence_id(cal, comp) -> int:

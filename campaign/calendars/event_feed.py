@@ -199,12 +199,17 @@ def validator(stmt) -> tuple:
     return count, str(latest), int(sequences)
 
 
+_STAMP = None
+
+
 def stamp() -> tuple:
     """A cheap fingerprint of every event (one aggregate, no join): while it stays the same, no feed
     of events has changed. The sum of sequences catches a visible change committed late with an
     older ``updated_at`` than the latest one seen. Courses are created with their parent event."""
-    row = db.session.execute(select(func.count(Event.id), func.max(Event.updated_at),
-                                    func.coalesce(func.sum(Event.sequence), 0))).one()
+    global _STAMP
+    if _STAMP is None:
+        _STAMP = select(func.count(Event.id), func.max(Event.updated_at), func.coalesce(func.sum(Event.sequence), 0))
+    row = db.session.execute(_STAMP).one()
     return row[0], str(row[1]), int(row[2])
 
 

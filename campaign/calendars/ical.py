@@ -99,10 +99,16 @@ def _text(value: str) -> str:
     return value.replace("\r\n", "\n").translate(_ESCAPES)
 
 
+def _stamp(d: datetime | date) -> str:
+    if isinstance(d, datetime):
+        return f"{d.year:04d}{d.month:02d}{d.day:02d}T{d.hour:02d}{d.minute:02d}{d.second:02d}"
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
+
+
 def _utc(value: datetime) -> str:
     if value.tzinfo is None:
         raise ValueError("naive datetime in a feed item")
-    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return _stamp(value.astimezone(UTC)) + "Z"
 
 
 def _when(name: str, value: datetime | date) -> str:
@@ -110,8 +116,8 @@ def _when(name: str, value: datetime | date) -> str:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime in a feed item")
-        return f"{name};TZID={TZID}:{value.astimezone(LOCAL_TZ).strftime('%Y%m%dT%H%M%S')}"
-    return f"{name};VALUE=DATE:{value.strftime('%Y%m%d')}"
+        return f"{name};TZID={TZID}:{_stamp(value.astimezone(LOCAL_TZ))}"
+    return f"{name};VALUE=DATE:{_stamp(value)}"
 
 
 def _rrule(rule: dict) -> str:
@@ -120,7 +126,7 @@ def _rrule(rule: dict) -> str:
         if isinstance(value, datetime):
             value = _utc(value)  # UNTIL is UTC when DTSTART has a TZID (RFC 5545 3.3.10)
         elif isinstance(value, date):
-            value = value.strftime("%Y%m%d")
+            value = _stamp(value)
         parts.append(f"{key}={value}")
     return "RRULE:" + ";".join(parts)
 

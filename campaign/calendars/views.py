@@ -97,22 +97,27 @@ def _event_links():
     return lambda event: f"{head}{event.id}{suffix}"
 
 
-def _public_feed(name: str, stmt, filename: str, description: str = ""):
+def _public_feed(filename: str, build):
     """A public event feed: exactly the events (and occurrences) the public pages show.
+    ``build()`` gives the feed's name, statement and description (it answers 404 for an unknown
+    commune or campaign); it runs only when the feed may have changed.
 
     Rendered bytes are cached per feed, not per Host: links hold ``ical.BASE``, replaced by the
     request's address at the end. One cheap query (``event_feed.stamp``) tells whether any event
     changed since the bytes were known current; only then the feed's own aggregate
     (``event_feed.validator``) decides whether to render again. A 304 needs neither the bytes nor a
-    render."""
+    render. The key holds the hour, so a renamed commune or campaign shows within the hour."""
+    from flask_babel import get_locale
+
     from campaign.calendars import event_feed
 
     start, end = sources.window()
-    stmt = stmt.where(event_feed.public_condition())
-    key = (request.path, name, description, start.strftime("%Y%m%d%H"))
+    key = (request.path, str(get_locale()), start.strftime("%Y%m%d%H"))
     stamp = event_feed.stamp()
     cached = feed_cache.get(key)
     if cached is None or cached.stamp != stamp:
+        name, stmt, description = build()
+        stmt = stmt.where(event_feed.public_condition())
         fingerprint = event_feed.validator(event_feed.in_window(stmt, start, end))
         if cached is not None and cached.fingerprint == fingerprint:
             cached = replace(cached, stamp=stamp)
@@ -129,20 +134,25 @@ def _public_feed(name: str, stmt, filename: str, description: str = ""):
 
 
 def _campaign_or_404(slug: str):
+    """The campaign's id, name and description (a light row: feeds answer 304s in a few ms)."""
     from sqlalchemy import select
 
     from campaign.campaigns.models import Campaign
 
-    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    campaign = db.session.execute(select(Campaign.id, Campaign.name, Campaign.description)
+                                  .where(Campaign.slug == slug)).first()
     if campaign is None:
         abort(404)
     return campaign
 
 
 def _commune_or_404(code: int):
+    """The commune's name and province (a light row)."""
+    from sqlalchemy import select
+
     from campaign.units.models import Commune
 
-    commune = db.session.get(Commune, code)
+    commune = db.session.execute(select(Commune.name, Commune.province_code).where(Commune.code == code)).first()
     if commune is None:
         abort(404)
     return commune
@@ -150,27 +160,34 @@ def _commune_or_404(code: int):
 
 @bp.get("/campaigns/<slug>.ics")
 def campaign_feed(slug: str):
-    from sqlalchemy import select
+    def build():
+        from sqlalchemy import select
 
-    from campaign.events.models import Event
+        from campaign.events.models import Event
 
-    campaign = _campaign_or_404(slug)
-    stmt = select(Event).where(Event.campaign_id == campaign.id, Event.kind != "bridge_point")
-    return _public_feed(campaign.name, stmt, f"{slug}.ics", campaign.description)
+        campaign = _campaign_or_404(slug)
+        stmt = select(Event).where(Event.campaign_id == campaign.id, Event.kind != "bridge_point")
+        return campaign.name, stmt, campaign.description
+
+    return _public_feed(f"{slug}.ics", build)
 
 
 @bp.get("/communes/<int:code>.ics")
 def commune_feed(code: int):
-    from sqlalchemy import or_, select
+    def build():
+        from sqlalchemy import or_, select
 
-    from campaign.events.models import Event
+        from campaign.events.models import Event
 
-    commune = _commune_or_404(code)
-    # The commune's own events and the province-wide days its people take part in.
-    stmt = select(Event).where(or_(Event.commune_code == code,
-                                   (Event.commune_code.is_(None)) & (Event.province_code == commune.province_code)
-                                   & Event.kind.in_(("launch_ceremony", "national_day"))))
-    return _public_feed(_("Events in %(commune)s", commune=commune.name), stmt, f"xa-{code}.ics")
+        commune = _commune_or_404(code)
+        # The commune's own events and the province-wide days its people take part in.
+        stmt = select(Event).where(or_(Event.commune_code == code,
+                                       (Event.commune_code.is_(None))
+                                       & (Event.province_code == commune.province_code)
+                                       & Event.kind.in_(("launch_ceremony", "national_day"))))
+        return _("Events in %(commune)s", commune=commune.name), stmt, ""
+
+    return _public_feed(f"xa-{code}.ics", build)
 
 
 @bp.get("/events/<int:event_id>.ics")

@@ -91,6 +91,9 @@ def rows_icaljs(body: bytes, start: datetime, end: datetime) -> list[tuple]:
 
 
 def libical(body: bytes, start: datetime, end: datetime) -> dict:
+    if not Path(SYSTEM_PYTHON).exists() or subprocess.run(
+            [SYSTEM_PYTHON, "-c", "import gi; gi.require_version('ICalGLib', '3.0')"], capture_output=True).returncode:
+        raise AssertionError("libical is needed: apt-get install -y gir1.2-ical-3.0 python3-gi (see README)")
     out = subprocess.run([SYSTEM_PYTHON, str(EXPAND_LIBICAL), start.isoformat(), end.isoformat()], input=body,
                          capture_output=True, check=True, timeout=60)
     return json.loads(out.stdout)

@@ -308,3 +308,20 @@ def test_feed_items_hide_what_the_statement_does_not_select(world):
     assert all(it.summary != "Riêng cán bộ" for it in items)
     master = next(it for it in items if it.uid == world["series"].uid and it.rrule)
     assert occ.recurrence_id in master.exdates
+
+
+def test_a_monthly_series_with_its_first_moved_and_one_hidden(client, world):
+    officer = world["officer"]
+    first = (datetime.now(UTC) + timedelta(days=2)).replace(hour=1, minute=30, second=0, microsecond=0)
+    monthly = ev.create_series(officer, freq="monthly", count=5, province_code=DONG_NAI, commune_code=TRAN_BIEN,
+                               title="Ngày hỗ trợ VNeID hằng tháng", starts_at=first,
+                               ends_at=first + timedelta(hours=3), kind="hands_on", status="published")
+    occ = sorted(monthly.occurrences, key=lambda e: e.recurrence_id)
+    _move(officer, occ[0], days=3)
+    ev.update_event(officer, occ[2], visibility="internal")
+    db.session.commit()
+    body = client.get(f"/calendars/communes/{TRAN_BIEN}.ics").data
+    rows = agreed(body, *READ)
+    assert rows == expected(public_ids())
+    assert len([r for r in rows if r[0] == monthly.uid]) == 4
+    assert b"RRULE:FREQ=MONTHLY;INTERVAL=1;UNTIL=" in body

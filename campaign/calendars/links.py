@@ -1,4 +1,5 @@
-"""Subscription links for a feed's https URL: webcal, Google Calendar, Outlook, and a QR code."""
+"""Subscription links for a feed's https URL: webcal, Google Calendar, Outlook (personal and work or
+school accounts), and a QR code."""
 
 from __future__ import annotations
 
@@ -18,14 +19,17 @@ def google(url: str) -> str:
     return "https://calendar.google.com/calendar/render?cid=" + quote(webcal(url), safe="")
 
 
-def outlook(url: str, name: str) -> str:
-    return ("https://outlook.live.com/calendar/0/addfromweb?url=" + quote(url, safe="")
+def outlook(url: str, name: str, host: str = "outlook.live.com") -> str:
+    """Outlook's "subscribe from web": ``outlook.live.com`` for personal (Microsoft) accounts,
+    ``outlook.office.com`` for work or school (Microsoft 365) accounts."""
+    return (f"https://{host}/calendar/0/addfromweb?url=" + quote(url, safe="")
             + "&name=" + quote(name, safe=""))
 
 
 def qr_svg(url: str) -> str:
-    """An inline SVG QR code (error correction Q) of the webcal link, for phones."""
-    img = qrcode.make(webcal(url), image_factory=qrcode.image.svg.SvgPathImage,
+    """An inline SVG QR code (error correction Q) of the https address, for phones: Android's camera
+    opens https links but not webcal:// ones; iOS offers to subscribe from an https .ics as well."""
+    img = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage,
                       error_correction=qrcode.constants.ERROR_CORRECT_Q, border=4, box_size=8)
     buf = BytesIO()
     img.save(buf)
@@ -35,4 +39,5 @@ def qr_svg(url: str) -> str:
 
 def subscribe_links(url: str, name: str) -> dict:
     return {"https": url, "webcal": webcal(url), "google": google(url), "outlook": outlook(url, name),
+            "outlook_work": outlook(url, name, "outlook.office.com"),
             "qr_svg": qr_svg(url), "name": name}

@@ -13,8 +13,9 @@ from campaign.events import services as event_services
 from campaign.events.models import Event
 
 
-def _link(event: Event) -> str:
-    if event.is_public:
+def _link(event) -> str:
+    """The public page of a public event, the organiser's page of any other (``event``: a feed row)."""
+    if event.visibility == "public" and event.status in ("published", "cancelled"):
         return url_for("events.event_page", event_id=event.id, _external=True)
     return url_for("events.manage_event", event_id=event.id, _external=True)
 
@@ -22,13 +23,13 @@ def _link(event: Event) -> str:
 def my_events(user, start, end) -> list[FeedItem]:
     """Events the user created or hosts (a bridge point's host, say), drafts included."""
     stmt = select(Event).where(or_(Event.created_by_id == user.id, Event.host_user_id == user.id))
-    return event_feed.event_items(event_feed.load(event_feed.in_window(stmt, start, end)), _link)
+    return event_feed.feed_items(stmt, start, end, _link)
 
 
 def organiser(user, start, end) -> list[FeedItem]:
     """Everything the user organises in their scope (communes and province)."""
     stmt = event_services.managed_events_query(user).order_by(None)
-    return event_feed.event_items(event_feed.load(event_feed.in_window(stmt, start, end)), _link)
+    return event_feed.feed_items(stmt, start, end, _link)
 
 
 sources.PRIVATE.update({"my_events": my_events, "organiser": organiser})
@@ -47,7 +48,7 @@ def my_classes(user, start, end) -> list[FeedItem]:
         Person.user_id == user.id, Registration.status == "confirmed")
     stmt = select(Event).where(Event.parent_id.in_(teaching.union(learning).subquery().select()),
                                Event.status != "draft")
-    return event_feed.event_items(event_feed.load(event_feed.in_window(stmt, start, end)), _link)
+    return event_feed.feed_items(stmt, start, end, _link)
 
 
 # --- venue bookings -----------------------------------------------------------------------------
@@ -110,8 +111,10 @@ def my_shifts(user, start, end) -> list[FeedItem]:
         title = shift.title or _("Volunteer shift")
         if signup.status == "waitlisted":
             title = _("%(title)s (waiting list)", title=title)
+        # the signup's own changes (a waiting-list promotion) move the entry too
         items.append(FeedItem(uid=shift.uid, summary=title, start=shift.starts_at, end=shift.ends_at,
-                              last_modified=max(shift.updated_at, signup.created_at), sequence=shift.sequence,
+                              last_modified=max(shift.updated_at, signup.updated_at),
+                              sequence=shift.sequence + signup.sequence,
                               status="CONFIRMED" if signup.status == "confirmed" else "TENTATIVE",
                               location=place, url=url_for("volunteers.my_shifts", _external=True)))
     return items

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
+
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -8,8 +11,9 @@ from flask_login import current_user, login_required
 from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.calendars import ical, links, private_sources, sources, tokens  # noqa: F401 - registers sources
-from campaign.calendars.http import feed_cache, feed_response
+from campaign.calendars.http import RenderedFeed, etag_of, feed_cache, feed_response
 from campaign.core.types import utcnow
+from campaign.core.web import attempt, commit_read_side_effects
 from campaign.extensions import db, limiter
 
 bp = Blueprint("calendars", __name__, url_prefix="/calendars")
@@ -54,11 +58,11 @@ def mine():
         if not form.validate_on_submit():
             abort(400)
         if action == "issue":
-            secret = tokens.issue(current_user, scope)
-            new_link = (scope, links.subscribe_links(private_url(secret), str(FEED_NAMES[scope])))
+            outcome = attempt(lambda: tokens.issue(current_user, scope))
+            if outcome:
+                new_link = (scope, links.subscribe_links(private_url(outcome.value), str(FEED_NAMES[scope])))
         else:
-            tokens.revoke(current_user, scope)
-        db.session.commit()
+            attempt(lambda: tokens.revoke(current_user, scope))
     return render_template("calendars/mine.html", scopes=scopes, names=FEED_NAMES, form=form,
                            live=tokens.live_scopes(current_user), new_link=new_link)
 
@@ -72,7 +76,7 @@ def private_feed(secret: str):
     now = utcnow()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 3600:
         token.last_used_at = now
-        db.session.commit()
+        commit_read_side_effects()
     items = sources.private_items(token.user, token.scope)
     body = ical.render(str(FEED_NAMES[token.scope]), items)  # no name of the owner in the feed
     return feed_response(body, ical.last_modified(items), f"{token.scope}.ics", private=True)
@@ -81,43 +85,74 @@ def private_feed(secret: str):
 # --- public feeds --------------------------------------------------------------------------------
 
 def _event_link(event) -> str:
-    return url_for("events.event_page", event_id=event.id, _external=True)
+    """The event's public page, under ``ical.BASE`` (the address is put in per request)."""
+    return _event_links()(event)
 
 
-def _public_feed(name: str, stmt, filename: str, description: str = ""):
-    """A public event feed. A cheap aggregate over the feed's rows (and their series) tells whether
-    the bytes rendered last time still hold; then a matching If-None-Match gets its 304, and any
-    other request the cached bytes, without rendering 2,000 events again."""
+def _event_links():
+    """``_event_link`` without a url_for per event (2,000 of them cost a tenth of a render)."""
+    sentinel = "987654321"
+    prefix, suffix = url_for("events.event_page", event_id=int(sentinel)).split(sentinel)
+    head = ical.BASE + prefix
+    return lambda event: f"{head}{event.id}{suffix}"
+
+
+def _public_feed(filename: str, build):
+    """A public event feed: exactly the events (and occurrences) the public pages show.
+    ``build()`` gives the feed's name, statement and description (it answers 404 for an unknown
+    commune or campaign); it runs only when the feed may have changed.
+
+    Rendered bytes are cached per feed, not per Host: links hold ``ical.BASE``, replaced by the
+    request's address at the end. One cheap query (``event_feed.stamp``) tells whether any event
+    changed since the bytes were known current; only then the feed's own aggregate
+    (``event_feed.validator``) decides whether to render again. A 304 needs neither the bytes nor a
+    render. The key holds the hour, so a renamed commune or campaign shows within the hour."""
+    from flask_babel import get_locale
+
     from campaign.calendars import event_feed
 
     start, end = sources.window()
-    windowed = event_feed.in_window(stmt.where(event_feed.public_condition()), start, end)
-    key = (request.path, request.url_root, name, description, start.strftime("%Y%m%d%H"),
-           event_feed.validator(windowed))
+    key = (request.path, str(get_locale()), start.strftime("%Y%m%d%H"))
+    stamp = event_feed.stamp()
     cached = feed_cache.get(key)
-    if cached is None:
-        items = event_feed.event_items(event_feed.load(windowed), _event_link)
-        cached = (ical.render(name, items, description=description, url=request.url_root),
-                  ical.last_modified(items))
+    if cached is None or cached.stamp != stamp:
+        name, stmt, description = build()
+        stmt = stmt.where(event_feed.public_condition())
+        fingerprint = event_feed.validator(event_feed.in_window(stmt, start, end))
+        if cached is not None and cached.fingerprint == fingerprint:
+            cached = replace(cached, stamp=stamp)
+        else:
+            items = event_feed.feed_items(stmt, start, end, _event_links())
+            body = ical.render(name, items, description=description, url=ical.BASE + "/")
+            cached = RenderedFeed(stamp, fingerprint, body, hashlib.sha256(body).digest(),
+                                  ical.last_modified(items))
         feed_cache.put(key, cached)
-    return feed_response(cached[0], cached[1], filename)
+    base = request.host_url.rstrip("/")
+    body = cached.body
+    return feed_response(lambda: ical.with_base(body, base), cached.modified, filename,
+                         etag=etag_of(cached.digest, base.encode()))
 
 
 def _campaign_or_404(slug: str):
+    """The campaign's id, name and description (a light row: feeds answer 304s in a few ms)."""
     from sqlalchemy import select
 
     from campaign.campaigns.models import Campaign
 
-    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    campaign = db.session.execute(select(Campaign.id, Campaign.name, Campaign.description)
+                                  .where(Campaign.slug == slug)).first()
     if campaign is None:
         abort(404)
     return campaign
 
 
 def _commune_or_404(code: int):
+    """The commune's name and province (a light row)."""
+    from sqlalchemy import select
+
     from campaign.units.models import Commune
 
-    commune = db.session.get(Commune, code)
+    commune = db.session.execute(select(Commune.name, Commune.province_code).where(Commune.code == code)).first()
     if commune is None:
         abort(404)
     return commune
@@ -125,39 +160,57 @@ def _commune_or_404(code: int):
 
 @bp.get("/campaigns/<slug>.ics")
 def campaign_feed(slug: str):
-    from sqlalchemy import select
+    def build():
+        from sqlalchemy import select
 
-    from campaign.events.models import Event
+        from campaign.events.models import Event
 
-    campaign = _campaign_or_404(slug)
-    stmt = select(Event).where(Event.campaign_id == campaign.id, Event.kind != "bridge_point")
-    return _public_feed(campaign.name, stmt, f"{slug}.ics", campaign.description)
+        campaign = _campaign_or_404(slug)
+        stmt = select(Event).where(Event.campaign_id == campaign.id, Event.kind != "bridge_point")
+        return campaign.name, stmt, campaign.description
+
+    return _public_feed(f"{slug}.ics", build)
 
 
 @bp.get("/communes/<int:code>.ics")
 def commune_feed(code: int):
-    from sqlalchemy import or_, select
+    def build():
+        from sqlalchemy import or_, select
 
-    from campaign.events.models import Event
+        from campaign.events.models import Event
 
-    commune = _commune_or_404(code)
-    # The commune's own events and the province-wide days its people take part in.
-    stmt = select(Event).where(or_(Event.commune_code == code,
-                                   (Event.commune_code.is_(None)) & (Event.province_code == commune.province_code)
-                                   & Event.kind.in_(("launch_ceremony", "national_day"))))
-    return _public_feed(_("Events in %(commune)s", commune=commune.name), stmt, f"xa-{code}.ics")
+        commune = _commune_or_404(code)
+        # The commune's own events and the province-wide days its people take part in.
+        stmt = select(Event).where(or_(Event.commune_code == code,
+                                       (Event.commune_code.is_(None))
+                                       & (Event.province_code == commune.province_code)
+                                       & Event.kind.in_(("launch_ceremony", "national_day"))))
+        return _("Events in %(commune)s", commune=commune.name), stmt, ""
+
+    return _public_feed(f"xa-{code}.ics", build)
 
 
 @bp.get("/events/<int:event_id>.ics")
 def event_download(event_id: int):
+    """One public event as a download ("Add to my calendar"); a class (a course's event) as its
+    sessions."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
     from campaign.calendars import event_feed
     from campaign.events.models import Event
 
     event = db.session.get(Event, event_id)
     if event is None or not event.is_public:
         abort(404)
-    items = [event_feed._item(event, _event_link)]
-    body = ical.render(event.title, items)
+    if event_feed.is_course_parent(event):
+        sessions = select(Event).where(Event.parent_id == event.id, event_feed.public_condition())
+        items = event_feed.feed_items(sessions, event.starts_at - timedelta(days=1), event.ends_at + timedelta(days=1),
+                                      _event_link)
+    else:
+        items = event_feed.event_items([event], _event_link)
+    body = ical.with_base(ical.render(event.title, items), request.host_url.rstrip("/"))
     resp = feed_response(body, ical.last_modified(items), f"su-kien-{event_id}.ics")
     resp.headers["Content-Disposition"] = f'attachment; filename="su-kien-{event_id}.ics"'
     return resp

@@ -165,6 +165,11 @@ class Signup(db.Model):
     checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hours: Mapped[float | None] = mapped_column(Float)
     hours_reason: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    # The volunteer's calendar entry for the shift changes with the signup (a waiting-list promotion
+    # turns "(waiting list)" TENTATIVE into CONFIRMED): the time of the last change, and a counter
+    # bumped when the status changes (added to the shift's SEQUENCE in the feed).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    sequence: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     households_visited: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     vneid_installed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     vneid_verified: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -189,6 +194,9 @@ class Signup(db.Model):
     @property
     def people_helped(self) -> int:
         return sum(h.people for h in self.helped)
+
+
+bump_sequence_on(Signup, "status")
 
 
 class SignupHelped(db.Model):

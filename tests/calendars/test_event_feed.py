@@ -10,7 +10,8 @@ from campaign.core.timeutil import to_local
 from campaign.events import services as ev
 from campaign.events.models import Event
 from campaign.extensions import db
-from tests.calendars.parsers import check_bytes, icalendar_errors, occurrences_ical, occurrences_icaljs
+from tests.calendars.parsers import agreed, check_bytes, icalendar_errors
+from tests.calendars.test_edits import expected, revisions
 
 
 def link(event):
@@ -20,35 +21,18 @@ def link(event):
 def public_feed() -> bytes:
     start, end = datetime.now(UTC) - timedelta(days=60), datetime.now(UTC) + timedelta(days=800)
     stmt = select(Event).where(event_feed.public_condition())
-    return render("Lịch xã", event_feed.event_items(event_feed.load(event_feed.in_window(stmt, start, end)), link))
-
-
-def expected_from_database(until: datetime) -> list[tuple]:
-    """What the app's pages show: every public published or cancelled event, as its own row."""
-    rows = []
-    for e in db.session.scalars(select(Event).where(event_feed.public_condition())):
-        if e.series_id is not None and e.status == "cancelled":
-            continue  # a skipped class is no occurrence at all (EXDATE)
-        uid = e.series.uid if e.series_id else e.uid
-        if e.kind == "national_day":
-            first = db.session.scalar(select(Event).where(Event.kind == "national_day").order_by(Event.starts_at))
-            uid = first.uid
-        start = to_local(e.starts_at).date().isoformat() if e.all_day else e.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ")
-        status = "CANCELLED" if e.status == "cancelled" else "CONFIRMED"
-        if e.starts_at <= until:
-            rows.append((uid, start, e.title, status))
-    return sorted(rows)
+    return render("Lịch xã", event_feed.feed_items(stmt, start, end, link))
 
 
 def test_parsers_agree_with_the_app(calendar_world):
     body = public_feed()
-    days = calendar_world["days"]
-    start = calendar_world["now"] - timedelta(days=1)
-    end = days[1].ends_at + timedelta(days=1)
-    expected = expected_from_database(end)
-    assert len(expected) == 5 + 1 + 1 + 2  # 5 classes (one skipped), the cancelled talk, the workshop, two 10/10 days
-    assert occurrences_icaljs(body, start, end) == expected
-    assert occurrences_ical(body, start, end) == expected
+    start, end = calendar_world["now"] - timedelta(days=1), calendar_world["now"] + timedelta(days=900)
+    ids = set(db.session.scalars(select(Event.id).where(event_feed.public_condition())))
+    rows = agreed(body, start, end)
+    # 5 classes (one skipped), the cancelled talk, the workshop, the 10/10 days in the window
+    in_window = [d for d in calendar_world["days"] if d.starts_at <= datetime.now(UTC) + timedelta(days=800)]
+    assert len(rows) == 5 + 1 + 1 + len(in_window)
+    assert rows == [r for r in expected(ids, datetime.now(UTC) + timedelta(days=800)) if r[1] >= start.isoformat()[:10]]
     check_bytes(body)
     assert icalendar_errors(body) == []
 
@@ -59,26 +43,28 @@ def test_series_is_one_rule_with_exdate_and_a_full_override(calendar_world):
     occ = calendar_world["occurrences"]
     assert body.count(f"UID:{series.uid}") == 2  # the master and the moved occurrence
     rule = next(ln for ln in body.splitlines() if ln.startswith("RRULE:FREQ=WEEKLY"))
-    last = max(o.recurrence_id for o in occ).strftime("%Y%m%dT%H%M%SZ")
+    last = max(o.recurrence_id for o in occ).strftime("%Y%m%dT%H%M%SZ")  # no rule beyond the last class
     assert set(rule[6:].split(";")) == {"FREQ=WEEKLY", "INTERVAL=1", f"UNTIL={last}"}
     skipped = to_local(occ[1].starts_at).strftime("%Y%m%dT%H%M%S")
     assert f"EXDATE;TZID=Asia/Ho_Chi_Minh:{skipped}" in body
     moved_rid = to_local(occ[2].recurrence_id).strftime("%Y%m%dT%H%M%S")
     blocks = body.split("BEGIN:VEVENT")
     override = next(b for b in blocks if f"RECURRENCE-ID;TZID=Asia/Ho_Chi_Minh:{moved_rid}" in b)
-    for prop in ("SUMMARY:", "DTSTART;", "DTEND;", "LOCATION:Hội trường UBND", "SEQUENCE:1", "URL"):
+    revision = sum(o.sequence for o in occ)  # the series' revision: every occurrence's changes count
+    for prop in ("SUMMARY:", "DTSTART;", "DTEND;", "LOCATION:Hội trường UBND", f"SEQUENCE:{revision}", "URL"):
         assert prop in override, prop
     assert all(e.uid not in body for e in occ)  # occurrences appear only through the series
 
 
-def test_national_day_is_a_yearly_all_day_rule(calendar_world):
+def test_national_day_is_each_year_as_stored(calendar_world):
+    """No yearly rule: each year's row is an all-day event of its own, under its own UID."""
     body = public_feed().decode()
-    first = calendar_world["days"][0]
-    y = first.starts_at.astimezone(UTC).year
-    assert f"UID:{first.uid}" in body
-    assert "RRULE:FREQ=YEARLY" in body
-    assert f"DTSTART;VALUE=DATE:{y}1010" in body and f"DTEND;VALUE=DATE:{y}1011" in body
-    assert f"RECURRENCE-ID;VALUE=DATE:{y + 1}1010" in body
+    assert "RRULE:FREQ=YEARLY" not in body
+    for day in calendar_world["days"]:
+        y = to_local(day.starts_at).year
+        assert f"UID:{day.uid}" in body
+        assert f"DTSTART;VALUE=DATE:{y}1010" in body and f"DTEND;VALUE=DATE:{y}1011" in body
+    assert "RECURRENCE-ID;VALUE=DATE" not in body
 
 
 def test_drafts_and_internal_events_stay_out_of_public_feeds(calendar_world):
@@ -103,8 +89,7 @@ def test_a_visible_change_bumps_sequence_and_last_modified(calendar_world):
     db.session.commit()
     after = public_feed()
     assert before != after
-    block = after.decode()[after.decode().index(f"UID:{workshop.uid}") - 400:]
-    assert "SEQUENCE:1" in block[:1200]
+    assert revisions(after)[workshop.uid][0] == revisions(before)[workshop.uid][0] + 1
     assert public_feed() == after  # stable when nothing changes
 
 

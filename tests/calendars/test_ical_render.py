@@ -76,6 +76,37 @@ def test_vietnamese_text_is_nfc():
     assert "SUMMARY:Nguyễn Thị".encode() in body
 
 
-def test_an_all_day_only_feed_has_no_vtimezone():
-    body = render("Lịch", [items()[2]])
-    assert b"VTIMEZONE" not in body
+def test_every_feed_has_a_component_even_an_empty_one():
+    """RFC 5545's grammar needs one component in a VCALENDAR: the VTIMEZONE is always there."""
+    for feed in ([], [items()[2]]):
+        body = render("Lịch", feed)
+        check_bytes(body)
+        assert body.count(b"BEGIN:VTIMEZONE") == 1 and icalendar_errors(body) == []
+
+
+def test_folding_never_splits_a_character():
+    from campaign.calendars.ical import fold
+
+    for n in range(60, 90):
+        line = "SUMMARY:" + "a" * (n % 7) + "ỗ" * n
+        raw = fold(line)
+        physical = raw.split(b"\r\n")[:-1]
+        assert all(len(p) <= 75 for p in physical)
+        for p in physical:
+            p.decode("utf-8")
+        assert b"".join(p[1:] if i else p for i, p in enumerate(physical)).decode() == line
+
+
+def test_links_take_the_address_of_the_request():
+    from campaign.calendars.ical import BASE, with_base
+
+    item = FeedItem(uid="x@test", summary="a", start=date(2026, 1, 1), end=date(2026, 1, 2), last_modified=LM,
+                    url=BASE + "/events/1")
+    body = render("Lịch", [item], url=BASE + "/")
+    for base in ("https://lich.example.vn", "https://" + "rat-dai." * 12 + "vn"):
+        out = with_base(body, base)
+        check_bytes(out)
+        from icalendar import Calendar
+
+        cal = Calendar.from_ical(out)
+        assert str(cal["URL"]) == base + "/" and str(cal.walk("VEVENT")[0]["URL"]) == base + "/events/1"

@@ -814,3 +814,16 @@ def registration_counts(event_ids) -> dict[int, dict[str, int]]:
 def local_date_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0, 0), tzinfo=LOCAL_TZ).astimezone(UTC)
     return start, start + timedelta(days=1)
+
+
+# The registrant export stops here (a spreadsheet, not a data dump).
+CSV_LIMIT = 20000
+
+
+def registrants_export(event: Event, q: str = "", status: str = "", limit: int = CSV_LIMIT):
+    """The rows of the registrant CSV, filtered like the list: (registration, commune name, village
+    name), at most ``limit``."""
+    return db.session.execute(registrants_query(event, q, status)
+                              .outerjoin(Commune, Commune.code == Person.commune_code)
+                              .outerjoin(Village, Village.id == Person.village_id)
+                              .add_columns(Commune.name, Village.name).limit(limit)).all()

@@ -12,8 +12,8 @@ and provinces of a user's grants with some roles):
 - :func:`in_commune_scope` — the same when the commune's province is already known (no query, for
   list pages judging many rows);
 - :func:`can_in_province` — over the whole province (a province-wide grant);
-- :func:`acts_in_province` — anywhere in the province (a province grant or a grant on one of its
-  communes);
+- :func:`acts_in_province` / :func:`acting_provinces` — anywhere in the province (a province grant
+  or a grant on one of its communes);
 - :func:`province_codes`, :func:`commune_codes`, :func:`commune_filter`, :class:`GrantScope`'s
   ``condition`` — the same scope as sets of codes or as a SQL condition.
 """
@@ -169,17 +169,20 @@ def can_in_province(user, province_code: int | None, roles: Iterable[str] = (PRO
     return scope.everything or (province_code is not None and province_code in scope.provinces)
 
 
+def acting_provinces(user=None, roles: Iterable[str] = COMMUNE_MANAGERS) -> set[int] | None:
+    """Provinces where the user holds one of ``roles`` anywhere: its province grants and the provinces
+    of its commune grants; None means all (admin)."""
+    scope = grant_scope(user, roles)
+    if scope.everything:
+        return None
+    return set(scope.provinces) | {province_of(code) for code in scope.communes} - {None}
+
+
 def acts_in_province(user, province_code: int | None, roles: Iterable[str] = COMMUNE_MANAGERS) -> bool:
     """Does the user hold one of ``roles`` anywhere in the province: a province grant, or a grant
     on one of its communes?"""
-    user = _user(user)
-    if is_admin(user):
-        return True
-    if not is_authenticated(user) or province_code is None:
-        return False
-    return any(gr.province_code == province_code
-               or (gr.commune_code is not None and province_of(gr.commune_code) == province_code)
-               for gr in _grants(user, roles))
+    provinces = acting_provinces(user, roles)
+    return provinces is None or (province_code is not None and province_code in provinces)
 
 
 def province_codes(user=None, roles: Iterable[str] = (PROVINCE_COORDINATOR,)) -> set[int] | None:

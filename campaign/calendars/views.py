@@ -10,6 +10,7 @@ from campaign.accounts.forms import ConfirmForm
 from campaign.calendars import ical, links, private_sources, sources, tokens  # noqa: F401 - registers sources
 from campaign.calendars.http import feed_cache, feed_response
 from campaign.core.types import utcnow
+from campaign.core.web import attempt, commit_read_side_effects
 from campaign.extensions import db, limiter
 
 bp = Blueprint("calendars", __name__, url_prefix="/calendars")
@@ -53,12 +54,10 @@ def mine():
             abort(400)
         if not form.validate_on_submit():
             abort(400)
-        if action == "issue":
-            secret = tokens.issue(current_user, scope)
-            new_link = (scope, links.subscribe_links(private_url(secret), str(FEED_NAMES[scope])))
-        else:
-            tokens.revoke(current_user, scope)
-        db.session.commit()
+        change = tokens.issue if action == "issue" else tokens.revoke
+        outcome = attempt(lambda: change(current_user, scope))
+        if outcome and action == "issue":
+            new_link = (scope, links.subscribe_links(private_url(outcome.value), str(FEED_NAMES[scope])))
     return render_template("calendars/mine.html", scopes=scopes, names=FEED_NAMES, form=form,
                            live=tokens.live_scopes(current_user), new_link=new_link)
 
@@ -72,7 +71,7 @@ def private_feed(secret: str):
     now = utcnow()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 3600:
         token.last_used_at = now
-        db.session.commit()
+        commit_read_side_effects()
     items = sources.private_items(token.user, token.scope)
     body = ical.render(str(FEED_NAMES[token.scope]), items)  # no name of the owner in the feed
     return feed_response(body, ical.last_modified(items), f"{token.scope}.ics", private=True)

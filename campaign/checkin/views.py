@@ -285,7 +285,7 @@ def conflicts(event_id: int):
     return render_template("checkin/conflicts.html", event=event, rows=services.conflicts(event))
 
 
-# --- registered devices (issue 8, point 6) --------------------------------------------------------
+# --- registered devices --------------------------------------------------------------------------
 
 def _no_store(resp: Response) -> Response:
     resp.headers["Cache-Control"] = "no-store"

@@ -56,8 +56,10 @@ migrate: deps
 demo: deps
 	$(FLASK) demo --if-empty
 
-lint: deps
+# Python with ruff; our browser scripts (static/js) with eslint (eslint.config.mjs, pinned in package.json).
+lint: deps node_modules/.package-lock.json
 	$(VENV)/bin/ruff check campaign tests bench scripts
+	node_modules/.bin/eslint static/js scripts eslint.config.mjs
 
 # Legs: sqlite, postgres, browser. A leg that cannot run is skipped and reported;
 # with REQUIRE_ALL_LEGS=1 (set by .ci/run) a skipped leg fails the run.

@@ -80,3 +80,63 @@ def check_row(app, factory, row: Row, objects: Callable[[object, dict], dict] | 
         elif resp.status_code >= 500:
             failures.append(f"{actor}: server error")
     assert not failures, f"{row}: " + "; ".join(failures)
+
+
+# --- the guardrail: every route of every blueprint has a row ------------------------------------------
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def matrix_modules() -> list:
+    """The permission-matrix modules: tests/test_permissions.py and tests/<feature>/test_permissions_*.py."""
+    import importlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent
+    paths = [root / "test_permissions.py", *sorted(root.glob("*/test_permissions_*.py"))]
+    return [importlib.import_module(".".join(p.relative_to(root.parent).with_suffix("").parts)) for p in paths]
+
+
+def rows_of(module) -> list[tuple[str, str]]:
+    """(method, url) of every row a matrix module checks: its module-level lists of Rows, or of
+    (method, url, ...) tuples for the JSON API rows."""
+    out = []
+    for value in vars(module).values():
+        if not isinstance(value, list):
+            continue
+        for item in value:
+            if isinstance(item, Row):
+                out.append((item.method, item.url))
+            elif (isinstance(item, tuple) and len(item) >= 2 and item[0] in METHODS
+                  and isinstance(item[1], str) and item[1].startswith("/")):
+                out.append((item[0], item[1]))
+    return out
+
+
+def uncovered_routes(app, rows: list[tuple[str, str]]) -> list[str]:
+    """The route × method pairs of the app's blueprints that no row reaches ("METHOD /rule (endpoint)").
+    A row's ``{name}`` placeholders stand for any value (they are matched as "1")."""
+    import re
+
+    from werkzeug.exceptions import MethodNotAllowed, NotFound
+    from werkzeug.routing import RequestRedirect
+
+    adapter = app.url_map.bind("localhost")
+    covered = set()
+    for method, url in rows:
+        path = re.sub(r"\{\w+\}", "1", url).split("?")[0]
+        try:
+            endpoint, values = adapter.match(path, method=method)
+        except RequestRedirect as redirect:  # /units → /units/
+            endpoint, values = adapter.match(redirect.new_url.split("localhost", 1)[1], method=method)
+        except (NotFound, MethodNotAllowed):
+            continue
+        covered.add((endpoint, method))
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if "." not in rule.endpoint:  # the app's own /static/, no blueprint's
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if (rule.endpoint, method) not in covered:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    return sorted(missing)

@@ -14,8 +14,17 @@ ROWS = [
     Row("GET", "/", ok(*ACTORS), public=True),
     Row("GET", "/healthz", ok(*ACTORS), public=True),
     Row("GET", "/login", {**ok("anon"), **{a: 302 for a in ACTORS if a != "anon"}}, public=True),
+    # a wrong password: the form again for a visitor; the signed-in are sent on
+    Row("POST", "/login", {**ok("anon"), **{a: 302 for a in ACTORS if a != "anon"}}, public=True,
+        data={"username": "nobody", "password": "wrong-password"}),
+    Row("POST", "/logout", {a: 302 for a in EVERY_USER}),
+    Row("GET", "/lang/vi", {a: 302 for a in ACTORS}, public=True),
     Row("GET", "/notifications", EVERY_USER),
     Row("GET", "/account/password", EVERY_USER),
+    # a wrong current password: the form again, with its error
+    Row("POST", "/account/password", EVERY_USER,
+        data={"current_password": "not-the-password", "new_password": "another-pass-1",
+              "confirm": "another-pass-1"}),
     # units
     Row("GET", "/units/", {**ok("admin", "coord", "coord_kh", "youth"), "officer_a": 302, "officer_b": 302}),
     Row("GET", f"/units/provinces/{DONG_NAI}", ok("admin", "coord", "youth")),

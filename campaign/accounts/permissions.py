@@ -2,12 +2,26 @@
 
 A grant's scope is the whole system (admin), a province, or a commune. A province grant covers
 every commune of that province. Views call :func:`require_commune` / :func:`require_province`
-(or the :func:`roles_required` decorator) and list pages filter with :func:`commune_filter`.
+(or the :func:`roles_required` decorator, or :func:`require` with a feature's own ``can_...`` answer)
+and list pages filter with :func:`commune_filter`.
+
+Every "may this user act here?" question is answered here, from :func:`grant_scope` (the communes
+and provinces of a user's grants with some roles):
+
+- :func:`can_in_commune` — in this commune (a province grant covers its communes);
+- :func:`in_commune_scope` — the same when the commune's province is already known (no query, for
+  list pages judging many rows);
+- :func:`can_in_province` — over the whole province (a province-wide grant);
+- :func:`acts_in_province` / :func:`acting_provinces` — anywhere in the province (a province grant
+  or a grant on one of its communes);
+- :func:`province_codes`, :func:`commune_codes`, :func:`commune_filter`, :class:`GrantScope`'s
+  ``condition`` — the same scope as sets of codes or as a SQL condition.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import abort, g
@@ -66,7 +80,63 @@ def _grants(user, roles: Iterable[str]):
     return [gr for gr in user.grants if gr.role in roles]
 
 
-def _province_of(commune_code: int) -> int | None:
+@dataclass(frozen=True)
+class GrantScope:
+    """Where a user holds some roles: ``everything`` (admin), or these communes and provinces."""
+
+    everything: bool
+    communes: frozenset[int]
+    provinces: frozenset[int]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.everything or self.communes or self.provinces)
+
+    def covers(self, commune_code: int | None, province_code: int | None) -> bool:
+        """Is this commune (of this province, already known) inside the scope? No query."""
+        if self.everything:
+            return True
+        if commune_code is None:
+            return False
+        return commune_code in self.communes or (province_code is not None and province_code in self.provinces)
+
+    def condition(self, commune_column, province_column=None):
+        """A SQL condition: rows whose commune is in scope. With ``province_column`` (rows that carry
+        their province) the province test needs no subquery, and rows without a commune but of a
+        province in scope are included."""
+        if self.everything:
+            return true()
+        conditions = []
+        if self.communes:
+            conditions.append(commune_column.in_(self.communes))
+        if self.provinces:
+            if province_column is not None:
+                conditions.append(province_column.in_(self.provinces))
+            else:
+                conditions.append(commune_column.in_(
+                    select(Commune.code).where(Commune.province_code.in_(self.provinces))))
+        return or_(*conditions) if conditions else false()
+
+
+NO_SCOPE = GrantScope(False, frozenset(), frozenset())
+
+
+def grant_scope(user=None, roles: Iterable[str] = COMMUNE_MANAGERS) -> GrantScope:
+    """The communes and provinces where the user holds one of ``roles`` (admins: everything)."""
+    user = _user(user)
+    if not is_authenticated(user):
+        return NO_SCOPE
+    if is_admin(user):
+        return GrantScope(True, frozenset(), frozenset())
+    grants = _grants(user, roles)
+    return GrantScope(False, frozenset(gr.commune_code for gr in grants if gr.commune_code is not None),
+                      frozenset(gr.province_code for gr in grants if gr.province_code is not None))
+
+
+def province_of(commune_code: int | None) -> int | None:
+    """The province of a commune (cached for the request)."""
+    if commune_code is None:
+        return None
     cache = g.setdefault("_commune_province", {})
     if commune_code not in cache:
         cache[commune_code] = db.session.scalar(
@@ -77,68 +147,77 @@ def _province_of(commune_code: int) -> int | None:
 
 def can_in_commune(user, commune_code: int | None, roles: Iterable[str] = COMMUNE_MANAGERS) -> bool:
     """May the user act with one of ``roles`` in this commune?"""
-    user = _user(user)
-    if not is_authenticated(user) or commune_code is None:
-        return is_admin(user)
-    if is_admin(user):
+    scope = grant_scope(user, roles)
+    if scope.everything:
         return True
-    grants = _grants(user, roles)
-    if any(gr.commune_code == commune_code for gr in grants):
+    if commune_code is None:
+        return False
+    if commune_code in scope.communes:
         return True
-    provinces = {gr.province_code for gr in grants if gr.province_code is not None}
-    return bool(provinces) and _province_of(commune_code) in provinces
+    return bool(scope.provinces) and province_of(commune_code) in scope.provinces
+
+
+def in_commune_scope(user, commune_code: int | None, province_code: int | None,
+                     roles: Iterable[str] = COMMUNE_MANAGERS) -> bool:
+    """:func:`can_in_commune` when the commune's province is already known: no query."""
+    return grant_scope(user, roles).covers(commune_code, province_code)
 
 
 def can_in_province(user, province_code: int | None, roles: Iterable[str] = (PROVINCE_COORDINATOR,)) -> bool:
     """May the user act with one of ``roles`` over the whole province?"""
-    user = _user(user)
-    if is_admin(user):
-        return True
-    if not is_authenticated(user) or province_code is None:
-        return False
-    return any(gr.province_code == province_code for gr in _grants(user, roles))
+    scope = grant_scope(user, roles)
+    return scope.everything or (province_code is not None and province_code in scope.provinces)
+
+
+def acting_provinces(user=None, roles: Iterable[str] = COMMUNE_MANAGERS) -> set[int] | None:
+    """Provinces where the user holds one of ``roles`` anywhere: its province grants and the provinces
+    of its commune grants; None means all (admin)."""
+    scope = grant_scope(user, roles)
+    if scope.everything:
+        return None
+    return set(scope.provinces) | {province_of(code) for code in scope.communes} - {None}
+
+
+def acts_in_province(user, province_code: int | None, roles: Iterable[str] = COMMUNE_MANAGERS) -> bool:
+    """Does the user hold one of ``roles`` anywhere in the province: a province grant, or a grant
+    on one of its communes?"""
+    provinces = acting_provinces(user, roles)
+    return provinces is None or (province_code is not None and province_code in provinces)
 
 
 def province_codes(user=None, roles: Iterable[str] = (PROVINCE_COORDINATOR,)) -> set[int] | None:
     """Provinces the user holds a province-wide grant in; None means all (admin)."""
-    user = _user(user)
-    if is_admin(user):
-        return None
-    if not is_authenticated(user):
-        return set()
-    return {gr.province_code for gr in _grants(user, roles) if gr.province_code is not None}
+    scope = grant_scope(user, roles)
+    return None if scope.everything else set(scope.provinces)
+
+
+def commune_codes(user=None, roles: Iterable[str] = COMMUNE_MANAGERS) -> set[int] | None:
+    """Communes the user holds a commune grant in (not those covered by a province grant); None
+    means all (admin)."""
+    scope = grant_scope(user, roles)
+    return None if scope.everything else set(scope.communes)
 
 
 def commune_filter(column, user=None, roles: Iterable[str] = COMMUNE_MANAGERS):
     """A SQL condition on a commune-code column: the rows in the user's scope for ``roles``."""
-    user = _user(user)
-    if is_admin(user):
-        return true()
-    if not is_authenticated(user):
-        return false()
-    grants = _grants(user, roles)
-    communes = {gr.commune_code for gr in grants if gr.commune_code is not None}
-    provinces = {gr.province_code for gr in grants if gr.province_code is not None}
-    conditions = []
-    if communes:
-        conditions.append(column.in_(communes))
-    if provinces:
-        conditions.append(column.in_(select(Commune.code).where(Commune.province_code.in_(provinces))))
-    return or_(*conditions) if conditions else false()
+    return grant_scope(user, roles).condition(column)
+
+
+def require(allowed: bool) -> None:
+    """Stop the request unless ``allowed``: 401 (to the login page) for a visitor who is not logged in,
+    403 otherwise. For views that judge with a feature's own ``can_...`` rule."""
+    if not is_authenticated():
+        abort(401)
+    if not allowed:
+        abort(403)
 
 
 def require_commune(commune_code: int | None, roles: Iterable[str] = COMMUNE_MANAGERS) -> None:
-    if not is_authenticated():
-        abort(401)
-    if not can_in_commune(current_user, commune_code, roles):
-        abort(403)
+    require(is_authenticated() and can_in_commune(current_user, commune_code, roles))
 
 
 def require_province(province_code: int | None, roles: Iterable[str] = (PROVINCE_COORDINATOR,)) -> None:
-    if not is_authenticated():
-        abort(401)
-    if not can_in_province(current_user, province_code, roles):
-        abort(403)
+    require(is_authenticated() and can_in_province(current_user, province_code, roles))
 
 
 def roles_required(*roles: str) -> Callable:
@@ -171,7 +250,7 @@ def can_grant(actor, role: str, province_code: int | None, commune_code: int | N
         if gr.province_code is not None:
             if province_code == gr.province_code:
                 return True
-            if commune_code is not None and _province_of(commune_code) == gr.province_code:
+            if commune_code is not None and province_of(commune_code) == gr.province_code:
                 return True
         elif gr.commune_code is not None and commune_code == gr.commune_code and province_code is None:
             return True

@@ -153,8 +153,7 @@ def visible_users(actor, query: str | None = None):
     stmt = select(User).order_by(User.username)
     if not perm.is_admin(actor):
         province_scope = perm.province_codes(actor)
-        commune_scope = {gr.commune_code for gr in actor.grants
-                         if gr.commune_code is not None and gr.role in perm.GRANTABLE}
+        commune_scope = perm.grant_scope(actor, perm.GRANTABLE).communes
         conds = []
         if province_scope:
             in_province = or_(

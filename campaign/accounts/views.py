@@ -17,8 +17,7 @@ from campaign.accounts.forms import (
     UserCreateForm,
 )
 from campaign.accounts.models import RoleGrant, User
-from campaign.core.services import DomainError
-from campaign.core.web import Page, form_error, page_arg, redirect_next
+from campaign.core.web import Page, attempt, page_arg, redirect_next
 from campaign.extensions import db, limiter
 from campaign.units.models import Commune, Province
 
@@ -36,12 +35,11 @@ def login():
         return redirect_next("core.index")
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
+        user = attempt(lambda: services.authenticate(form.username.data, form.password.data)).value
         if user is None:
             form.password.errors = [_("Wrong username or password.")]
         else:
             login_user(user)
-            db.session.commit()
             flash(_("Welcome, %(name)s.", name=user.full_name), "success")
             return redirect_next("core.index")
     return render_template("accounts/login.html", form=form)
@@ -68,12 +66,8 @@ def logout():
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.new_password.data)
-        except DomainError as err:
-            form_error(form, err)
-        else:
-            db.session.commit()
+        if attempt(lambda: services.change_password(current_user, form.current_password.data,
+                                                    form.new_password.data), form):
             login_user(current_user._get_current_object())  # the session token changed: keep this session, end the others
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("core.index"))
@@ -83,10 +77,7 @@ def change_password():
 # --- account administration -------------------------------------------------------------------
 
 def _manager_required() -> None:
-    if not current_user.is_authenticated:
-        abort(401)
-    if not (perm.is_admin() or any(gr.role in perm.GRANTABLE for gr in current_user.grants)):
-        abort(403)
+    perm.require(perm.has_role(current_user, *perm.GRANTABLE))
 
 
 def _scope_choices(form) -> None:
@@ -127,16 +118,12 @@ def user_new():
     form = UserCreateForm()
     _scope_choices(form)
     if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                current_user, username=form.username.data, full_name=form.full_name.data,
-                password=form.password.data, role=form.role.data, email=form.email.data,
-                province_code=form.province_code.data, commune_code=form.commune_code.data)
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
+        outcome = attempt(lambda: services.create_user(
+            current_user, username=form.username.data, full_name=form.full_name.data,
+            password=form.password.data, role=form.role.data, email=form.email.data,
+            province_code=form.province_code.data, commune_code=form.commune_code.data), form)
+        if outcome:
+            user = outcome.value
             flash(_("Account %(username)s created.", username=user.username), "success")
             return redirect(url_for("accounts.user_detail", user_id=user.id))
     return render_template("accounts/user_new.html", form=form)
@@ -159,13 +146,8 @@ def user_grant(user_id: int):
     form = GrantForm()
     _scope_choices(form)
     if form.validate_on_submit():
-        try:
-            services.grant_role(current_user, user, form.role.data, form.province_code.data, form.commune_code.data)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
+        if attempt(lambda: services.grant_role(current_user, user, form.role.data, form.province_code.data,
+                                               form.commune_code.data)):
             flash(_("Role granted."), "success")
     else:
         flash(_("The form could not be read; please try again."), "danger")
@@ -180,13 +162,7 @@ def user_revoke(user_id: int, grant_id: int):
     if grant is None or grant.user_id != user.id:
         abort(404)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.revoke_grant(current_user, grant)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
+        if attempt(lambda: services.revoke_grant(current_user, grant)):
             flash(_("Role removed."), "success")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
 
@@ -196,13 +172,7 @@ def user_active(user_id: int):
     _manager_required()
     user = _user_or_404(user_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.set_active(current_user, user, not user.active)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
+        if attempt(lambda: services.set_active(current_user, user, not user.active)):
             flash(_("Account activated.") if user.active else _("Account deactivated."), "success")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
 
@@ -213,13 +183,7 @@ def user_reset_password(user_id: int):
     user = _user_or_404(user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(current_user, user, form.password.data)
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            db.session.commit()
+        if attempt(lambda: services.reset_password(current_user, user, form.password.data)):
             flash(_("The password has been set. Tell the user in person, not by message."), "success")
     else:
         flash(_("Enter a password."), "danger")

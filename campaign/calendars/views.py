@@ -57,12 +57,10 @@ def mine():
             abort(400)
         if not form.validate_on_submit():
             abort(400)
-        if action == "issue":
-            outcome = attempt(lambda: tokens.issue(current_user, scope))
-            if outcome:
-                new_link = (scope, links.subscribe_links(private_url(outcome.value), str(FEED_NAMES[scope])))
-        else:
-            attempt(lambda: tokens.revoke(current_user, scope))
+        change = tokens.issue if action == "issue" else tokens.revoke
+        outcome = attempt(lambda: change(current_user, scope))
+        if outcome and action == "issue":
+            new_link = (scope, links.subscribe_links(private_url(outcome.value), str(FEED_NAMES[scope])))
     return render_template("calendars/mine.html", scopes=scopes, names=FEED_NAMES, form=form,
                            live=tokens.live_scopes(current_user), new_link=new_link)
 

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from campaign.accounts import permissions as perm
@@ -21,8 +20,7 @@ from campaign.campaigns.forms import (
     IndicatorForm,
 )
 from campaign.campaigns.models import TARGET_GROUPS, Campaign, Indicator, IndicatorTarget
-from campaign.core.services import DomainError
-from campaign.core.web import form_error
+from campaign.core.web import attempt
 from campaign.extensions import db
 from campaign.units.models import Commune, Province
 
@@ -34,25 +32,11 @@ EDITORS = (PROVINCE_COORDINATOR,)
 
 def _viewer_provinces() -> set[int] | None:
     """Provinces whose campaigns the user may see: province grants and the provinces of commune grants."""
-    if perm.is_admin(current_user):
-        return None
-    out = set()
-    for gr in current_user.grants:
-        if gr.role not in VIEWERS:
-            continue
-        if gr.province_code is not None:
-            out.add(gr.province_code)
-        elif gr.commune is not None:
-            out.add(gr.commune.province_code)
-    return out
+    return perm.acting_provinces(current_user, VIEWERS)
 
 
 def _require_view(province_code: int) -> None:
-    if not current_user.is_authenticated:
-        abort(401)
-    provinces = _viewer_provinces()
-    if provinces is not None and province_code not in provinces:
-        abort(403)
+    perm.require(perm.acts_in_province(current_user, province_code, VIEWERS))
 
 
 def _campaign_or_404(campaign_id: int) -> Campaign:
@@ -113,15 +97,11 @@ def new():
     _form_choices(form)
     if form.validate_on_submit():
         perm.require_province(form.province_code.data)
-        try:
-            campaign = services.create_campaign(current_user, form.province_code.data, **_campaign_values(form))
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
+        outcome = attempt(lambda: services.create_campaign(current_user, form.province_code.data,
+                                                           **_campaign_values(form)), form)
+        if outcome:
             flash(_("Campaign created. Add its indicators."), "success")
-            return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
+            return redirect(url_for("campaigns.detail", campaign_id=outcome.value.id))
     return render_template("campaigns/campaign_form.html", form=form, campaign=None)
 
 
@@ -143,13 +123,7 @@ def edit(campaign_id: int):
     _form_choices(form, campaign.province_code)
     form.parent_id.choices = [c for c in form.parent_id.choices if c[0] != campaign.id]
     if form.validate_on_submit():
-        try:
-            services.update_campaign(current_user, campaign, **_campaign_values(form))
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
+        if attempt(lambda: services.update_campaign(current_user, campaign, **_campaign_values(form)), form):
             flash(_("Campaign saved."), "success")
             return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
     return render_template("campaigns/campaign_form.html", form=form, campaign=campaign)
@@ -178,16 +152,8 @@ def indicator_new(campaign_id: int):
     perm.require_province(campaign.province_code, EDITORS)
     form = _indicator_form()
     if form.validate_on_submit():
-        try:
-            services.create_indicator(current_user, campaign, **_indicator_values(form))
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        except IntegrityError:
-            db.session.rollback()
-            form.code.errors = [_("This campaign already has an indicator with this number.")]
-        else:
+        if attempt(lambda: services.create_indicator(current_user, campaign, **_indicator_values(form)), form,
+                   conflict=_("This campaign already has an indicator with this number."), conflict_field="code"):
             flash(_("Indicator added."), "success")
             return redirect(url_for("campaigns.detail", campaign_id=campaign.id))
     return render_template("campaigns/indicator_form.html", form=form, campaign=campaign, indicator=None)
@@ -207,13 +173,7 @@ def indicator_edit(indicator_id: int):
     indicator = _indicator_or_404(indicator_id)
     form = _indicator_form(indicator)
     if form.validate_on_submit():
-        try:
-            services.update_indicator(current_user, indicator, **_indicator_values(form))
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
+        if attempt(lambda: services.update_indicator(current_user, indicator, **_indicator_values(form)), form):
             flash(_("Indicator saved."), "success")
             return redirect(url_for("campaigns.detail", campaign_id=indicator.campaign_id))
     return render_template("campaigns/indicator_form.html", form=form, campaign=indicator.campaign,
@@ -253,14 +213,9 @@ def targets(indicator_id: int):
             elif indicator.unit == "percent" and values[c.code] > 100:
                 errors[c.code] = _("A percentage is at most 100.")
         if not errors:
-            try:
-                n = services.set_commune_targets(current_user, indicator, values)
-                db.session.commit()
-            except DomainError as err:
-                db.session.rollback()
-                flash(err.message, "danger")
-            else:
-                flash(_("Targets saved (%(n)d communes changed).", n=n), "success")
+            outcome = attempt(lambda: services.set_commune_targets(current_user, indicator, values))
+            if outcome:
+                flash(_("Targets saved (%(n)d communes changed).", n=outcome.value), "success")
                 return redirect(url_for("campaigns.targets", indicator_id=indicator.id))
         else:
             flash(_("Some values are not valid; nothing was saved. Correct the highlighted cells."), "danger")

@@ -36,6 +36,7 @@ from campaign.checkin.models import (
 )
 from campaign.core import timeutil
 from campaign.core.services import DomainError
+from campaign.core.web import attempt, commit_read_side_effects
 from campaign.events.models import Event, Registration
 from campaign.extensions import csrf, db, limiter
 
@@ -120,7 +121,7 @@ def _device_or_401(token: str, allow_revoked: bool = False) -> CheckinDevice:
         g.device_touched = True
     if device.revoked_at is not None and not allow_revoked:
         if g.get("device_touched"):
-            db.session.commit()
+            commit_read_side_effects()
         raise DeviceRefused(403, {"revoked": True, "title": _("This device was removed from the event"),
                                   "message": _("This device was removed from the event.")})
     g.checkin_device = device
@@ -137,10 +138,14 @@ def _user_or_401(allow_revoked: bool = False):
     return current_user
 
 
+def _error_json(err: DomainError, status: int):
+    return jsonify({"result": "error", "title": err.message, "message": err.message}), status
+
+
 def _commit_touch() -> None:
     """GET answers write nothing but a device's "last seen"."""
     if g.get("device_touched"):
-        db.session.commit()
+        commit_read_side_effects()
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -274,7 +279,7 @@ def scan():
         abort(403)
     answer = services.scan(data, user, event, code=code, code_error=code_error)
     body = answer_json(answer, user)  # before the commit expires what the request loaded
-    db.session.commit()
+    attempt(lambda: None, show=False)  # the scan, recorded above, in one commit
     return jsonify(body), (200 if answer.replay else 201)
 
 
@@ -289,14 +294,15 @@ def undo():
     event = _event_or_404(checkin.event_id)
     if not services.can_scan(user, event):
         abort(403)
-    try:
+
+    def undo_it() -> dict:
         services.undo(checkin_uuid, user)
-    except DomainError as err:
-        db.session.rollback()
-        return jsonify({"result": "error", "title": err.message, "message": err.message}), 409
-    body = answer_json(services.Answer(checkin=checkin), user)
-    db.session.commit()
-    return jsonify(body)
+        return answer_json(services.Answer(checkin=checkin), user)  # before the commit expires it
+
+    outcome = attempt(undo_it, show=False)
+    if not outcome:
+        return _error_json(outcome.error, 409)
+    return jsonify(outcome.value)
 
 
 @bp.get("/events/<int:event_id>/lookup")
@@ -357,7 +363,7 @@ def counts(event_id: int):
 
 @bp.get("/events/<int:event_id>/offline-pack")
 def offline_pack(event_id: int):
-    """What a device needs to decide offline (issue 8): the public keys, the revoked tickets, the
+    """What a device needs to decide offline: the public keys, the revoked tickets, the
     live tickets (names only for those allowed), the tickets admitted so far and the last seq."""
     user = _user_or_401()
     event = _event_or_404(event_id)
@@ -456,7 +462,7 @@ def sync():
     body = {"items": out}
     if isinstance(user, CheckinDevice):
         body["revoked"] = user.revoked_at is not None
-    db.session.commit()
+    attempt(lambda: None, show=False)  # the batch's scans, recorded above, in one commit
     return jsonify(body)
 
 
@@ -475,14 +481,15 @@ def device_json(device: CheckinDevice) -> dict:
 def activate_device():
     """A phone presents the one-time setup code (from the QR's fragment) and gets its token."""
     code = _body().get("setup")
-    try:
+
+    def activate() -> dict:
         activation = devices.activate(code if isinstance(code, str) else "")
-    except DomainError as err:
-        db.session.rollback()
-        return jsonify({"result": "error", "title": err.message, "message": err.message}), 410
-    body = {"token": activation.token, "device": device_json(activation.device)}
-    db.session.commit()
-    return jsonify(body), 201
+        return {"token": activation.token, "device": device_json(activation.device)}
+
+    outcome = attempt(activate, show=False)
+    if not outcome:
+        return _error_json(outcome.error, 410)
+    return jsonify(outcome.value), 201
 
 
 def _calling_device():
@@ -506,10 +513,7 @@ def device_info():
 def device_wiped():
     """A removed device uploaded everything and deleted its data; its token stops working."""
     device = _calling_device()
-    try:
-        devices.report_wiped(device, _pending_header())
-    except DomainError as err:
-        db.session.rollback()
-        return jsonify({"result": "error", "title": err.message, "message": err.message}), 409
-    db.session.commit()
+    outcome = attempt(lambda: devices.report_wiped(device, _pending_header()), show=False)
+    if not outcome:
+        return _error_json(outcome.error, 409)
     return jsonify({"wiped": True})

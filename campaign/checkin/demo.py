@@ -37,7 +37,7 @@ def load(context: dict) -> None:
 
 
 def offline_conflict(event, steward) -> int:
-    """Two phones without signal admitted the same person at the demo event (issue 8): the earlier
+    """Two phones without signal admitted the same person at the demo event (offline check-in): the earlier
     admission counts, the other shows on the organisers' conflicts page. Fixed UUIDs: idempotent."""
     if event is None or steward is None:
         return 0

@@ -1,4 +1,4 @@
-"""Registered check-in devices (issue 8, point 6): a phone set up for one event from a one-time QR,
+"""Registered check-in devices: a phone set up for one event from a one-time QR,
 scanning with its own token and no login, revocable (it uploads what it holds, then wipes itself).
 
 Secrets are never stored: the setup code and the device token are random (``secrets``) and only

@@ -108,7 +108,7 @@ class StewardGrant(db.Model):
 
 class CheckIn(db.Model):
     """One scan, whatever its result. ``id`` is the server sequence number that devices pull
-    "since N" (issue 8); ``uuid`` is made by the client, so a retried request stores nothing new."""
+    "since N" (offline devices keeping in step); ``uuid`` is made by the client, so a retried request stores nothing new."""
 
     __tablename__ = "checkins"
 
@@ -126,7 +126,7 @@ class CheckIn(db.Model):
     scanned: Mapped[str | None] = mapped_column(String(40))
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    # Offline check-in (issue 8): what the device showed at the door when it decided without the
+    # Offline check-in: what the device showed at the door when it decided without the
     # server (null for a scan the server decided). A scan shown green at the door whose server result
     # is not "accepted" is a conflict for the organisers; ``relabelled_at`` is set when an accepted
     # row gave way to an earlier offline admission (the row stays, its door result kept).
@@ -160,7 +160,7 @@ class CheckIn(db.Model):
 
 class CheckinDevice(db.Model):
     """A phone or tablet an organiser registered for one event (and its bridge points, sessions):
-    it scans with its own token, without anyone's login (issue 8, point 6).
+    it scans with its own token, without anyone's login.
 
     Set up from a one-time code shown as a QR (only its SHA-256 is stored; it expires after
     a quarter of an hour and is consumed by one atomic UPDATE). The device then holds a random token

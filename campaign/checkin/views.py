@@ -17,7 +17,7 @@ from campaign.checkin import devices, qr, services
 from campaign.checkin.forms import DeviceForm, SelfCheckinForm, StewardForm
 from campaign.checkin.models import CheckinDevice, StewardGrant, Ticket
 from campaign.core.services import DomainError
-from campaign.core.web import form_error
+from campaign.core.web import attempt, commit_read_side_effects
 from campaign.events.models import Event, Person, Registration
 from campaign.extensions import db, limiter
 
@@ -51,17 +51,11 @@ def _event_or_404(event_id: int) -> Event:
 
 
 def _require_scan(event: Event) -> None:
-    if not perm.is_authenticated():
-        abort(401)
-    if not services.can_scan(current_user, event):
-        abort(403)
+    perm.require(services.can_scan(current_user, event))
 
 
 def _require_organiser(event: Event) -> None:
-    if not perm.is_authenticated():
-        abort(401)
-    if not services.is_organiser(current_user, event):
-        abort(403)
+    perm.require(services.is_organiser(current_user, event))
 
 
 @bp.get("/checkin/")
@@ -111,15 +105,13 @@ def stewards(event_id: int):
     form = StewardForm()
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
-        try:
+
+        def grant() -> None:
             if user is None:
                 raise DomainError(_("No account has this username."), "username")
             services.grant_steward(event, user, current_user)
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
+
+        if attempt(grant, form):
             flash(_("%(name)s can now check people in at this event.", name=user.full_name), "success")
             return redirect(url_for("checkin.stewards", event_id=event.id))
     grants = db.session.scalars(select(StewardGrant).where(
@@ -137,9 +129,8 @@ def revoke_steward(grant_id: int):
     _require_organiser(event)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    services.revoke_steward(grant, current_user)
-    db.session.commit()
-    flash(_("The steward role was removed."), "success")
+    if attempt(lambda: services.revoke_steward(grant, current_user)):
+        flash(_("The steward role was removed."), "success")
     return redirect(url_for("checkin.stewards", event_id=event.id))
 
 
@@ -190,15 +181,11 @@ def reissue(token: str):
     _require_organiser(event)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        new = services.reissue_ticket(ticket, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
+    outcome = attempt(lambda: services.reissue_ticket(ticket, current_user))
+    if not outcome:
         return redirect(url_for("checkin.print_tickets", event_id=event.id))
-    db.session.commit()
     flash(_("A new ticket was made; the old one no longer works."), "success")
-    return redirect(url_for("checkin.ticket", token=new.token))
+    return redirect(url_for("checkin.ticket", token=outcome.value.token))
 
 
 @bp.get("/checkin/events/<int:event_id>/print")
@@ -225,7 +212,7 @@ def print_tickets(event_id: int):
     for reg in missing:  # registered before tickets existed: issued once, here
         tickets[reg.id] = services.issue_ticket(reg, actor=current_user)
     if missing:
-        db.session.commit()
+        commit_read_side_effects()
     sheets = [(reg, tickets[reg.id], qr.svg(tickets[reg.id].code)) for reg in regs if reg.id in tickets]
     return render_template("checkin/print.html", event=event, sheets=sheets, everyone=everyone)
 
@@ -255,15 +242,9 @@ def self_checkin(event_id: int, token: str):
             client_uuid = str(uuidlib.UUID(form.uuid.data or ""))
         except ValueError:
             client_uuid = str(uuidlib.uuid4())
-        try:
-            answer = services.self_check_in(event, form.code.data, client_uuid)
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            result = answer.checkin.result
-            db.session.commit()
-            if result == "invalid":
+        answer = attempt(lambda: services.self_check_in(event, form.code.data, client_uuid), form).value
+        if answer is not None:  # an invalid code is recorded too
+            if answer.checkin.result == "invalid":
                 form.code.errors = [_("No ticket of this event matches. Check the code or the phone number, "
                                       "or ask a steward.")]
                 answer = None
@@ -275,7 +256,7 @@ def self_checkin(event_id: int, token: str):
     return resp
 
 
-# --- offline check-in (issue 8) ----------------------------------------------------------------
+# --- offline check-in ----------------------------------------------------------------------
 
 OFFLINE_ASSETS = (
     "vendor/bootstrap/bootstrap.min.css", "css/app.css", "css/checkin.css", "vendor/bootstrap/bootstrap.bundle.min.js",
@@ -304,7 +285,7 @@ def conflicts(event_id: int):
     return render_template("checkin/conflicts.html", event=event, rows=services.conflicts(event))
 
 
-# --- registered devices (issue 8, point 6) --------------------------------------------------------
+# --- registered devices --------------------------------------------------------------------------
 
 def _no_store(resp: Response) -> Response:
     resp.headers["Cache-Control"] = "no-store"
@@ -328,13 +309,9 @@ def devices_page(event_id: int):
     _require_organiser(event)
     form = DeviceForm()
     if form.validate_on_submit():
-        try:
-            device, secret = devices.add_device(event, form.label.data, current_user)
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            db.session.commit()
+        outcome = attempt(lambda: devices.add_device(event, form.label.data, current_user), form)
+        if outcome:
+            device, secret = outcome.value
             return _setup_page(event, device, secret)
     return render_template("checkin/devices.html", event=event, form=form, rows=devices.device_rows(event),
                            confirm=ConfirmForm())
@@ -355,23 +332,18 @@ def _device_or_404(device_id: int) -> tuple[CheckinDevice, Event]:
 @login_required
 def device_new_setup(device_id: int):
     device, event = _device_or_404(device_id)
-    try:
-        secret = devices.new_setup_code(device, current_user)
-    except DomainError as err:
-        db.session.rollback()
-        flash(err.message, "danger")
+    outcome = attempt(lambda: devices.new_setup_code(device, current_user))
+    if not outcome:
         return redirect(url_for("checkin.devices_page", event_id=event.id))
-    db.session.commit()
-    return _setup_page(event, device, secret)
+    return _setup_page(event, device, outcome.value)
 
 
 @bp.post("/checkin/devices/<int:device_id>/revoke")
 @login_required
 def device_revoke(device_id: int):
     device, event = _device_or_404(device_id)
-    devices.revoke(device, current_user)
-    db.session.commit()
-    flash(_("The device was removed. It will send the scans it holds, then delete its data."), "success")
+    if attempt(lambda: devices.revoke(device, current_user)):
+        flash(_("The device was removed. It will send the scans it holds, then delete its data."), "success")
     return redirect(url_for("checkin.devices_page", event_id=event.id))
 
 

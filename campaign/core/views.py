@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from campaign.core.models import Notification
 from campaign.core.types import utcnow
-from campaign.core.web import is_safe_next
+from campaign.core.web import commit_read_side_effects, is_safe_next
 from campaign.extensions import db
 
 bp = Blueprint("core", __name__)
@@ -63,7 +63,7 @@ def notifications():
         .order_by(Notification.created_at.desc()).limit(100)).all()
     db.session.execute(update(Notification).where(Notification.user_id == current_user.id,
                                                   Notification.read_at.is_(None)).values(read_at=utcnow()))
-    db.session.commit()
+    commit_read_side_effects()
     return render_template("core/notifications.html", notifications=rows)
 
 

@@ -27,11 +27,14 @@ T = TypeVar("T")
 
 @dataclass
 class Outcome(Generic[T]):
-    """What :func:`attempt` did: ``ok`` (truthy) with the action's ``value``, or the ``error`` shown."""
+    """What :func:`attempt` did: ``ok`` (truthy) with the action's ``value``, or the ``error`` shown;
+    ``conflicted`` when that error is the ``conflict`` message of a refused write (some views then
+    say "someone else just did it" and move on)."""
 
     ok: bool
     value: T | None = None
     error: DomainError | None = None
+    conflicted: bool = False
 
     def __bool__(self) -> bool:
         return self.ok
@@ -60,17 +63,17 @@ def attempt(action: Callable[[], T], form=None, *, conflict: str | None = None,
         db.session.rollback()
         if conflict is None:
             raise
-        return _failed(DomainError(conflict, conflict_field), form, show)
+        return _failed(DomainError(conflict, conflict_field), form, show, conflicted=True)
     return Outcome(True, value)
 
 
-def _failed(err: DomainError, form, show: bool) -> Outcome[Any]:
+def _failed(err: DomainError, form, show: bool, conflicted: bool = False) -> Outcome[Any]:
     if show:
         if form is not None:
             form_error(form, err)
         else:
             flash(err.message, "danger")
-    return Outcome(False, error=err)
+    return Outcome(False, error=err, conflicted=conflicted)
 
 
 def commit_read_side_effects() -> None:

@@ -12,7 +12,7 @@ from campaign.accounts import permissions as perm
 from campaign.accounts.models import PROVINCE_COORDINATOR, YOUTH_ORGANISER
 from campaign.core.services import DomainError
 from campaign.core.timeutil import local_to_utc
-from campaign.core.web import Page, form_error, page_arg
+from campaign.core.web import Page, attempt, commit_read_side_effects, page_arg
 from campaign.courses import jobs, services
 from campaign.courses.forms import (
     ASSESSMENT_LABELS,
@@ -144,13 +144,8 @@ def detail(course_id: int):
 
 def _home_province() -> int:
     """The province the user works in (for trainer choices and province-wide courses)."""
-    for grant in current_user.grants:
-        if grant.role in events.EVENT_ORGANISERS:
-            if grant.province_code is not None:
-                return grant.province_code
-            if grant.commune_code is not None:
-                return db.session.get(Commune, grant.commune_code).province_code
-    return current_app.config.get("DEFAULT_PROVINCE_CODE", 75)
+    provinces = perm.acting_provinces(current_user, events.EVENT_ORGANISERS)
+    return min(provinces) if provinces else current_app.config.get("DEFAULT_PROVINCE_CODE", 75)
 
 
 def _commune_choices() -> list[tuple]:
@@ -187,7 +182,8 @@ def new():
             province = home if provinces is None or home in provinces else min(provinces)
         start = local_to_utc(datetime.combine(form.first_date.data, form.start_time.data))
         end = local_to_utc(datetime.combine(form.first_date.data, form.end_time.data))
-        try:
+
+        def create() -> Course:
             if end <= start:
                 raise DomainError(_("The end must be after the start."), "end_time")
             course = services.create_course(
@@ -199,13 +195,12 @@ def new():
                 min_attendance_pct=form.min_attendance_pct.data, assessment=form.assessment.data,
                 pass_score=form.pass_score.data, issuing_unit=form.issuing_unit.data)
             services.add_weekly_sessions(current_user, course, start, end, form.weeks.data)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
+            return course
+
+        outcome = attempt(create, form)
+        if outcome:
             flash(_("Course created with %(n)d sessions.", n=form.weeks.data), "success")
-            return redirect(url_for("courses.detail", course_id=course.id))
+            return redirect(url_for("courses.detail", course_id=outcome.value.id))
     return _render("courses/form.html", form=form)
 
 
@@ -222,19 +217,14 @@ def edit(course_id: int):
     trainers.update({u.id: u for u in course.trainers})
     form.trainer_ids.choices = [(u.id, u.full_name) for u in sorted(trainers.values(), key=lambda u: u.full_name)]
     if form.validate_on_submit():
-        try:
-            services.update_course(
+        if attempt(lambda: services.update_course(
                 current_user, course, title=form.title.data, capacity=form.capacity.data,
                 place=form.place.data or "", address=form.address.data or "", online_url=form.online_url.data or "",
                 description=form.description.data or "", audience=form.audience.data, format=form.format.data,
                 accessibility_notes=form.accessibility_notes.data or "", issuing_unit=form.issuing_unit.data,
                 min_attendance_pct=form.min_attendance_pct.data, assessment=form.assessment.data,
-                pass_score=form.pass_score.data, topic_ids=form.topic_ids.data, trainer_ids=form.trainer_ids.data)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
+                pass_score=form.pass_score.data, topic_ids=form.topic_ids.data, trainer_ids=form.trainer_ids.data),
+                   form):
             flash(_("Course saved."), "success")
             return redirect(url_for("courses.detail", course_id=course.id))
     return _render("courses/form.html", form=form, course=course)
@@ -248,18 +238,16 @@ def add_sessions(course_id: int):
     if form.validate_on_submit():
         start = local_to_utc(datetime.combine(form.day.data, form.start_time.data))
         end = local_to_utc(datetime.combine(form.day.data, form.end_time.data))
-        try:
+
+        def add() -> None:
             if end <= start:
                 raise DomainError(_("The end must be after the start."), "end_time")
             if form.weeks.data == 1:
                 services.add_session(current_user, course, start, end, form.title.data)
             else:
                 services.add_weekly_sessions(current_user, course, start, end, form.weeks.data, form.title.data)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
+
+        if attempt(add):
             flash(_("Sessions added."), "success")
     else:
         flash(_("Enter the date, start and end of the session."), "danger")
@@ -270,16 +258,12 @@ def add_sessions(course_id: int):
 
 def _enrol(course: Course, form, actor):
     if form.validate_on_submit():
-        try:
-            reg, _token = services.enrol(course, actor=actor, full_name=form.full_name.data, phone=form.phone.data,
-                                         birth_year=form.birth_year.data, needs=form.needs.data or "",
-                                         consent=form.consent.data, commune_code=course.event.commune_code)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
-            return reg, _token
+        outcome = attempt(lambda: services.enrol(course, actor=actor, full_name=form.full_name.data,
+                                                 phone=form.phone.data, birth_year=form.birth_year.data,
+                                                 needs=form.needs.data or "", consent=form.consent.data,
+                                                 commune_code=course.event.commune_code), form)
+        if outcome:
+            return outcome.value  # (registration, private token)
     return None
 
 
@@ -351,15 +335,10 @@ def _attendance(course_id: int, session_id: int, mode: str):
         if not perm.is_authenticated() or not csrf_ok():
             flash(_("The form has expired. Reload the page and try again."), "danger")
         else:
-            try:
-                changed = services.record_attendance(current_user, course, session, _parse_marks(learners, mode),
-                                                     source=mode)
-                db.session.commit()
-            except DomainError as err:
-                db.session.rollback()
-                flash(err.message, "danger")
-            else:
-                flash(_("Attendance saved (%(n)d changes).", n=changed), "success")
+            outcome = attempt(lambda: services.record_attendance(current_user, course, session,
+                                                                 _parse_marks(learners, mode), source=mode))
+            if outcome:
+                flash(_("Attendance saved (%(n)d changes).", n=outcome.value), "success")
                 return redirect(request.path)
     marks = services.session_marks(session)
     held = services.sessions(course)
@@ -421,7 +400,8 @@ def results(course_id: int):
         if not csrf_ok():
             flash(_("The form has expired. Reload the page and try again."), "danger")
         else:
-            try:
+
+            def save() -> None:
                 for row in data.rows:
                     reg = row.registration
                     if course.assessment == "pass_fail":
@@ -433,11 +413,8 @@ def results(course_id: int):
                             raise DomainError(_("A score is a whole number between 0 and 100 (%(name)s).",
                                                 name=reg.person.full_name))
                         services.set_result(current_user, course, reg, score=score)
-                db.session.commit()
-            except DomainError as err:
-                db.session.rollback()
-                flash(err.message, "danger")
-            else:
+
+            if attempt(save):
                 flash(_("Results saved."), "success")
                 return redirect(url_for("courses.overview", course_id=course.id))
     return _render("courses/results.html", course=course, overview=data)
@@ -453,14 +430,9 @@ def issue_one(course_id: int, registration_id: int):
     if reg is None or reg.event_id != course.event_id:
         abort(404)
     if csrf_ok():
-        try:
-            cert = services.issue_certificate(current_user, course, reg, _base_url())
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            flash(_("Certificate %(number)s issued.", number=cert.number), "success")
+        outcome = attempt(lambda: services.issue_certificate(current_user, course, reg, _base_url()))
+        if outcome:
+            flash(_("Certificate %(number)s issued.", number=outcome.value.number), "success")
     return redirect(url_for("courses.overview", course_id=course.id))
 
 
@@ -470,13 +442,9 @@ def issue_all(course_id: int):
     """Certificates for the whole class: a background job with Redis, inline without."""
     course = _managing(course_id)
     if csrf_ok():
-        try:
-            job = services.create_certificate_job(current_user, course)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
+        outcome = attempt(lambda: services.create_certificate_job(current_user, course))
+        if outcome:
+            job = outcome.value
             how = jobs.start(job, _base_url())
             if how == "queued":
                 flash(_("The certificates are being issued; the progress shows below."), "info")
@@ -520,7 +488,7 @@ def certificate(cert_id: int):
 def certificate_pdf(cert_id: int):
     cert, _course = _certificate(cert_id, manage=False)
     pdf = services.certificate_pdf(cert, _base_url())
-    db.session.commit()
+    commit_read_side_effects()  # the PDF is made once and kept
     return current_app.response_class(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{cert.number}.pdf"', "Cache-Control": "private, no-store"})
 
@@ -531,13 +499,7 @@ def revoke(cert_id: int):
     cert, _course = _certificate(cert_id, manage=True)
     form = RevokeForm(prefix="revoke")
     if form.validate_on_submit():
-        try:
-            services.revoke_certificate(current_user, cert, form.reason.data)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
+        if attempt(lambda: services.revoke_certificate(current_user, cert, form.reason.data)):
             flash(_("Certificate %(number)s revoked.", number=cert.number), "success")
     else:
         flash(_("Give the reason for the revocation."), "danger")
@@ -550,13 +512,10 @@ def reissue(cert_id: int):
     cert, _course = _certificate(cert_id, manage=True)
     form = ReissueForm(prefix="reissue")
     if form.validate_on_submit():
-        try:
-            new_cert = services.reissue_certificate(current_user, cert, form.learner_name.data, _base_url())
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
+        outcome = attempt(lambda: services.reissue_certificate(current_user, cert, form.learner_name.data,
+                                                               _base_url()))
+        if outcome:
+            new_cert = outcome.value
             flash(_("Corrected certificate %(number)s issued; %(old)s is replaced.", number=new_cert.number,
                     old=cert.number), "success")
             return redirect(url_for("courses.certificate", cert_id=new_cert.id))

@@ -82,25 +82,11 @@ def mask_phone(e164: str | None) -> str:
     return f"{number[:3]}•••{number[-3:]}"
 
 
-def in_commune_scope(user, commune_code: int | None, province_code: int | None, roles) -> bool:
-    """perm.can_in_commune when the commune's province is already known: no query (list pages
-    judge many rows)."""
-    if not perm.is_authenticated(user):
-        return False
-    if perm.is_admin(user):
-        return True
-    if commune_code is None:
-        return False
-    return any(gr.role in roles and (gr.commune_code == commune_code
-                                     or (gr.province_code is not None and gr.province_code == province_code))
-               for gr in user.grants)
-
-
 def can_manage_event(user, event: Event) -> bool:
     """Organisers of the event: its commune's officers and organisers (and the province's), or for a
     provincial event the province's coordinators and youth union organisers."""
     if event.commune_code is not None:
-        return in_commune_scope(user, event.commune_code, event.province_code, EVENT_ORGANISERS)
+        return perm.in_commune_scope(user, event.commune_code, event.province_code, EVENT_ORGANISERS)
     return perm.can_in_province(user, event.province_code, (PROVINCE_COORDINATOR, YOUTH_ORGANISER))
 
 
@@ -108,7 +94,7 @@ def can_view_registrants(user, event: Event) -> bool:
     if can_manage_event(user, event):
         return True
     if event.commune_code is not None:
-        return in_commune_scope(user, event.commune_code, event.province_code, REGISTRANT_VIEWERS)
+        return perm.in_commune_scope(user, event.commune_code, event.province_code, REGISTRANT_VIEWERS)
     return perm.can_in_province(user, event.province_code, REGISTRANT_VIEWERS)
 
 
@@ -117,7 +103,7 @@ def _in_commune(user, person: Person, roles) -> bool:
     if person.commune_code is None:
         return perm.is_admin(user)
     province = person.commune.province_code if person.commune is not None else None
-    return in_commune_scope(user, person.commune_code, province, roles)
+    return perm.in_commune_scope(user, person.commune_code, province, roles)
 
 
 def can_see_phone(user, person: Person, event: Event | None = None) -> bool:
@@ -828,3 +814,16 @@ def registration_counts(event_ids) -> dict[int, dict[str, int]]:
 def local_date_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0, 0), tzinfo=LOCAL_TZ).astimezone(UTC)
     return start, start + timedelta(days=1)
+
+
+# The registrant export stops here (a spreadsheet, not a data dump).
+CSV_LIMIT = 20000
+
+
+def registrants_export(event: Event, q: str = "", status: str = "", limit: int = CSV_LIMIT):
+    """The rows of the registrant CSV, filtered like the list: (registration, commune name, village
+    name), at most ``limit``."""
+    return db.session.execute(registrants_query(event, q, status)
+                              .outerjoin(Commune, Commune.code == Person.commune_code)
+                              .outerjoin(Village, Village.id == Person.village_id)
+                              .add_columns(Commune.name, Village.name).limit(limit)).all()

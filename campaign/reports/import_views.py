@@ -21,7 +21,7 @@ from campaign import jobs
 from campaign.accounts import permissions as perm
 from campaign.core import tabular
 from campaign.core.services import DomainError
-from campaign.core.web import uploaded_file
+from campaign.core.web import attempt, uploaded_file
 from campaign.extensions import db
 from campaign.jobs import services as job_services
 from campaign.jobs.models import Job
@@ -73,11 +73,11 @@ def _job(kind: str, job_id, kinds=(import_tasks.CHECK, import_tasks.APPLY)) -> J
 
 
 def _start_job(kind: str, task: str, data: bytes, filename: str, options: dict):
-    """Start a check or import job, then send the user to its progress page (or, done inline, back here)."""
+    """Start a check or import job, then send the user to its progress page (or, done inline, back here).
+    Runs inside the view's attempt(), which commits the job's ``next_url``."""
     job = jobs.start(task, current_user, params={"importer": kind, "options": options}, input=data,
                      input_filename=filename)
     job.next_url = url_for("reports.run_import", kind=kind, job=job.id)
-    db.session.commit()
     if job.status in ("done", "failed"):
         return redirect(job.next_url)
     return redirect(url_for("jobs.show", job_id=job.id))
@@ -105,7 +105,12 @@ def run_import(kind: str):
                     detail=_detail(importer, job.result.get("imported", {}))), "success")
             return redirect(url_for("reports.run_import", kind=kind))
     elif request.method == "POST":
-        try:
+        imported = None
+
+        def post():
+            """Check the upload (or start its job), or import the confirmed file: a response to send, or
+            None to show the checked file."""
+            nonlocal checked, payload, filename, imported
             if request.form.get("check_job"):  # the confirmed preview of a large file: import it as a job
                 check = _job(kind, request.form["check_job"], kinds=(import_tasks.CHECK,))
                 if check.status != "done" or not Checked.from_summary(check.result or {}).ok:
@@ -126,15 +131,19 @@ def run_import(kind: str):
                     return _start_job(kind, import_tasks.CHECK, data, filename, options)
             checked = importer.check(current_user, filename, data, options)
             if request.form.get("confirm") and checked.ok:
-                counts = importer.apply(current_user, checked, options)
-                db.session.commit()
-                flash(_("Imported: %(n)d rows (%(detail)s).", n=len(checked.rows), detail=_detail(importer, counts)),
-                      "success")
+                imported = importer.apply(current_user, checked, options)
                 return redirect(url_for("reports.run_import", kind=kind))
             payload = base64.b64encode(data).decode() if checked.ok else ""
-        except DomainError as err:
-            db.session.rollback()
-            error = err.message
+            return None
+
+        outcome = attempt(post, show=False)
+        if not outcome:
+            error = outcome.error.message
+        elif outcome.value is not None:
+            if imported is not None:
+                flash(_("Imported: %(n)d rows (%(detail)s).", n=len(checked.rows),
+                        detail=_detail(importer, imported)), "success")
+            return outcome.value
     courses = importer.courses(current_user) if kind == "residents" else []
     status = 422 if error or (checked and (checked.errors or checked.problems)) else 200
     return render_template("reports/import.html", importer=importer, checked=checked, error=error,

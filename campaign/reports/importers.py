@@ -17,7 +17,7 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from campaign.accounts import permissions as perm
 from campaign.campaigns.forms import TARGET_GROUP_LABELS
@@ -100,14 +100,8 @@ class Scope:
 
     def __init__(self, actor, roles):
         self.actor = actor
-        self.admin = perm.is_admin(actor)
-        grants = [g for g in actor.grants if g.role in roles]
-        self.commune_codes = {g.commune_code for g in grants if g.commune_code}
-        self.province_codes = {g.province_code for g in grants if g.province_code}
-        stmt = select(Commune)
-        if not self.admin:
-            stmt = stmt.where(or_(Commune.province_code.in_(self.province_codes or {-1}),
-                                  Commune.code.in_(self.commune_codes or {-1})))
+        scope = perm.grant_scope(actor, roles)
+        stmt = select(Commune).where(scope.condition(Commune.code, Commune.province_code))
         self.communes = {c.code: c for c in db.session.scalars(stmt)}
         self.by_name: dict[str, list[Commune]] = {}
         for c in self.communes.values():
@@ -365,11 +359,8 @@ class ResidentImporter(Importer):
         stmt = (select(Course).join(Event, Event.id == Course.event_id)
                 .where(Event.status == "published", Event.registration_open.is_(True), Event.ends_at >= utcnow())
                 .order_by(Event.starts_at, Course.id))
-        if not perm.is_admin(actor):
-            grants = [g for g in actor.grants if g.role in events.EVENT_ORGANISERS]
-            stmt = stmt.where(or_(Event.commune_code.in_({g.commune_code for g in grants if g.commune_code} or {-1}),
-                                  Event.province_code.in_({g.province_code for g in grants if g.province_code}
-                                                          or {-1})))
+        stmt = stmt.where(perm.grant_scope(actor, events.EVENT_ORGANISERS).condition(Event.commune_code,
+                                                                                      Event.province_code))
         return [c for c in db.session.scalars(stmt) if courses.can_manage_course(actor, c)]
 
     def course(self, actor, options: dict | None) -> Course | None:

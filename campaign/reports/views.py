@@ -17,7 +17,7 @@ from campaign.campaigns.models import Campaign, IndicatorValue
 from campaign.core.services import DomainError
 from campaign.core.timeutil import to_local
 from campaign.core.types import utcnow
-from campaign.core.web import form_error, uploaded_file
+from campaign.core.web import attempt, uploaded_file
 from campaign.extensions import db
 from campaign.reports import imports, metrics, services, tasks
 from campaign.reports.forms import ManualValueForm
@@ -67,7 +67,7 @@ def index():
     if provinces is not None:
         stmt = stmt.where(Campaign.province_code.in_(provinces or {-1}))
     campaigns = db.session.scalars(stmt).all()
-    communes = [gr.commune_code for gr in current_user.grants if gr.role in COMMUNE_ROLES and gr.commune_code]
+    communes = perm.grant_scope(current_user, COMMUNE_ROLES).communes
     mine = db.session.scalars(select(Commune).where(Commune.code.in_(communes)).order_by(Commune.name)).all()
     commune_campaigns = db.session.scalars(
         select(Campaign).where(Campaign.province_code.in_({c.province_code for c in mine} or {-1}))
@@ -160,7 +160,7 @@ def _value_places(campaign: Campaign) -> list[tuple[str, str]]:
     if perm.can_in_province(current_user, campaign.province_code, PROVINCE_ROLES):
         return [(PROVINCE_WIDE, _("The whole province"))] + [
             (str(c.code), c.name) for c in db.session.scalars(communes)]
-    mine = {g.commune_code for g in current_user.grants if g.role == perm.COMMUNE_OFFICER and g.commune_code}
+    mine = perm.grant_scope(current_user, (perm.COMMUNE_OFFICER,)).communes
     if not mine:
         return []
     return [(str(c.code), c.name) for c in db.session.scalars(communes.where(Commune.code.in_(mine)))]
@@ -189,17 +189,16 @@ def manual_values(campaign_id: int):
         if form.place.data not in allowed:
             abort(403)
         indicator = next((i for i in indicators if i.id == form.indicator_id.data), None)
-        try:
+
+        def save():
             if indicator is None:
                 raise DomainError(_("Choose an indicator."), "indicator_id")
             code = None if form.place.data == PROVINCE_WIDE else int(form.place.data)
             cservices.set_indicator_value(current_user, indicator, commune_code=code, as_of=form.as_of.data,
                                           value=form.value.data, source=form.source.data or "",
                                           today=to_local(utcnow()).date())
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
+
+        if not attempt(save, form):
             status = 422
         else:
             flash(_("Value saved: %(ind)s, %(value)s as of %(d)s.", ind=indicator.code,
@@ -226,9 +225,8 @@ def delete_manual_value(campaign_id: int, value_id: int):
     place = PROVINCE_WIDE if row.commune_code is None else str(row.commune_code)
     if place not in {code for code, _label in _value_places(campaign)}:
         abort(403)
-    cservices.delete_indicator_value(current_user, row)
-    db.session.commit()
-    flash(_("The value was deleted."), "success")
+    if attempt(lambda: cservices.delete_indicator_value(current_user, row)):
+        flash(_("The value was deleted."), "success")
     return redirect(url_for("reports.manual_values", campaign_id=campaign.id))
 
 
@@ -263,19 +261,25 @@ def targets_import(campaign_id: int):
     parsed, error, payload, filename = None, None, "", ""
     if request.method == "POST":
         filename, data = uploaded_file(imports.MAX_BYTES)  # the upload, or the confirmed preview's file
-        try:
+
+        def check_or_import():
+            """Check the file; with the preview confirmed, import it: the number of changes, or None."""
+            nonlocal parsed
             if not data:
                 raise DomainError(_("Choose a file to upload."), "file")
             parsed = imports.parse_targets(campaign, filename, data)
             if request.form.get("confirm") and parsed.ok:
-                changed = imports.apply_targets(current_user, campaign, parsed)
-                db.session.commit()
-                flash(_("Targets imported: %(n)d changes.", n=changed), "success")
-                return redirect(url_for("reports.dashboard", campaign_id=campaign.id))
+                return imports.apply_targets(current_user, campaign, parsed)
+            return None
+
+        outcome = attempt(check_or_import, show=False)
+        if not outcome:
+            error = outcome.error.message
+        elif outcome.value is not None:
+            flash(_("Targets imported: %(n)d changes.", n=outcome.value), "success")
+            return redirect(url_for("reports.dashboard", campaign_id=campaign.id))
+        else:
             payload = base64.b64encode(data).decode() if parsed.ok else ""
-        except DomainError as err:
-            db.session.rollback()
-            error = err.message
     return render_template("reports/targets_import.html", campaign=campaign, parsed=parsed, error=error,
                            payload=payload, filename=filename), (422 if error or (parsed and parsed.errors) else 200)
 from campaign.reports import import_views  # noqa: E402,F401  (registers the import pages on bp)

@@ -4,14 +4,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.accounts.models import YOUTH_ORGANISER
-from campaign.core.services import DomainError
 from campaign.core.text import like_pattern
-from campaign.core.web import form_error
+from campaign.core.web import attempt
 from campaign.extensions import db
 from campaign.units import services
 from campaign.units.forms import VILLAGE_KIND_LABELS, VillageForm
@@ -33,7 +31,7 @@ def index():
         rows = db.session.scalars(select(Province).order_by(Province.name)).all()
     else:
         rows = db.session.scalars(select(Province).where(Province.code.in_(provinces)).order_by(Province.name)).all()
-    communes = [gr.commune_code for gr in current_user.grants if gr.role in VIEWERS and gr.commune_code]
+    communes = sorted(perm.grant_scope(current_user, VIEWERS).communes)
     if not rows and len(communes) == 1:
         return redirect(url_for("units.commune", code=communes[0]))
     if not rows and not communes:
@@ -87,17 +85,10 @@ def village_new(code: int):
     perm.require_commune(code, roles=EDITORS)
     form = VillageForm()
     if form.validate_on_submit():
-        try:
-            services.create_village(current_user, commune, name=form.name.data, kind=form.kind.data,
-                                    households=form.households.data, population=form.population.data)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        except IntegrityError:
-            db.session.rollback()
-            form.name.errors = [_("This commune already has a village with this name.")]
-        else:
+        if attempt(lambda: services.create_village(current_user, commune, name=form.name.data, kind=form.kind.data,
+                                                   households=form.households.data,
+                                                   population=form.population.data), form,
+                   conflict=_("This commune already has a village with this name."), conflict_field="name"):
             flash(_("Village added."), "success")
             return redirect(url_for("units.commune", code=code))
     return render_template("units/village_form.html", form=form, commune=commune, village=None)
@@ -117,17 +108,10 @@ def village_edit(village_id: int):
     village = _village_or_404(village_id)
     form = VillageForm(obj=village)
     if form.validate_on_submit():
-        try:
-            services.update_village(current_user, village, name=form.name.data, kind=form.kind.data,
-                                    households=form.households.data, population=form.population.data)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        except IntegrityError:
-            db.session.rollback()
-            form.name.errors = [_("This commune already has a village with this name.")]
-        else:
+        if attempt(lambda: services.update_village(current_user, village, name=form.name.data, kind=form.kind.data,
+                                                   households=form.households.data,
+                                                   population=form.population.data), form,
+                   conflict=_("This commune already has a village with this name."), conflict_field="name"):
             flash(_("Village saved."), "success")
             return redirect(url_for("units.commune", code=village.commune_code))
     return render_template("units/village_form.html", form=form, commune=village.commune, village=village)
@@ -139,12 +123,7 @@ def village_delete(village_id: int):
     village = _village_or_404(village_id)
     code = village.commune_code
     if ConfirmForm().validate_on_submit():
-        try:
-            services.delete_village(current_user, village)
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            flash(_("This village is used by other records and cannot be deleted."), "danger")
-        else:
+        if attempt(lambda: services.delete_village(current_user, village),
+                   conflict=_("This village is used by other records and cannot be deleted.")):
             flash(_("Village deleted."), "success")
     return redirect(url_for("units.commune", code=code))

@@ -71,18 +71,6 @@ def can_look_after(user, venue: Venue) -> bool:
     return can_manage_venue(user, venue) or venue.is_manager(user)
 
 
-def in_province_of(user, commune_code: int) -> bool:
-    """Does the user book anywhere in the province of this commune? (Outside requests stay within
-    the province.)"""
-    if perm.is_admin(user):
-        return True
-    if not perm.is_authenticated(user):
-        return False
-    province = perm._province_of(commune_code)
-    return any(gr.province_code == province or (gr.commune is not None and gr.commune.province_code == province)
-               for gr in user.grants if gr.role in BOOKERS)
-
-
 def can_book(user, venue: Venue) -> bool:
     """An officer books in their own commune; elsewhere in the province only venues open to outside
     requests."""
@@ -90,7 +78,7 @@ def can_book(user, venue: Venue) -> bool:
         return False
     if perm.can_in_commune(user, venue.commune_code, BOOKERS):
         return True
-    return venue.allow_outside and in_province_of(user, venue.commune_code)
+    return venue.allow_outside and perm.acts_in_province(user, perm.province_of(venue.commune_code), BOOKERS)
 
 
 def can_see_venue(user, venue: Venue) -> bool:
@@ -101,7 +89,7 @@ def outside_condition(user, commune_code: int):
     """A condition on Venue: the venues of this commune the user may see (all, or the open ones)."""
     if perm.can_in_commune(user, commune_code, BOOKERS):
         return Venue.commune_code == commune_code
-    if not in_province_of(user, commune_code):
+    if not perm.acts_in_province(user, perm.province_of(commune_code), BOOKERS):
         return false()
     return and_(Venue.commune_code == commune_code, Venue.allow_outside.is_(True), Venue.active.is_(True))
 

@@ -16,14 +16,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.core.services import DomainError
 from campaign.core.timeutil import format_datetime, local_to_utc
-from campaign.core.web import Page, form_error, page_arg
+from campaign.core.web import Page, attempt, form_error, page_arg
 from campaign.extensions import db
 from campaign.units.models import Commune
 from campaign.venues import services
@@ -67,24 +66,13 @@ def _venue_or_404(venue_id: int) -> Venue:
     return venue
 
 
-def _require(allowed: bool) -> None:
-    if not perm.is_authenticated():
-        abort(401)
-    if not allowed:
-        abort(403)
-
-
 def _my_communes() -> list[Commune]:
-    codes = [gr.commune_code for gr in current_user.grants if gr.role in BOOKERS and gr.commune_code]
-    provinces = perm.province_codes(current_user, roles=BOOKERS)
+    scope = perm.grant_scope(current_user, BOOKERS)
     stmt = select(Commune).order_by(Commune.name)
-    if provinces is None:
+    if scope.everything:
         return list(db.session.scalars(stmt.where(
             Commune.province_code == current_app.config["DEFAULT_PROVINCE_CODE"])))
-    if provinces:
-        return list(db.session.scalars(stmt.where(
-            (Commune.province_code.in_(provinces)) | (Commune.code.in_(codes)))))
-    return list(db.session.scalars(stmt.where(Commune.code.in_(codes))))
+    return list(db.session.scalars(stmt.where(scope.condition(Commune.code, Commune.province_code))))
 
 
 def _search_communes() -> list[Commune]:
@@ -131,7 +119,7 @@ def search():
 @login_required
 def commune(code: int):
     commune = _commune_or_404(code)
-    _require(services.in_province_of(current_user, code))
+    perm.require(perm.acts_in_province(current_user, perm.province_of(code), BOOKERS))
     venues = db.session.scalars(select(Venue).where(services.outside_condition(current_user, code))
                                 .options(selectinload(Venue.equipment)).order_by(Venue.name)).all()
     return render_template("venues/commune.html", commune=commune, venues=venues,
@@ -184,18 +172,11 @@ def venue_new(code: int):
     perm.require_commune(code, BOOKERS)
     form = _venue_form(code)
     if form.validate_on_submit():
-        try:
-            venue = services.create_venue(current_user, code, _venue_data(form))
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        except IntegrityError:
-            db.session.rollback()
-            form.name.errors = [_("This commune already has a venue with this name.")]
-        else:
+        outcome = attempt(lambda: services.create_venue(current_user, code, _venue_data(form)), form,
+                          conflict=_("This commune already has a venue with this name."), conflict_field="name")
+        if outcome:
             flash(_("Venue added."), "success")
-            return redirect(url_for("venues.detail", venue_id=venue.id))
+            return redirect(url_for("venues.detail", venue_id=outcome.value.id))
     return render_template("venues/venue_form.html", form=form, commune=commune, venue=None)
 
 
@@ -203,19 +184,11 @@ def venue_new(code: int):
 @login_required
 def venue_edit(venue_id: int):
     venue = _venue_or_404(venue_id)
-    _require(services.can_manage_venue(current_user, venue))
+    perm.require(services.can_manage_venue(current_user, venue))
     form = _venue_form(venue.commune_code, venue)
     if form.validate_on_submit():
-        try:
-            services.update_venue(current_user, venue, _venue_data(form))
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        except IntegrityError:
-            db.session.rollback()
-            form.name.errors = [_("This commune already has a venue with this name.")]
-        else:
+        if attempt(lambda: services.update_venue(current_user, venue, _venue_data(form)), form,
+                   conflict=_("This commune already has a venue with this name."), conflict_field="name"):
             flash(_("Venue saved."), "success")
             return redirect(url_for("venues.detail", venue_id=venue.id))
     return render_template("venues/venue_form.html", form=form, commune=venue.commune, venue=venue)
@@ -225,7 +198,7 @@ def venue_edit(venue_id: int):
 @login_required
 def detail(venue_id: int):
     venue = _venue_or_404(venue_id)
-    _require(services.can_see_venue(current_user, venue))
+    perm.require(services.can_see_venue(current_user, venue))
     closures = db.session.scalars(select(Closure).where(
         Closure.venue_id == venue.id, Closure.ends_at > services.utcnow()).order_by(Closure.starts_at)).all()
     return render_template("venues/detail.html", venue=venue, closures=closures,
@@ -241,19 +214,17 @@ def detail(venue_id: int):
 @login_required
 def photo_upload(venue_id: int):
     venue = _venue_or_404(venue_id)
-    _require(services.can_look_after(current_user, venue))
+    perm.require(services.can_look_after(current_user, venue))
     form = PhotoForm()
     if form.validate_on_submit():
         upload = form.photo.data
-        try:
+
+        def add():
             if not upload or not getattr(upload, "stream", None):
                 raise DomainError(_("Choose a photo to upload."), "photo")
             services.add_photo(current_user, venue, upload.stream, form.caption.data or "")
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
+
+        if attempt(add):
             flash(_("Photo added."), "success")
     else:
         flash(_("The photo could not be uploaded. Try again."), "danger")
@@ -268,7 +239,7 @@ def photo(photo_id: int, size: str):
     photo = db.session.get(VenuePhoto, photo_id)
     if photo is None:
         abort(404)
-    _require(services.can_see_venue(current_user, photo.venue))
+    perm.require(services.can_see_venue(current_user, photo.venue))
     name = photo.filename if size == "full" else photo.thumb_filename
     resp = send_from_directory(services.upload_dir(photo.venue_id), name, mimetype="image/jpeg", max_age=3600)
     resp.headers["X-Content-Type-Options"] = "nosniff"
@@ -283,10 +254,8 @@ def photo_delete(photo_id: int):
     if photo is None:
         abort(404)
     venue_id = photo.venue_id
-    _require(services.can_look_after(current_user, photo.venue))
-    if ConfirmForm().validate_on_submit():
-        services.delete_photo(current_user, photo)
-        db.session.commit()
+    perm.require(services.can_look_after(current_user, photo.venue))
+    if ConfirmForm().validate_on_submit() and attempt(lambda: services.delete_photo(current_user, photo)):
         flash(_("Photo deleted."), "success")
     return redirect(url_for("venues.detail", venue_id=venue_id) + "#photos")
 
@@ -297,24 +266,21 @@ def photo_delete(photo_id: int):
 @login_required
 def closure_new(venue_id: int):
     venue = _venue_or_404(venue_id)
-    _require(services.can_look_after(current_user, venue))
+    perm.require(services.can_look_after(current_user, venue))
     form = ClosureForm()
     affected = []
     if form.validate_on_submit():
         starts_at = local_to_utc(datetime.combine(form.start_day.data, form.start.data))
         ends_at = local_to_utc(datetime.combine(form.end_day.data, form.end.data))
-        try:
-            _closure, affected = services.add_closure(current_user, venue, starts_at=starts_at, ends_at=ends_at,
-                                                      reason=form.reason.data, on_conflict=form.on_conflict.data)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-            if err.field == "on_conflict" and ends_at > starts_at:
-                affected = services.bookings_in(venue.id, starts_at, ends_at)
-        else:
+        outcome = attempt(lambda: services.add_closure(current_user, venue, starts_at=starts_at, ends_at=ends_at,
+                                                       reason=form.reason.data, on_conflict=form.on_conflict.data),
+                          form)
+        if outcome:
+            _closure, affected = outcome.value
             flash(_("Closure added; %(n)s bookings were affected.", n=len(affected)), "success")
             return redirect(url_for("venues.detail", venue_id=venue.id))
+        if outcome.error.field == "on_conflict" and ends_at > starts_at:
+            affected = services.bookings_in(venue.id, starts_at, ends_at)
     return render_template("venues/closure_form.html", form=form, venue=venue, affected=affected)
 
 
@@ -325,10 +291,8 @@ def closure_delete(closure_id: int):
     if closure is None:
         abort(404)
     venue_id = closure.venue_id
-    _require(services.can_look_after(current_user, closure.venue))
-    if ConfirmForm().validate_on_submit():
-        services.delete_closure(current_user, closure)
-        db.session.commit()
+    perm.require(services.can_look_after(current_user, closure.venue))
+    if ConfirmForm().validate_on_submit() and attempt(lambda: services.delete_closure(current_user, closure)):
         flash(_("Closure removed."), "success")
     return redirect(url_for("venues.detail", venue_id=venue_id))
 
@@ -339,7 +303,7 @@ def closure_delete(closure_id: int):
 @login_required
 def book(venue_id: int):
     venue = _venue_or_404(venue_id)
-    _require(services.can_book(current_user, venue))
+    perm.require(services.can_book(current_user, venue))
     form = BookingForm()
     form.event_id.choices = [("", _("— none —"))] + [
         (e.id, f"{e.title} ({format_datetime(e.starts_at)})") for e in services.bookable_events(current_user, venue)]
@@ -351,19 +315,16 @@ def book(venue_id: int):
     if form.validate_on_submit():
         starts_at = local_to_utc(datetime.combine(form.day.data, form.start.data))
         ends_at = local_to_utc(datetime.combine(form.day.data, form.end.data))
-        try:
-            booking = services.request_booking(current_user, venue, starts_at=starts_at, ends_at=ends_at,
-                                               purpose=form.purpose.data,
-                                               expected_attendance=form.expected_attendance.data,
-                                               event_id=form.event_id.data)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, _map_field(err))
-        else:
+        outcome = attempt(lambda: services.request_booking(current_user, venue, starts_at=starts_at, ends_at=ends_at,
+                                                           purpose=form.purpose.data,
+                                                           expected_attendance=form.expected_attendance.data,
+                                                           event_id=form.event_id.data), show=False)
+        if outcome:
+            booking = outcome.value
             flash(_("Booking approved.") if booking.status == "approved" else
                   _("Request sent; the venue's managers will decide."), "success")
             return redirect(url_for("venues.booking", booking_id=booking.id))
+        form_error(form, _map_field(outcome.error))
     return render_template("venues/book.html", form=form, venue=venue)
 
 
@@ -390,25 +351,25 @@ def _arg_time(name: str) -> time | None:
 @login_required
 def book_weekly(venue_id: int):
     venue = _venue_or_404(venue_id)
-    _require(services.can_book(current_user, venue))
+    perm.require(services.can_book(current_user, venue))
     form = SeriesForm()
     occurrences = None
     if form.validate_on_submit():
         args = dict(first=form.first.data, until=form.until.data, start=form.start.data, end=form.end.data,
                     attendance=form.expected_attendance.data)
-        try:
-            if form.submit.data:
-                _series, bookings = services.create_series(
-                    current_user, venue, purpose=form.purpose.data, skip_conflicts=form.skip_conflicts.data, **args)
-                db.session.commit()
-                flash(_("%(n)s requests sent.", n=len(bookings)), "success")
-                return redirect(url_for("venues.my_bookings"))
+        if form.submit.data:
+            outcome = attempt(lambda: services.create_series(
+                current_user, venue, purpose=form.purpose.data, skip_conflicts=form.skip_conflicts.data, **args), form)
+        else:  # a preview: nothing is written
+            outcome = attempt(lambda: services.preview_series(current_user, venue, **args), form)
+        if outcome and form.submit.data:
+            _series, bookings = outcome.value
+            flash(_("%(n)s requests sent.", n=len(bookings)), "success")
+            return redirect(url_for("venues.my_bookings"))
+        if outcome:
+            occurrences = outcome.value
+        elif outcome.error.field == "skip_conflicts":
             occurrences = services.preview_series(current_user, venue, **args)
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-            if err.field == "skip_conflicts":
-                occurrences = services.preview_series(current_user, venue, **args)
     return render_template("venues/book_weekly.html", form=form, venue=venue, occurrences=occurrences)
 
 
@@ -416,7 +377,7 @@ def book_weekly(venue_id: int):
 @login_required
 def week(venue_id: int):
     venue = _venue_or_404(venue_id)
-    _require(services.can_see_venue(current_user, venue))
+    perm.require(services.can_see_venue(current_user, venue))
     start = services.week_of(_arg_date("start") or services.now_local_date())
     days = services.week_view(venue, start)
     return render_template("venues/week.html", venue=venue, days=days, start=start,
@@ -436,7 +397,7 @@ def _booking_or_404(booking_id: int) -> Booking:
 def booking(booking_id: int):
     booking = _booking_or_404(booking_id)
     can_decide = services.can_approve(current_user, booking.venue)
-    _require(can_decide or booking.requester_id == current_user.id)
+    perm.require(can_decide or booking.requester_id == current_user.id)
     clashes = services.approved_overlapping(booking.venue_id, booking.starts_at, booking.ends_at,
                                             exclude_id=booking.id) if booking.status == "pending" else []
     return render_template("venues/booking.html", booking=booking, can_decide=can_decide, clashes=clashes,
@@ -448,17 +409,12 @@ def booking(booking_id: int):
 @login_required
 def approve(booking_id: int):
     booking = _booking_or_404(booking_id)
-    _require(services.can_approve(current_user, booking.venue))
+    perm.require(services.can_approve(current_user, booking.venue))
     if ConfirmForm().validate_on_submit():
-        try:
-            losers = services.approve(current_user, booking)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
+        outcome = attempt(lambda: services.approve(current_user, booking))
+        if outcome:
             flash(_("Booking approved."), "success")
-            if losers:
+            if losers := outcome.value:
                 flash(_("%(n)s colliding requests were rejected and their requesters notified.", n=len(losers)),
                       "info")
     return redirect(url_for("venues.booking", booking_id=booking_id))
@@ -468,16 +424,10 @@ def approve(booking_id: int):
 @login_required
 def reject(booking_id: int):
     booking = _booking_or_404(booking_id)
-    _require(services.can_approve(current_user, booking.venue))
+    perm.require(services.can_approve(current_user, booking.venue))
     form = RejectForm()
     if form.validate_on_submit():
-        try:
-            services.reject(current_user, booking, form.reason.data)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
+        if attempt(lambda: services.reject(current_user, booking, form.reason.data)):
             flash(_("Request rejected."), "success")
     else:
         flash(_("Give the reason for the rejection."), "danger")
@@ -488,16 +438,10 @@ def reject(booking_id: int):
 @login_required
 def cancel(booking_id: int):
     booking = _booking_or_404(booking_id)
-    _require(services.can_approve(current_user, booking.venue) or booking.requester_id == current_user.id)
+    perm.require(services.can_approve(current_user, booking.venue) or booking.requester_id == current_user.id)
     form = CancelForm()
     if form.validate_on_submit():
-        try:
-            services.cancel(current_user, booking, form.reason.data or "")
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
+        if attempt(lambda: services.cancel(current_user, booking, form.reason.data or "")):
             flash(_("Booking cancelled."), "success")
     return redirect(url_for("venues.booking", booking_id=booking_id))
 

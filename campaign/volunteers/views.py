@@ -9,7 +9,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import String, cast, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from campaign.accounts import permissions as perm
@@ -19,7 +18,7 @@ from campaign.campaigns.models import Campaign
 from campaign.core.services import DomainError
 from campaign.core.timeutil import local_to_utc, parse_local_date, to_local
 from campaign.core.types import utcnow
-from campaign.core.web import Page, form_error, page_arg
+from campaign.core.web import Page, attempt, page_arg
 from campaign.extensions import db
 from campaign.units.models import Commune, Village
 from campaign.volunteers import services
@@ -57,11 +56,6 @@ def _get_or_404(model, ident):
     return obj
 
 
-def _fail(err: DomainError) -> None:
-    db.session.rollback()
-    flash(err.message, "danger")
-
-
 def _province_communes(province_code: int) -> list[tuple[int, str]]:
     return [(c.code, c.name) for c in db.session.scalars(
         select(Commune).where(Commune.province_code == province_code).order_by(Commune.name))]
@@ -97,21 +91,13 @@ def join():
     province = request.args.get("province", type=int) or 75
     form.home_commune_code.choices = [("", "—")] + _province_communes(province)
     if form.validate_on_submit():
-        try:
-            services.register_volunteer(
+        if attempt(lambda: services.register_volunteer(
                 username=form.username.data, password=form.password.data, full_name=form.full_name.data,
                 phone=form.phone.data, email=form.email.data, school=form.school.data,
                 youth_branch=form.youth_branch.data, home_commune_code=form.home_commune_code.data,
                 skills=form.skills.data, languages=form.languages.data, availability=form.availability.data,
-                consent=form.consent.data)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        except IntegrityError:
-            db.session.rollback()
-            form.username.errors = [_("This username is already taken.")]
-        else:
+                consent=form.consent.data), form,
+                   conflict=_("This username is already taken."), conflict_field="username"):
             return render_template("volunteers/joined.html")
     return render_template("volunteers/join.html", form=form)
 
@@ -146,19 +132,15 @@ def signup(shift_id: int):
     shift = _get_or_404(Shift, shift_id)
     _my_profile()
     if ConfirmForm().validate_on_submit():
-        try:
-            su = services.sign_up(current_user, shift, join_waitlist=request.form.get("waitlist") == "1")
-            db.session.commit()
-        except DomainError as err:
-            _fail(err)
-        except IntegrityError:
-            db.session.rollback()
-            flash(_("You are already signed up for this shift."), "warning")
+        outcome = attempt(lambda: services.sign_up(current_user, shift,
+                                                   join_waitlist=request.form.get("waitlist") == "1"),
+                          conflict=_("You are already signed up for this shift."), show=False)
+        if not outcome:
+            flash(outcome.error.message, "warning" if outcome.conflicted else "danger")
+        elif outcome.value.status == "confirmed":
+            flash(_("You are signed up. Thank you!"), "success")
         else:
-            if su.status == "confirmed":
-                flash(_("You are signed up. Thank you!"), "success")
-            else:
-                flash(_("You are on the waiting list. We will tell you if a place opens up."), "info")
+            flash(_("You are on the waiting list. We will tell you if a place opens up."), "info")
     return _redirect_back("volunteers.open_shifts")
 
 
@@ -170,12 +152,7 @@ def cancel(signup_id: int):
     if not own and not services.can_manage_shift(current_user, su.shift):
         abort(403)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.cancel_signup(current_user, su)
-            db.session.commit()
-        except DomainError as err:
-            _fail(err)
-        else:
+        if attempt(lambda: services.cancel_signup(current_user, su)):
             flash(_("You have signed out of the shift.") if own else _("The volunteer was removed."), "success")
     return _redirect_back("volunteers.my_shifts" if own else "volunteers.manage", **({} if own else
                                                                                          {"shift_id": su.shift_id}))
@@ -202,16 +179,12 @@ def my_profile():
     if request.method == "GET":
         form.full_name.data, form.email.data = profile.user.full_name, profile.user.email
     if form.validate_on_submit():
-        try:
-            changed = services.update_own_profile(
-                current_user, profile, full_name=form.full_name.data, email=form.email.data, phone=form.phone.data,
-                school=form.school.data, youth_branch=form.youth_branch.data, skills=form.skills.data,
-                languages=form.languages.data, availability=form.availability.data)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
+        outcome = attempt(lambda: services.update_own_profile(
+            current_user, profile, full_name=form.full_name.data, email=form.email.data, phone=form.phone.data,
+            school=form.school.data, youth_branch=form.youth_branch.data, skills=form.skills.data,
+            languages=form.languages.data, availability=form.availability.data), form)
+        if outcome:
+            changed = outcome.value
             flash(_("Your profile was saved.") if changed else _("Nothing changed."), "success" if changed else "info")
             return redirect(url_for("volunteers.my_profile"))
     return render_template("volunteers/my_profile.html", form=form, profile=profile)
@@ -243,12 +216,10 @@ def _organiser_anywhere() -> None:
 @login_required
 def index():
     _organiser_anywhere()
-    provinces = perm.province_codes(current_user, ORGANISERS)
-    commune_provinces = {gr.commune.province_code for gr in current_user.grants
-                         if gr.role in ORGANISERS and gr.commune is not None}
+    provinces = perm.acting_provinces(current_user, ORGANISERS)
     stmt = select(Campaign).order_by(Campaign.starts_on.desc())
     if provinces is not None:
-        stmt = stmt.where(Campaign.province_code.in_(provinces | commune_provinces))
+        stmt = stmt.where(Campaign.province_code.in_(provinces))
     campaigns = db.session.scalars(stmt).all()
     pending = db.session.scalar(select(func.count()).select_from(VolunteerProfile).where(
         VolunteerProfile.status == "pending",
@@ -307,12 +278,7 @@ def decide(profile_id: int):
         abort(400)
     if ConfirmForm().validate_on_submit():
         approve = request.form.get("approve") == "1"
-        try:
-            services.decide_volunteer(current_user, profile, approve)
-            db.session.commit()
-        except DomainError as err:
-            _fail(err)
-        else:
+        if attempt(lambda: services.decide_volunteer(current_user, profile, approve)):
             flash(_("Volunteer approved.") if approve else _("Volunteer rejected."), "success")
     return _redirect_back("volunteers.people")
 
@@ -328,22 +294,19 @@ def import_people():
         if not upload:
             form.file.errors = [_("Choose a CSV file.")]
         else:
-            try:
+            def run():
+                nonlocal errors
                 result = services.import_volunteers_csv(current_user, upload.read(2_000_001)[:2_000_000])
-                if result.errors:
-                    db.session.rollback()
+                if result.errors:  # every row or none
                     errors = result.errors
-                    flash(_("Nothing was imported: correct the rows below and send the file again."), "danger")
-                else:
-                    db.session.commit()
-                    flash(_("%(n)d volunteers imported.", n=len(result.created)), "success")
-                    return redirect(url_for("volunteers.people"))
-            except DomainError as err:
-                db.session.rollback()
-                form_error(form, err)
-            except IntegrityError:
-                db.session.rollback()
-                flash(_("Nothing was imported: the file clashes with existing volunteers."), "danger")
+                    raise DomainError(_("Nothing was imported: correct the rows below and send the file again."))
+                return result
+
+            outcome = attempt(run, form,
+                              conflict=_("Nothing was imported: the file clashes with existing volunteers."))
+            if outcome:
+                flash(_("%(n)d volunteers imported.", n=len(outcome.value.created)), "success")
+                return redirect(url_for("volunteers.people"))
     return render_template("volunteers/import.html", form=form, errors=errors, columns=services.CSV_COLUMNS)
 
 
@@ -404,15 +367,10 @@ def shift_new(campaign_id: int):
         form.commune_code.data = code
     _shift_form_choices(form, communes, code)
     if form.validate_on_submit():
-        try:
-            shift = services.create_shift(current_user, campaign, **_shift_values(form))
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
+        outcome = attempt(lambda: services.create_shift(current_user, campaign, **_shift_values(form)), form)
+        if outcome:
             flash(_("Shift created."), "success")
-            return redirect(url_for("volunteers.manage", shift_id=shift.id))
+            return redirect(url_for("volunteers.manage", shift_id=outcome.value.id))
     return render_template("volunteers/shift_form.html", form=form, campaign=campaign, shift=None, confirmed=[])
 
 
@@ -435,14 +393,10 @@ def shift_edit(shift_id: int):
     _shift_form_choices(form, _scope_communes(shift.campaign), form.commune_code.data)
     confirmed = [s for s in shift.signups if s.status == "confirmed"]
     if form.validate_on_submit():
-        try:
-            moved = services.update_shift(current_user, shift, move_to_waitlist=form.move_to_waitlist.data,
-                                          **_shift_values(form))
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        else:
+        outcome = attempt(lambda: services.update_shift(current_user, shift, move_to_waitlist=form.move_to_waitlist.data,
+                                                        **_shift_values(form)), form)
+        if outcome:
+            moved = outcome.value
             flash(_("Shift saved.") if not moved else
                   _("Shift saved; %(n)d volunteers moved to the waiting list.", n=len(moved)), "success")
             return redirect(url_for("volunteers.manage", shift_id=shift.id))
@@ -456,11 +410,7 @@ def shift_delete(shift_id: int):
     shift = _shift_for_organiser(shift_id)
     campaign_id = shift.campaign_id
     if ConfirmForm().validate_on_submit():
-        try:
-            services.delete_shift(current_user, shift)
-            db.session.commit()
-        except DomainError as err:
-            _fail(err)
+        if not attempt(lambda: services.delete_shift(current_user, shift)):
             return redirect(url_for("volunteers.manage", shift_id=shift_id))
         flash(_("Shift deleted."), "success")
     return redirect(url_for("volunteers.shifts", campaign_id=campaign_id))
@@ -488,17 +438,14 @@ def bulk(campaign_id: int):
                     skip_holidays=form.skip_holidays.data, role=form.role.data, location=form.location.data,
                     min_needed=form.min_needed.data, max_needed=form.max_needed.data,
                     required_skill=form.required_skill.data or None)
-        try:
-            if form.confirm.data:
-                created = services.create_bulk(current_user, campaign, **args)
-                db.session.commit()
-                flash(_("%(n)d shifts created.", n=len(created)), "success")
+        if form.confirm.data:
+            outcome = attempt(lambda: services.create_bulk(current_user, campaign, **args), form)
+            if outcome:
+                flash(_("%(n)d shifts created.", n=len(outcome.value)), "success")
                 return redirect(url_for("volunteers.board", campaign_id=campaign.id,
                                         week=services.week_start(form.date_from.data).isoformat()))
-            plan = services.plan_bulk(current_user, campaign, **args)
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
+        else:  # the plan to confirm: nothing is written
+            plan = attempt(lambda: services.plan_bulk(current_user, campaign, **args), form).value
     return render_template("volunteers/bulk.html", form=form, campaign=campaign, plan=plan)
 
 
@@ -539,10 +486,7 @@ def review(campaign_id: int):
 
 def _shift_for_runner(shift_id: int) -> Shift:
     shift = _get_or_404(Shift, shift_id)
-    if not perm.is_authenticated():
-        abort(401)
-    if not services.can_run_shift(current_user, shift):
-        abort(403)
+    perm.require(services.can_run_shift(current_user, shift))
     return shift
 
 
@@ -585,17 +529,13 @@ def assign(shift_id: int):
     form.volunteer.choices = []
     if form.validate_on_submit():
         profile = db.session.get(VolunteerProfile, form.volunteer.data or 0)
-        try:
+
+        def assign_one() -> None:
             if profile is None or not services.can_manage_volunteer(current_user, profile):
                 raise DomainError(_("Choose a volunteer."))
             services.assign(current_user, shift, profile, overbook=form.overbook.data, lead=form.lead.data)
-            db.session.commit()
-        except DomainError as err:
-            _fail(err)
-        except IntegrityError:
-            db.session.rollback()
-            flash(_("This volunteer is already on the shift."), "danger")
-        else:
+
+        if attempt(assign_one, conflict=_("This volunteer is already on the shift.")):
             flash(_("Volunteer assigned."), "success")
     else:
         flash(_("Choose a volunteer."), "danger")
@@ -611,12 +551,7 @@ def _signup_for_runner(signup_id: int) -> Signup:
 def _day_action(signup_id: int, action, message: str):
     su = _signup_for_runner(signup_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            action(su)
-            db.session.commit()
-        except DomainError as err:
-            _fail(err)
-        else:
+        if attempt(lambda: action(su)):
             flash(message, "success")
     return redirect(url_for("volunteers.manage", shift_id=su.shift_id) + f"#signup-{su.id}")
 
@@ -645,12 +580,7 @@ def hours(signup_id: int):
     su = _signup_for_runner(signup_id)
     form = HoursForm()
     if form.validate_on_submit():
-        try:
-            services.correct_hours(current_user, su, form.hours.data, form.reason.data)
-            db.session.commit()
-        except DomainError as err:
-            _fail(err)
-        else:
+        if attempt(lambda: services.correct_hours(current_user, su, form.hours.data, form.reason.data)):
             flash(_("Hours corrected."), "success")
     else:
         for errs in form.errors.values():
@@ -664,16 +594,11 @@ def outcome(signup_id: int):
     su = _signup_for_runner(signup_id)
     form = OutcomeForm(prefix=f"o{su.id}")
     if form.validate_on_submit():
-        try:
-            services.record_outcome(
+        if attempt(lambda: services.record_outcome(
                 current_user, su, households_visited=form.households_visited.data or 0,
                 vneid_installed=form.vneid_installed.data or 0, vneid_verified=form.vneid_verified.data or 0,
                 public_service_accounts=form.public_service_accounts.data or 0,
-                helped={g[len("helped_"):]: form[g].data or 0 for g in form.data if g.startswith("helped_")})
-            db.session.commit()
-        except DomainError as err:
-            _fail(err)
-        else:
+                helped={g[len("helped_"):]: form[g].data or 0 for g in form.data if g.startswith("helped_")})):
             flash(_("Outcomes saved."), "success")
     else:
         flash(_("Enter a number between 0 and 10000."), "danger")

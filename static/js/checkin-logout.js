@@ -1,4 +1,4 @@
-// Logging out on a shared phone (issue 8): the steward's check-in data (the offline pack with names,
+// Logging out on a shared phone: the steward's check-in data (the offline pack with names,
 // the admitted sets) must not stay in the browser, and unsent scans must never be lost silently.
 // Before the logout form goes: unsent scans are sent; if some still cannot be sent the user is
 // asked (with their number) whether to stay or lose them; then the steward's database is deleted.

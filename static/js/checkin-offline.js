@@ -1,4 +1,4 @@
-// Offline check-in (issue 8): the device's copy of what it needs to decide at the door (IndexedDB),
+// Offline check-in: the device's copy of what it needs to decide at the door (IndexedDB),
 // the local decision (Ed25519 signature verified with WebCrypto, revocation list, admitted set),
 // the outbox written BEFORE a green result is shown, and the sync with the server (batches
 // acknowledged item by item; pulls of other devices' check-ins by server sequence number).

@@ -1,4 +1,4 @@
-// Setting up a registered check-in device (issue 8): the one-time code is in the address's fragment
+// Setting up a registered check-in device: the one-time code is in the address's fragment
 // (never sent to the server by the browser); it is posted once to the activation endpoint, which
 // answers with the device's token. The token and the device's event go to this device's own
 // IndexedDB, then the scanner opens. No login is involved.

@@ -3,10 +3,10 @@
 (function () {
   "use strict";
   function draw() {
-    var node = document.getElementById("chart-data");
+    const node = document.getElementById("chart-data");
     if (!node || typeof window.Chart === "undefined") { return; }
-    var d = JSON.parse(node.textContent);
-    var byCommune = document.getElementById("chart-communes");
+    const d = JSON.parse(node.textContent);
+    const byCommune = document.getElementById("chart-communes");
     if (byCommune) {
       new window.Chart(byCommune, {
         type: "bar",
@@ -22,9 +22,9 @@
                    scales: { x: { min: 0, max: 100 } }, plugins: { legend: { display: false } } }
       });
     }
-    var trend = document.getElementById("chart-trend");
+    const trend = document.getElementById("chart-trend");
     if (trend) {
-      var colours = { registrations: "#0d6efd", certificates_issued: "#198754", people_helped: "#b35c00" };
+      const colours = { registrations: "#0d6efd", certificates_issued: "#198754", people_helped: "#b35c00" };
       new window.Chart(trend, {
         type: "line",
         data: {

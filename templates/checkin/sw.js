@@ -1,4 +1,4 @@
-// The check-in scanner's service worker (issue 8): the scanner pages, their scripts, styles and the
+// The check-in scanner's service worker (offline check-in): the scanner pages, their scripts, styles and the
 // decoder's WebAssembly stay available without a network. The API is never cached: offline
 // decisions are made by the page from its IndexedDB copy, and the outbox is sent by the page.
 const PAGES = "checkin-pages-v1";

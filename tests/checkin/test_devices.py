@@ -1,4 +1,4 @@
-"""Registered check-in devices (issue 8, point 6): one-time setup codes, device tokens scoped to one
+"""Registered check-in devices: one-time setup codes, device tokens scoped to one
 event, revocation (online scans refused, uploads still recorded, then the wipe kills the token), and
 undo propagation to other devices."""
 

@@ -1,4 +1,4 @@
-"""Offline check-in (issue 8): devices upload the scans they decided offline, in batches, repeated
+"""Offline check-in: devices upload the scans they decided offline, in batches, repeated
 and out of order. Every scan is on record, one admission per ticket (the earliest by device time),
 the later admissions flagged as conflicts, and a repeated UUID stores nothing."""
 

@@ -19,6 +19,7 @@ ROWS = [
     Row("GET", "/checkin/events/{event}/counts", ok(*SCANNERS)),
     Row("GET", "/checkin/events/{event}/poster", ok(*ORGANISERS)),
     Row("GET", "/self/{event}/{poster}", ok(*ACTORS), public=True),
+    Row("POST", "/self/{event}/{poster}", ok(*ACTORS), public=True, data={"code": "ZZZZZZ"}),
     Row("GET", "/checkin/events/{event}/stewards", ok(*ORGANISERS)),
     Row("POST", "/checkin/events/{event}/stewards", ok(*ORGANISERS), data={"username": ""}),
     Row("POST", "/checkin/stewards/{grant}/revoke", {a: 302 for a in ORGANISERS}),
@@ -71,6 +72,43 @@ def test_api_permission_matrix(app, factory, method, url, status):
             session_login(client, actors[actor])
         resp = client.open(url.format(**values), method=method, headers=API)
         expected = 401 if actor == "anon" else (status if actor in SCANNERS else 403)
+        if resp.status_code != expected or not resp.is_json:
+            failures.append(f"{actor}: {resp.status_code} (expected {expected})")
+    assert not failures, "; ".join(failures)
+
+
+# The door's writes, with their JSON bodies: who may record a scan, and who may undo a check-in that
+# someone else (the admin) made: its event's organisers; a steward only their own (409 here).
+DOOR_ROWS = [
+    ("POST", "/api/checkin/scan", {a: 201 for a in SCANNERS}),
+    ("POST", "/api/checkin/undo", {**{a: 200 for a in ORGANISERS}, "volunteer": 409}),
+]
+
+
+@pytest.mark.parametrize("method,url,allowed", DOOR_ROWS, ids=lambda v: str(v))
+def test_door_permission_matrix(app, factory, method, url, allowed):
+    import uuid
+
+    from campaign.checkin.services import ticket_by_token
+    from tests.conftest import session_login
+    from tests.matrix import make_actors
+
+    actors = make_actors(factory)
+    failures = []
+    for actor in ACTORS:
+        values = objects(factory, actors)
+        body = {"uuid": str(uuid.uuid4()), "event_id": values["event"],
+                "code": ticket_by_token(values["ticket"]).code}
+        if url.endswith("/undo"):
+            admin = app.test_client()
+            session_login(admin, actors["admin"])
+            assert admin.post("/api/checkin/scan", headers=API, json=body).status_code == 201
+            body = {"uuid": body["uuid"]}
+        client = app.test_client()
+        if actor != "anon":
+            session_login(client, actors[actor])
+        resp = client.open(url, method=method, headers=API, json=body)
+        expected = 401 if actor == "anon" else allowed.get(actor, 403)
         if resp.status_code != expected or not resp.is_json:
             failures.append(f"{actor}: {resp.status_code} (expected {expected})")
     assert not failures, "; ".join(failures)

@@ -1,4 +1,4 @@
-"""The permission matrix of the offline check-in routes (issue 8)."""
+"""The permission matrix of the offline check-in routes."""
 
 import uuid
 
@@ -11,6 +11,9 @@ from campaign.extensions import db
 from tests.checkin.test_permissions_checkin import API, ORGANISERS, SCANNERS, objects
 from tests.matrix import ACTORS, Row, check_row, ok
 
+# The offline outbox: who may store scans is checked item by item (see the test below).
+SYNC_ROWS = [("POST", "/api/checkin/sync")]
+
 ROWS = [
     Row("GET", "/checkin/events/{event}/conflicts", ok(*ORGANISERS)),
     Row("GET", "/sw.js", ok(*ACTORS), public=True),
@@ -22,7 +25,8 @@ def test_permission_matrix(app, factory, row):
     check_row(app, factory, row, objects)
 
 
-def test_sync_stores_only_for_those_who_may_scan(app, factory):
+@pytest.mark.parametrize("method,url", SYNC_ROWS, ids=str)
+def test_sync_stores_only_for_those_who_may_scan(app, factory, method, url):
     from campaign.checkin.services import ticket_by_token
     from tests.conftest import session_login
     from tests.matrix import make_actors
@@ -36,7 +40,7 @@ def test_sync_stores_only_for_those_who_may_scan(app, factory):
         if actor != "anon":
             session_login(client, actors[actor])
         before = db.session.scalar(select(func.count()).select_from(CheckIn))
-        resp = client.post("/api/checkin/sync", headers=API, json={"items": [
+        resp = client.open(url, method=method, headers=API, json={"items": [
             {"uuid": str(uuid.uuid4()), "event_id": values["event"], "code": code, "door_result": "accepted",
              "device_time": "2026-11-22T08:00:00+07:00", "device_id": "d"}]})
         stored = db.session.scalar(select(func.count()).select_from(CheckIn)) - before
@@ -51,7 +55,7 @@ def test_sync_stores_only_for_those_who_may_scan(app, factory):
     assert not failures, "; ".join(failures)
 
 
-# --- registered devices (issue 8, point 6) ---------------------------------------------------------
+# --- registered devices ---------------------------------------------------------------------------
 
 def device_objects(factory, actors):
     from campaign.checkin import devices
@@ -79,6 +83,13 @@ def test_device_permission_matrix(app, factory, row):
     check_row(app, factory, row, device_objects)
 
 
+DEVICE_API_ROWS = [
+    ("GET", "/api/checkin/device", 401),
+    ("POST", "/api/checkin/device/wiped", 401),
+    ("POST", "/api/checkin/devices/activate", 410),
+]
+
+
 def test_device_api_without_a_device_token(app, factory):
     """The device endpoints answer only to a device token: 401 (JSON) for anyone else; activation
     is open (the setup code is the authority) and refuses a wrong code with 410."""
@@ -91,8 +102,7 @@ def test_device_api_without_a_device_token(app, factory):
         client = app.test_client()
         if actor != "anon":
             session_login(client, actors[actor])
-        for method, url, expected in (("GET", "/api/checkin/device", 401), ("POST", "/api/checkin/device/wiped", 401),
-                                      ("POST", "/api/checkin/devices/activate", 410)):
+        for method, url, expected in DEVICE_API_ROWS:
             resp = client.open(url, method=method, headers=API, json={"setup": "x" * 20})
             if resp.status_code != expected or not resp.is_json:
                 failures.append(f"{actor} {url}: {resp.status_code}")

@@ -1,4 +1,4 @@
-"""Registered check-in devices in Chromium (issue 8, point 6): an organiser adds a device; a second
+"""Registered check-in devices in Chromium: an organiser adds a device; a second
 browser WITHOUT any login opens the setup link, goes offline and admits a ticket; the organiser
 removes the device; back online, the device's pending scan reaches the server, then its IndexedDB
 and caches are gone and the page says it was removed. And a steward logging out of a shared phone:

@@ -1,4 +1,4 @@
-"""Offline check-in in Chromium (issue 8): the scanner loads, the network goes, tickets are scanned
+"""Offline check-in in Chromium: the scanner loads, the network goes, tickets are scanned
 with a keyboard-wedge scanner (a duplicate, a revoked one, one admitted earlier by another device,
 a typed short code), the page is reloaded offline and still works, the network returns, and the
 server holds exactly the expected scans: nothing lost, nothing doubled."""

@@ -120,21 +120,3 @@ def objects_for(row: Row):
 @pytest.mark.parametrize("row", ROWS, ids=str)
 def test_permission_matrix(app, factory, row):
     check_row(app, factory, row, objects_for(row))
-
-
-def test_every_events_route_has_a_row(app):
-    rows = {(r.method, re.sub(r"{\w+}", "<>", r.url)) for r in ROWS}
-    missing = []
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] != "events":
-            continue
-        url = re.sub(r"<[^>]+>", "<>", rule.rule)
-        if rule.rule == "/events/villages.json":
-            url = "/events/villages.json?commune=26041"
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
-            if (method, url) not in rows:
-                missing.append(f"{method} {rule.rule}")
-    # the bridge point states share one rule; /r/<token> and /c/<slug> are covered above
-    missing = [m for m in missing if "bridge-points/<int:event_id>/<any" not in m]
-    assert not missing, missing
-

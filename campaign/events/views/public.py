@@ -1,0 +1,160 @@
+"""Public pages: the campaign page, the event list, an event's page with its registration form, and
+the registrant's private link."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from campaign.accounts.forms import ConfirmForm
+from campaign.campaigns.models import Campaign
+from campaign.core import timeutil
+from campaign.core.web import Page, attempt, page_arg
+from campaign.events import services
+from campaign.events.forms import RegistrationForm
+from campaign.events.models import Event, Registration
+from campaign.events.views import bp, date_arg, int_arg, province_communes, render
+from campaign.extensions import db, limiter
+from campaign.units.models import Commune, Village
+
+
+@bp.get("/c/<slug>")
+def campaign_page(slug: str):
+    campaign = db.session.scalar(select(Campaign).where(Campaign.slug == slug))
+    if campaign is None:
+        abort(404)
+    upcoming = db.session.scalars(
+        services.public_events_query(campaign_id=campaign.id).where(
+            Event.ends_at >= datetime.now(timeutil.LOCAL_TZ), Event.kind != "bridge_point").limit(20)).all()
+    return render("events/campaign_page.html", campaign=campaign, upcoming=upcoming)
+
+
+@bp.get("/events")
+def public_list():
+    province_code = current_app.config["DEFAULT_PROVINCE_CODE"]
+    filters = dict(commune_code=int_arg("commune"), date_from=date_arg("from"), date_to=date_arg("to"),
+                   kind=request.args.get("kind", ""), group=request.args.get("group", ""),
+                   q=request.args.get("q", ""), campaign_id=int_arg("campaign"))
+    stmt = services.public_events_query(**filters)
+    if not request.args.get("bridge"):
+        stmt = stmt.where(Event.kind != "bridge_point")
+    page = Page(stmt, page_arg(), per_page=30)
+    return render("events/public_list.html", page=page, filters=filters,
+                  communes=province_communes(province_code))
+
+
+@bp.get("/events/villages.json")
+def villages_json():
+    """The villages of a commune, for the registration form's village list (public names only)."""
+    code = int_arg("commune")
+    rows = db.session.execute(select(Village.id, Village.name).where(Village.commune_code == code)
+                              .order_by(Village.name)).all() if code else []
+    return jsonify([{"id": vid, "name": name} for vid, name in rows])
+
+
+def _public_event_or_404(event_id: int) -> Event:
+    event = db.session.get(Event, event_id)
+    if event is None:
+        abort(404)
+    if not event.is_public and not (current_user.is_authenticated and services.can_manage_event(current_user, event)):
+        abort(404)
+    return event
+
+
+def registration_form(event: Event, form_cls=RegistrationForm):
+    """The registration form of an event (the public one, or the staff's on-behalf one)."""
+    form = form_cls()
+    form.commune_code.choices = [("", _("— choose —"))] + province_communes(event.province_code)
+    villages = []
+    code = form.commune_code.data if form.is_submitted() else event.commune_code
+    if code and code != -1:
+        villages = [tuple(r) for r in db.session.execute(select(Village.id, Village.name)
+                                                         .where(Village.commune_code == code)
+                                                         .order_by(Village.name)).tuples()]
+    form.village_id.choices = [("", _("— not given —"))] + villages
+    form.village_id.render_kw = {"data-url": url_for("events.villages_json")}
+    if not form.is_submitted() and event.commune_code:
+        form.commune_code.data = event.commune_code
+    return form
+
+
+def do_register(event: Event, form, actor=None):
+    """Register from the form: (registration, private token), or (None, None) with the form showing why."""
+    outcome = attempt(lambda: services.register(
+        event, full_name=form.full_name.data, phone=form.phone.data, birth_year=form.birth_year.data,
+        gender=form.gender.data or None, target_groups=form.target_groups.data or [],
+        commune_code=form.commune_code.data if form.commune_code.data != -1 else 0,
+        village_id=form.village_id.data if form.village_id.data not in (-1,) else 0,
+        needs=form.needs.data or "", consent=bool(form.consent.data), actor=actor), form,
+        conflict=_("This phone number is already registered for this event. Open the private link you received "
+                   "when registering to see or cancel that registration."), conflict_field="phone")
+    return outcome.value if outcome else (None, None)
+
+
+def _registration_limit() -> str:
+    return current_app.config.get("REGISTRATION_RATE_LIMIT", "30 per minute")
+
+
+@bp.route("/events/<int:event_id>", methods=["GET", "POST"])
+@limiter.limit(_registration_limit, methods=["POST"])
+def event_page(event_id: int):
+    event = _public_event_or_404(event_id)
+    can_register = services.registration_open(event)
+    form = registration_form(event) if can_register else None
+    if form is not None and form.validate_on_submit():
+        reg, token = do_register(event, form)
+        if reg is not None:
+            if reg.status == "confirmed":
+                flash(_("You are registered. Keep this page's address: it is your private link."), "success")
+            else:
+                flash(_("The event is full: you are on the waiting list. You will be confirmed automatically "
+                        "if a place frees up. Keep this page's address."), "warning")
+            return redirect(url_for("events.my_registration", token=token))
+    children = []
+    if event.kind in ("national_day", "launch_ceremony"):
+        stmt = select(Event).where(Event.parent_id == event.id, Event.visibility == "public",
+                                   Event.status.in_(("published", "cancelled"))).order_by(Event.starts_at, Event.id)
+        if event.kind == "launch_ceremony":
+            stmt = stmt.join(Commune, Commune.code == Event.commune_code).order_by(None).order_by(Commune.name)
+        children = db.session.scalars(stmt).all()
+    return render("events/event_page.html", event=event, form=form, children=children,
+                  can_manage=current_user.is_authenticated and services.can_manage_event(current_user, event))
+
+
+def _registration_or_404(token: str) -> Registration:
+    reg = services.find_registration(token)
+    if reg is None:
+        abort(404)
+    return reg
+
+
+def _private(resp_body: str) -> Response:
+    resp = Response(resp_body)
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers["X-Robots-Tag"] = "noindex"
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+@bp.get("/r/<token>")
+def my_registration(token: str):
+    reg = _registration_or_404(token)
+    position = None
+    if reg.status == "waitlisted":
+        position = db.session.scalar(select(func.count()).select_from(Registration).where(
+            Registration.event_id == reg.event_id, Registration.status == "waitlisted",
+            Registration.id <= reg.id))
+    return _private(render_template("events/my_registration.html", reg=reg, token=token, event=reg.event,
+                                    position=position, confirm=ConfirmForm()))
+
+
+@bp.post("/r/<token>/cancel")
+def cancel_my_registration(token: str):
+    reg = _registration_or_404(token)
+    if ConfirmForm().validate_on_submit() and attempt(lambda: services.cancel_registration(reg)):
+        flash(_("Your registration has been cancelled."), "info")
+    return redirect(url_for("events.my_registration", token=token))

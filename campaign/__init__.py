@@ -44,6 +44,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.session_interface = SessionInterface()
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # its subsetter talks at INFO
+    from campaign.core import logs
+
+    logs.install([app.logger.name])  # private tokens masked in every request log line
 
     from campaign.core import requests as request_parsing
     from campaign.core.i18n import register_filters, select_locale, select_timezone

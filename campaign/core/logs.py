@@ -6,7 +6,9 @@ error logs, the app's own), whatever the format. ``gunicorn.conf.py`` at the top
 :class:`GunicornLogger` so that gunicorn's loggers mask from their first line.
 
 SQL parameters (names, phones, needs) never reach a log either: the engine runs with
-``hide_parameters=True`` (campaign.config), so a failed statement is logged without its values.
+``hide_parameters=True`` (campaign.config), so a failed statement is logged without its values, and
+the filter removes the values PostgreSQL itself quotes in an error's detail ("Failing row contains
+(...)", "Key (phone)=(...) already exists") from the message and the traceback.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ _SECRET_PATHS = re.compile(
     r"(?P<secret>[A-Za-z0-9_\-%.~]+?)(?=\.ics\b|[/?#\s\"'&]|$)")
 # Query or fragment arguments that hold a secret.
 _SECRET_ARGS = re.compile(r"(?P<prefix>[?&#;](?:token|secret|setup|code|key)=)(?P<secret>[^&#\s\"']+)", re.IGNORECASE)
+# Values a database quotes in its error messages (PostgreSQL's DETAIL lines).
+_DB_VALUES = [
+    (re.compile(r"(Failing row contains )\(.*?\)(?=\.?\s*$|\.?\n)", re.MULTILINE), r"\1(***)"),
+    (re.compile(r"(Key \([^)]*\))=\(.*?\)( already exists| is not present| conflicts)"), r"\1=(***)\2"),
+    (re.compile(r"(DETAIL:\s+Key \([^)]*\))=\(.*?\)"), r"\1=(***)"),
+]
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "campaign", "flask.app")
 
 
@@ -32,6 +40,14 @@ def mask(text: str) -> str:
     return _SECRET_ARGS.sub(lambda m: m.group("prefix") + MASK, text)
 
 
+def scrub(text: str) -> str:
+    """``text`` with private tokens masked and the values a database error quotes removed."""
+    if "Failing row" in text or "Key (" in text:
+        for pattern, replacement in _DB_VALUES:
+            text = pattern.sub(replacement, text)
+    return mask(text)
+
+
 class MaskTokens(logging.Filter):
     """Rewrites the record's message with the secrets masked (the arguments are merged in first,
     so a format like gunicorn's ``%(r)s`` is masked too)."""
@@ -41,11 +57,14 @@ class MaskTokens(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken record is left to the handler to report
             return True
-        masked = mask(message)
+        masked = scrub(message)
         if masked != message or record.args:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # Formatters use exc_text when it is set: the traceback is written scrubbed.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = mask(record.exc_text)
+            record.exc_text = scrub(record.exc_text)
         return True
 
 

@@ -29,6 +29,7 @@ from campaign.accounts.forms import ConfirmForm
 from campaign.accounts.models import PROVINCE_COORDINATOR, User
 from campaign.campaigns.models import Campaign
 from campaign.core import timeutil
+from campaign.core.requests import int_arg
 from campaign.core.services import DomainError
 from campaign.core.timeutil import local_to_utc
 from campaign.core.web import Page, form_error, page_arg
@@ -68,10 +69,7 @@ def _render(template: str, **context):
 
 
 def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return int_arg(name)
 
 
 def _date_arg(name: str):

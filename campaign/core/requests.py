@@ -4,6 +4,7 @@
   overflow); ``request.args.get(name, type=int)`` gives the default for a number no column can hold;
   :func:`int_arg` is the one parser for an integer query argument.
 - NUL bytes (which PostgreSQL refuses in text) in the path, the query or a form are a 400.
+- Form fields: WTForms' integer fields (IntegerField, int-coercing choices) refuse such numbers too.
 - JSON bodies: at most ``MAX_JSON_DEPTH`` levels and no NUL in strings; a bad body is treated as invalid
   JSON (``get_json(silent=True)`` gives ``None``, so the API answers its own 400).
 - A body over ``MAX_CONTENT_LENGTH`` is a 413 before anything reads it (the error page in HTML, JSON for
@@ -67,6 +68,35 @@ def int_arg(name: str, default: int | None = None, *, minimum: int | None = None
     return value
 
 
+# --- form fields ---------------------------------------------------------------------------------
+
+def _out_of_range(value) -> bool:
+    if isinstance(value, list):
+        return any(_out_of_range(v) for v in value)
+    return isinstance(value, int) and not isinstance(value, bool) and not _in_range(value)
+
+
+def bound_form_integers() -> None:
+    """WTForms' IntegerField and the int-coercing choice fields accept any number of digits; a value no
+    integer column holds becomes the field's error ("Not a valid integer value.") and ``data`` None, so
+    that no view hands it to the database (a 30-digit ``commune_code`` was a 500)."""
+    from wtforms.fields import IntegerField, SelectField, SelectMultipleField
+
+    for cls in (IntegerField, SelectField, SelectMultipleField):
+        original = cls.process_formdata
+        if getattr(original, "_bounded", False):
+            continue
+
+        def process_formdata(self, valuelist, _original=original):
+            _original(self, valuelist)
+            if _out_of_range(self.data):
+                self.data = [] if isinstance(self.data, list) else None
+                raise ValueError(self.gettext("Not a valid integer value."))
+
+        process_formdata._bounded = True
+        cls.process_formdata = process_formdata
+
+
 # --- JSON ------------------------------------------------------------------------------------------
 
 def check_json(value, max_depth: int = MAX_JSON_DEPTH) -> None:
@@ -128,6 +158,7 @@ def reject_bad_input():
 def init_app(app: Flask) -> None:
     """Call before the blueprints are registered (the ``int`` converter applies to rules added later)."""
     app.request_class = Request
+    bound_form_integers()
     app.url_map.converters["int"] = BoundedIntegerConverter
     app.json = JSONProvider(app)
     # First of all before_request functions: CSRF protection reads the form too.

@@ -97,3 +97,33 @@ def test_json_checks():
         check_json({"a\x00": 1})
     with pytest.raises(ValueError):
         check_json([10**30])
+
+
+def test_form_integer_fields_refuse_numbers_no_column_holds(app):
+    from flask_wtf import FlaskForm
+    from wtforms import IntegerField, SelectField, SelectMultipleField
+
+    from campaign.core.requests import bound_form_integers
+
+    bound_form_integers()
+    bound_form_integers()  # idempotent
+
+    class F(FlaskForm):
+        n = IntegerField()
+        s = SelectField(coerce=int, validate_choice=False)
+        m = SelectMultipleField(coerce=int, validate_choice=False)
+
+    with app.test_request_context("/", method="POST", data={"n": BIG, "s": BIG, "m": ["1", BIG]}):
+        form = F()
+        assert form.n.data is None and form.s.data is None and form.m.data == []
+        assert not form.validate()
+    with app.test_request_context("/", method="POST", data={"n": "12", "s": "3", "m": ["1", "2"]}):
+        form = F()
+        assert (form.n.data, form.s.data, form.m.data) == (12, 3, [1, 2])
+
+
+def test_staff_registration_with_a_huge_commune(login_as, factory):
+    event = create_event(capacity=10)
+    admin = login_as(factory.user("admin"))
+    resp = admin.post(f"/manage/events/{event.id}/register", data={"full_name": "An", "commune_code": "9" * 30})
+    assert resp.status_code < 500

@@ -44,9 +44,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.session_interface = SessionInterface()
     logging.basicConfig(level=logging.INFO)
     logging.getLogger("fontTools").setLevel(logging.WARNING)  # its subsetter talks at INFO
+    from campaign.core import logs
 
+    logs.install([app.logger.name])  # private tokens masked in every request log line
+
+    from campaign.core import requests as request_parsing
     from campaign.core.i18n import register_filters, select_locale, select_timezone
 
+    request_parsing.init_app(app)  # bounded ints, NUL bytes, JSON depth, body size: 4xx, never 500
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR.parent / "migrations"))
     csrf.init_app(app)

@@ -35,6 +35,7 @@ from campaign.checkin.models import (
     Ticket,
 )
 from campaign.core import timeutil
+from campaign.core.requests import BIG_MAX, int_arg
 from campaign.core.services import DomainError
 from campaign.core.web import attempt, commit_read_side_effects
 from campaign.events.models import Event, Registration
@@ -326,10 +327,9 @@ def checkins_since(event_id: int):
     event = _event_or_404(event_id)
     if not services.can_scan(user, event):
         abort(403)
-    try:
-        since = max(int(request.args.get("since", 0)), 0)
-    except ValueError:
-        raise BadRequest(_("%(name)s must be a number.", name="since")) from None
+    since = int_arg("since", minimum=0, maximum=BIG_MAX) if "since" in request.args else 0
+    if since is None:  # not a number, or one no sequence reaches (30 digits): a 400, not a 500
+        raise BadRequest(_("%(name)s must be a number.", name="since"))
     # A row's sequence number is its id, or its changed_seq once it changed (an undo).
     seq = func.coalesce(func.max(CheckIn.id, CheckIn.changed_seq), CheckIn.id) \
         if db.engine.dialect.name == "sqlite" else func.greatest(CheckIn.id, CheckIn.changed_seq)

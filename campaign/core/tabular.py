@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -32,6 +33,14 @@ from campaign.core.text import fold, nfc
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
+# Bounds checked in the zip before openpyxl parses anything: a small file can unzip to a huge sheet.
+MAX_UNZIPPED = 40 * 1024 * 1024  # the sum of the parts' uncompressed sizes
+MAX_RATIO = 100  # uncompressed / compressed, for parts larger than RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024
+MAX_PARTS = 500
+MAX_COLUMNS = 200
+MAX_CELLS = 500_000  # cells written in the sheet, and strings in the shared-strings table
+MAX_AREA = 2_000_000  # rows x columns of the sheet's used range (openpyxl pads every row to the widest)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COMMENT = "#"
 
@@ -64,11 +73,13 @@ def read_table(filename: str, data: bytes, *, max_bytes: int = MAX_BYTES, max_ro
         raise DomainError(_("The file is too large (at most %(n)d MB).", n=max(1, max_bytes // (1024 * 1024))),
                           "file")
     if name.endswith(".xlsx"):
+        extent = inspect_xlsx(data, max_rows=max_rows)  # refuses a workbook bomb before any parsing
         rows: list[list] = []
         filled = 0
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            for r in wb.worksheets[0].iter_rows(values_only=True):  # a small file may unzip to a huge sheet
+            sheet = wb.worksheets[0]
+            for r in sheet.iter_rows(values_only=True, max_row=extent.rows or None, max_col=extent.columns or None):
                 rows.append(list(r))
                 filled += not is_blank(r)
                 if filled > max_rows + 10 or len(rows) > 20 * max_rows:
@@ -89,6 +100,133 @@ def read_table(filename: str, data: bytes, *, max_bytes: int = MAX_BYTES, max_ro
         except csv.Error as exc:
             raise DomainError(_("This file cannot be read as a CSV file."), "file") from exc
     raise DomainError(_("Upload an .xlsx or .csv file."), "file")
+
+
+@dataclass
+class Extent:
+    """The first sheet's used range as its cells say (not as its ``<dimension>`` claims)."""
+
+    rows: int
+    columns: int
+    cells: int
+
+
+_DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_REF = re.compile(rb"^([A-Z]{1,3})?(\d{1,7})?$")
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def _ref(ref: bytes) -> tuple[int, int]:
+    """(row, column) of "XFD1048576"; 0 for a missing part."""
+    m = _REF.match(ref.strip())
+    if not m:
+        return 0, 0
+    return int(m.group(2) or 0), _column_number(m.group(1) or b"")
+
+
+def _too_big() -> DomainError:
+    return DomainError(_("This workbook is too large to import: at most %(rows)d rows and %(cols)d columns. "
+                         "Copy only the rows and columns to import into a new file.",
+                         rows=MAX_ROWS, cols=MAX_COLUMNS), "file")
+
+
+def _unreadable() -> DomainError:
+    return DomainError(_("This file cannot be read as an Excel workbook (.xlsx)."), "file")
+
+
+def _first_sheet_name(zf: zipfile.ZipFile, names: set[str]) -> str | None:
+    """The part of the workbook's first sheet (workbook.xml's first <sheet>, through its relationship)."""
+    try:
+        workbook = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    m = re.search(rb"<(?:\w+:)?sheet\b[^>]*?\b(?:\w+:)?id=\"([^\"]+)\"", workbook)
+    if not m:
+        return None
+    for rel in re.finditer(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        tag = rel.group(0)
+        rid = re.search(rb"\bId=\"([^\"]+)\"", tag)
+        target = re.search(rb"\bTarget=\"([^\"]+)\"", tag)
+        if rid and target and rid.group(1) == m.group(1):
+            path = target.group(1).decode("utf-8", "replace")
+            path = path.lstrip("/") if path.startswith("/") else "xl/" + path
+            return path if path in names else None
+    return None
+
+
+def inspect_xlsx(data: bytes, *, max_rows: int = MAX_ROWS) -> Extent:
+    """Look inside the zip before parsing: the parts' number, uncompressed size and compression ratio,
+    the first sheet's declared dimension and its real cells (count, widest column, last row), the
+    shared strings. DomainError (field "file") when a bound is passed; the work is bounded by
+    ``MAX_UNZIPPED`` bytes whatever the file claims (zipfile stops at the declared size)."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        raise _unreadable() from exc
+    with zf:
+        if len(infos) > MAX_PARTS:
+            raise _too_big()
+        total = 0
+        for info in infos:
+            total += info.file_size
+            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise _too_big()
+        if total > MAX_UNZIPPED:
+            raise _too_big()
+        names = {i.filename for i in infos}
+        sheet = _first_sheet_name(zf, names)
+        if sheet is None:
+            raise _unreadable()
+        try:
+            xml = zf.read(sheet)
+            strings = zf.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in names else b""
+        except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
+            raise _unreadable() from exc
+    if _DOCTYPE.search(xml[:4096]) or _DOCTYPE.search(strings[:4096]):
+        raise _unreadable()  # a spreadsheet never needs entities
+    root = re.search(rb"<(\w+:)?worksheet\b", xml)
+    if root is None:
+        raise _unreadable()
+    prefix = root.group(1) or b""
+    # The declared dimension: refused when it claims more than is allowed.
+    dim = re.search(rb"<" + re.escape(prefix) + rb"dimension\b[^>]*?\bref=\"([^\"]*)\"", xml)
+    if dim:
+        last = dim.group(1).split(b":")[-1]
+        d_rows, d_cols = _ref(last)
+        if d_cols > MAX_COLUMNS or d_rows * max(d_cols, 1) > MAX_AREA:
+            raise _too_big()
+    # The cells as written.
+    cell = b"<" + prefix + b"c"
+    cells = xml.count(cell + b" ") + xml.count(cell + b">") + xml.count(cell + b"/>")
+    if cells > MAX_CELLS:
+        raise _too_big()
+    if strings:
+        sprefix = re.search(rb"<(\w+:)?sst\b", strings)
+        si = b"<" + (sprefix.group(1) if sprefix and sprefix.group(1) else b"") + b"si"
+        if strings.count(si + b">") + strings.count(si + b" ") + strings.count(si + b"/>") > MAX_CELLS:
+            raise _too_big()
+    columns = 0  # the widest column named by a cell's reference (e.g. r="XFD1")
+    for m in re.finditer(rb"<" + re.escape(prefix) + rb"c\b[^>]*?\br=\"([A-Z]{1,3})\d+\"", xml):
+        columns = max(columns, _column_number(m.group(1)))
+        if columns > MAX_COLUMNS:
+            raise _too_big()
+    chunks = re.split(rb"<" + re.escape(prefix) + rb"row[\s>/]", xml)[1:]
+    # Cells without a reference follow each other: the most cells in one row bound the width too.
+    columns = max([columns, *(c.count(cell + b" ") + c.count(cell + b">") + c.count(cell + b"/>") for c in chunks)])
+    last_row = len(chunks)
+    for m in re.finditer(rb"<" + re.escape(prefix) + rb"row\b[^>]*?\br=\"(\d{1,9})\"", xml):
+        last_row = max(last_row, int(m.group(1)))
+    if columns > MAX_COLUMNS or last_row * max(columns, 1) > MAX_AREA or last_row > 20 * max_rows + 20:
+        raise _too_big()
+    return Extent(rows=last_row, columns=columns, cells=cells)
 
 
 def is_blank(cells: Sequence) -> bool:

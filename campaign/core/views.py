@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select, text, update
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from campaign.core.models import Notification
@@ -75,7 +76,8 @@ ERROR_TEXT = {
     403: lambda: (_("Not allowed"), _("Your account does not have permission for this page or this commune.")),
     404: lambda: (_("Page not found"), _("The page does not exist or has been removed. Check the address.")),
     405: lambda: (_("Not allowed"), _("This action cannot be done this way.")),
-    413: lambda: (_("File too large"), _("The file you sent is too large.")),
+    413: lambda: (_("File too large"), _("The file you sent is too large (at most %(n)d MB). Send a smaller file.",
+                                         n=(current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024))),
     429: lambda: (_("Too many attempts"), _("Too many attempts in a short time. Please wait a minute and try again.")),
     500: lambda: (_("Something went wrong"), _("An error happened on our side. Nothing was saved; please try again later.")),
 }
@@ -88,6 +90,9 @@ def _wants_json() -> bool:
 
 
 def render_error(code: int, title: str | None = None, message: str | None = None):
+    if code == 413:  # the body must not be read again (the page's own forms would read it)
+        request.form = ImmutableMultiDict()
+        request.files = ImmutableMultiDict()
     default_title, default_message = ERROR_TEXT.get(code, ERROR_TEXT[500])()
     title, message = title or default_title, message or default_message
     if _wants_json():

@@ -123,7 +123,7 @@ class Page:
     """A page of a select(): two queries whatever the size (the count and the rows)."""
 
     def __init__(self, stmt, page: int = 1, per_page: int = 50, scalars: bool = True):
-        self.page = max(page, 1)
+        self.page = min(max(page, 1), MAX_PAGE)
         self.per_page = per_page
         self.total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
         rows = db.session.execute(stmt.limit(per_page).offset((self.page - 1) * per_page))
@@ -142,8 +142,11 @@ class Page:
         return self.page < self.pages
 
 
+MAX_PAGE = 100_000  # a page beyond any list (the offset stays far below what a database accepts)
+
+
 def page_arg() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
+    """The ``page`` query argument: 1 when missing, not a number or out of range."""
+    from campaign.core.requests import int_arg
+
+    return int_arg("page", 1, minimum=1, maximum=MAX_PAGE) or 1

@@ -35,7 +35,7 @@ from campaign.courses.models import (
 from campaign.courses.pdf import CertificateFacts, render_certificate_pdf
 from campaign.events import services as events
 from campaign.events.models import Event, Person, Registration
-from campaign.events.signals import ticket_admitted
+from campaign.events.signals import person_anonymised, ticket_admitted
 from campaign.extensions import db
 
 # A check-in later than this after the session's start counts as a late arrival.
@@ -329,6 +329,22 @@ def record_checkin_attendance(registration_id: int, session_event_id: int, at: d
     db.session.flush()
     audit("course.checkin_attendance", row, actor=actor, registration=reg.id, session=session.id, status=status)
     return row
+
+
+@person_anonymised.connect
+def _forget_on_certificates(sender, *, registration_ids, texts, **_kw) -> None:
+    """An anonymised learner's certificates keep their number, course and status (the counts and the
+    verification stay true) but no longer name them: the name becomes "—", the stored PDF is dropped
+    (rendered again, without the name, on the next download) and reasons quoting the name are redacted."""
+    if not registration_ids:
+        return
+    from campaign.core import privacy
+
+    for cert in db.session.scalars(select(Certificate).where(Certificate.registration_id.in_(registration_ids))):
+        cert.learner_name = events.ANONYMOUS_NAME
+        cert.pdf = None
+        cert.revoke_reason = privacy.redact(cert.revoke_reason, texts)
+    db.session.flush()
 
 
 @ticket_admitted.connect

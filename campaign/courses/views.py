@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_, select
 
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import PROVINCE_COORDINATOR, YOUTH_ORGANISER
+from campaign.core.requests import int_arg
 from campaign.core.services import DomainError
 from campaign.core.timeutil import local_to_utc
 from campaign.core.web import Page, attempt, commit_read_side_effects, page_arg
@@ -86,10 +87,8 @@ def _base_url() -> str:
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """A whole number a column can hold, else None (a 20-digit ``?commune=`` is ignored, not a 500)."""
+    return int_arg("value", source={"value": value})
 
 
 # --- lists and the course page -----------------------------------------------------------------

@@ -14,9 +14,11 @@ from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from campaign import jobs
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, TRAINER, YOUTH_ORGANISER
 from campaign.campaigns.models import TARGET_GROUPS, Campaign
+from campaign.core import privacy
 from campaign.core.services import DomainError, audit
 from campaign.core.text import fold, like_pattern, nfc
 from campaign.core.timeutil import LOCAL_TZ, local_to_utc, to_local
@@ -31,6 +33,7 @@ from campaign.events.models import (
     Person,
     Registration,
 )
+from campaign.events.signals import person_anonymised
 from campaign.extensions import db
 from campaign.units.models import Commune, Village
 
@@ -723,6 +726,7 @@ def anonymise_person(actor, person: Person) -> None:
     the commune and target groups stay for aggregate reports."""
     if person.anonymised_at is not None:
         return
+    texts = privacy.identifying_texts(person.full_name, person.phone)
     person.full_name = ANONYMOUS_NAME
     person.search_name = ""
     person.phone = None
@@ -736,6 +740,13 @@ def anonymise_person(actor, person: Person) -> None:
     person.anonymised_by_id = getattr(actor, "id", None)
     db.session.execute(update(Registration).where(Registration.person_id == person.id).values(needs="")
                        .execution_options(synchronize_session=False))
+    # What quotes the person beyond their own row: other features' records (a signal), the audit log,
+    # the notices and the jobs' stored files.
+    registration_ids = list(db.session.scalars(select(Registration.id).where(Registration.person_id == person.id)))
+    person_anonymised.send("events", person_id=person.id, registration_ids=registration_ids, texts=texts,
+                           actor=actor)
+    privacy.redact_log_and_notices(texts)
+    jobs.forget(texts)
     audit("person.anonymised", person, actor=actor)
 
 

@@ -4,12 +4,18 @@
 its children: a bridge point, a class session). Sent by check-in inside the request's transaction;
 receivers join it (they never commit). Keyword arguments: ``registration_id``, ``event_id``, ``at``
 (when the person arrived, UTC), ``actor`` (the steward, or None).
+
+``person_anonymised``: a person's personal data was removed (events.services.anonymise_person), in
+the request's transaction. Receivers remove what they keep of that person (courses: the name on
+certificates and their PDFs). Keyword arguments: ``person_id``, ``registration_ids``, ``texts`` (the
+name and phone forms to forget, see core.privacy), ``actor``.
 """
 
 from blinker import Namespace
 
 _signals = Namespace()
 ticket_admitted = _signals.signal("ticket-admitted")
+person_anonymised = _signals.signal("person-anonymised")
 
 
 @ticket_admitted.connect

@@ -4,6 +4,6 @@ Other features use ``from campaign import jobs``: ``@jobs.task(kind)`` and ``job
 (see ``services``); the page of a job is ``url_for("jobs.show", job_id=job.id)``.
 """
 
-from campaign.jobs.services import MAX_INPUT_BYTES, TaskRun, start, task
+from campaign.jobs.services import MAX_INPUT_BYTES, TaskRun, forget, start, task
 
-__all__ = ["MAX_INPUT_BYTES", "TaskRun", "start", "task"]
+__all__ = ["MAX_INPUT_BYTES", "TaskRun", "forget", "start", "task"]

@@ -328,3 +328,58 @@ def purge(days: int = KEEP_DAYS) -> int:
     """Delete the jobs (with their files) created more than ``days`` days ago. The caller commits."""
     cutoff = utcnow() - timedelta(days=days)
     return db.session.execute(delete(Job).where(Job.created_at < cutoff)).rowcount or 0
+
+
+# --- forgetting a person ---------------------------------------------------------------------------
+
+def stored_text(data: bytes | None) -> str:
+    """What a stored file says, for a search: a CSV's text, or the XML text of a workbook's parts
+    (cells and shared strings). PDFs and other binaries give their bytes read as UTF-8."""
+    if not data:
+        return ""
+    if data[:2] == b"PK":
+        import html
+        import io
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                parts, left = [], 4 * MAX_OUTPUT_BYTES  # bounded whatever the sizes the zip claims
+                for info in zf.infolist():
+                    if info.file_size > left:
+                        break
+                    left -= info.file_size
+                    parts.append(html.unescape(zf.read(info).decode("utf-8", "replace")))
+                return "\n".join(parts)
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError):
+            pass
+    return data.decode("utf-8", "replace")
+
+
+def forget(texts) -> int:
+    """Delete the stored files (uploaded inputs, prepared outputs) of the jobs that hold one of
+    ``texts`` (a person's name or phone, being anonymised), and remove those texts from the jobs'
+    parameters, results and messages. Returns the number of jobs changed; the caller commits."""
+    from campaign.core import privacy
+
+    texts = [t for t in texts if t]
+    if not texts:
+        return 0
+    changed = 0
+    for job in db.session.scalars(select(Job)):
+        touched = False
+        for column in ("input_data", "output_data"):
+            data = db.session.scalar(select(getattr(Job, column)).where(Job.id == job.id))
+            if data and privacy.holds(stored_text(data), texts):
+                setattr(job, column, None)
+                if column == "output_data":
+                    job.output_filename, job.output_mimetype, job.output_size = "", "", 0
+                touched = True
+        for attr in ("params", "result", "message", "error", "input_filename"):
+            value = getattr(job, attr)
+            new = privacy.redact(value, texts)
+            if new != value:
+                setattr(job, attr, new)
+                touched = True
+        changed += touched
+    return changed

@@ -15,7 +15,7 @@ from flask import Blueprint, abort, flash, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from campaign.core import timeutil
+from campaign.core import requests, timeutil
 from campaign.core.timeutil import local_to_utc
 from campaign.events.forms import (
     EVENT_KIND_LABELS,
@@ -44,10 +44,7 @@ def render(template: str, **context):
 
 
 def int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return requests.int_arg(name)
 
 
 def date_arg(name: str):

@@ -259,7 +259,10 @@ def answer_json(answer: services.Answer, user) -> dict:
 def _scan_as_steward(data: services.Scan) -> tuple[services.Answer, services.Acting]:
     """A logged-in steward's scan: the permission judged once and kept a short while (a permit), its
     basis re-checked by the scan's own INSERT; when that basis no longer holds, judged again in full."""
-    event = _event_or_404(data.event_id)
+    facts = services.scan_facts(data)  # the event and the ticket, one query
+    if facts.event is None:
+        abort(404)
+    event = facts.event
     token = session.get("_user_id")
     permit = services.cached_permit(token, event)
     for _judged_again in range(2):
@@ -268,7 +271,8 @@ def _scan_as_steward(data: services.Scan) -> tuple[services.Answer, services.Act
             permit = services.scan_permit(user, event)
             if permit is None:
                 abort(403)
-        answer = services.scan(data, permit.actor, event, guard=permit.guard(), chain_ids=list(permit.chain_ids))
+        answer = services.scan(data, permit.actor, event, guard=permit.guard(), chain_ids=list(permit.chain_ids),
+                               facts=facts)
         if answer is not None:
             return answer, permit.actor
         services.forget_permits(permit.user_id)
@@ -397,7 +401,7 @@ def offline_pack(event_id: int):
 
 
 
-MAX_BATCH = 200
+MAX_BATCH = 1000
 DOOR_RESULTS = (ACCEPTED, DUPLICATE, REVOKED, WRONG_EVENT, "invalid")
 
 

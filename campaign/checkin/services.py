@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -22,14 +23,11 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    cast,
     func,
     insert,
-    literal,
     or_,
     select,
     text,
-    true,
     tuple_,
     update,
 )
@@ -226,21 +224,30 @@ class ScanPermit:
     def actor(self) -> Acting:
         return Acting(self.user_id)
 
-    def guard(self):
+    def guard(self) -> Guard:
         """The permit's basis, as a condition of the scan's own statement."""
-        from campaign.accounts.models import RoleGrant
-
-        account = select(User.id).where(User.id == self.user_id, User.session_token == self.session_token,
-                                        User.active.is_(True)).exists()
+        account = "EXISTS (SELECT 1 FROM users WHERE id = :g_user AND session_token = :g_token AND active)"
+        params = {"g_user": self.user_id, "g_token": self.session_token}
         if self.steward_grant_id is not None:
-            basis = select(StewardGrant.id).where(StewardGrant.id == self.steward_grant_id,
-                                                  StewardGrant.user_id == self.user_id,
-                                                  StewardGrant.revoked_at.is_(None)).exists()
-        else:
-            basis = select(func.count(RoleGrant.id)).where(
-                RoleGrant.user_id == self.user_id, RoleGrant.id.in_(self.grant_ids)).scalar_subquery() \
-                == len(self.grant_ids)
-        return and_(account, basis)
+            params["g_grant"] = self.steward_grant_id
+            return Guard("steward", account + " AND EXISTS (SELECT 1 FROM checkin_steward_grants WHERE"  # noqa: S608
+                         " id = :g_grant AND user_id = :g_user AND revoked_at IS NULL)", params)
+        params.update(g_ids=list(self.grant_ids), g_n=len(self.grant_ids))
+        return Guard("organiser", account + " AND (SELECT count(*) FROM role_grants WHERE user_id = :g_user"  # noqa: S608
+                     " AND id IN :g_ids) = :g_n", params)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition (SQL over bound parameters) the scan's INSERT re-checks; ``kind`` names its shape."""
+
+    kind: str
+    sql: str
+    params: dict
+
+    def holds(self) -> bool:
+        return bool(db.session.execute(_text_statement(f"SELECT 1 WHERE {self.sql}"),
+                                       self.params).first())
 
 
 def _shape(event: Event) -> tuple:
@@ -550,35 +557,76 @@ def clamp_time(device_time: datetime | None, event: Event, actor, now: datetime)
 
 # --- online scans ---------------------------------------------------------------------------
 
-def _bind(column, value):
-    """A value in an INSERT ... SELECT list: typed for PostgreSQL (whose parameters in a select
-    list would be text), plain for SQLite (whose CAST to a date type would turn it into a number)."""
-    param = bindparam(None, value, type_=column.type)
-    return cast(param, column.type) if db.engine.dialect.name == "postgresql" else param
+INSERT_COLUMNS = ("uuid", "event_id", "ticket_id", "method", "device_id", "device_time", "server_time",
+                  "steward_id", "checkin_device_id", "flag", "reported_time", "scanned", "door_result")
+_statements: dict[tuple, object] = {}
 
 
 def _dialect_insert():
     return pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
 
 
-def _insert_one(values: dict, decide: bool = False, guard=None):
+def _text_statement(sql: str) -> object:
+    """Constant SQL only (every value is bound). A text statement with the check-in columns' types on its parameters (UTC times, ...), made
+    once per shape and dialect (the PostgreSQL dialect's INSERT ... ON CONFLICT is not in
+    SQLAlchemy's compiled cache, and building the expression per scan costs more than the scan)."""
+    key = (db.engine.dialect.name, sql)
+    stmt = _statements.get(key)
+    if stmt is None:
+        table = CheckIn.__table__
+        stmt = text(sql)
+        binds = [bindparam(c, type_=table.c[c].type) for c in INSERT_COLUMNS + ("result",) if f":{c}" in sql]
+        if ":g_ids" in sql:
+            binds.append(bindparam("g_ids", expanding=True))
+        stmt = stmt.bindparams(*binds)
+        _statements[key] = stmt
+    return stmt
+
+
+def _admitted_sql() -> str:
+    """admitted() as SQL text, for the hand-written statement (still written once)."""
+    return str(admitted().compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _insert_one(values: dict, decide: bool = False, guard: Guard | None = None, audit_entry: dict | None = None):
     """One scan, decided and stored in ONE statement: INSERT ... SELECT ... ON CONFLICT DO NOTHING
     RETURNING. ``decide``: the result is "duplicate" if the ticket is admitted here already, else
     "accepted" (the partial unique index settles a race between two such inserts). ``guard``: a
     condition the same statement re-checks (the scanner's session and grants); when it fails
     nothing is stored. Returns (id, result) or None (a conflict, or the guard failed)."""
+    pg = db.engine.dialect.name == "postgresql"
     table = CheckIn.__table__
-    cols = list(values)
-    exprs = [_bind(table.c[k], v) for k, v in values.items()]
-    if decide:
-        cols.append("result")
-        already = select(CheckIn.id).where(CheckIn.ticket_id == values["ticket_id"],
-                                           CheckIn.event_id == values["event_id"], admitted()).exists()
-        exprs.append(case((already, DUPLICATE), else_=ACCEPTED))
-    chosen = select(*exprs).where(guard if guard is not None else true())
-    stmt = (_dialect_insert()(CheckIn).from_select(cols, chosen).on_conflict_do_nothing()
-            .returning(CheckIn.id, CheckIn.result))
-    return db.session.execute(stmt).first()
+
+    def param(name):
+        if not pg:
+            return f":{name}"
+        return f"CAST(:{name} AS {table.c[name].type.compile(dialect=db.engine.dialect)})"
+
+    kind = ("insert", decide, guard.kind if guard else None, audit_entry is not None)
+    key = (db.engine.dialect.name, kind)
+    stmt = _statements.get(key)
+    if stmt is None:
+        result = (f"CASE WHEN EXISTS (SELECT 1 FROM checkins WHERE ticket_id = {param('ticket_id')} AND "  # noqa: S608
+                  f"event_id = {param('event_id')} AND {_admitted_sql()}) THEN '{DUPLICATE}' ELSE '{ACCEPTED}' END"
+                  if decide else param("result"))
+        sql = (f"INSERT INTO checkins ({', '.join(INSERT_COLUMNS)}, result) "
+               f"SELECT {', '.join(param(c) for c in INSERT_COLUMNS)}, {result} "
+               f"WHERE {guard.sql if guard else '1 = 1'} ON CONFLICT DO NOTHING RETURNING id, result")
+        if audit_entry is not None:  # PostgreSQL: the admission's audit entry in the same statement
+            sql = (f"WITH ins AS ({sql}), aud AS (INSERT INTO audit_log (at, actor_id, action, object_type, "  # noqa: S608
+                   f"object_id, details) SELECT CAST(:a_at AS TIMESTAMP WITH TIME ZONE), CAST(:a_actor AS INTEGER), "
+                   f"'checkin.accepted', 'checkins', CAST(ins.id AS VARCHAR), CAST(:a_details AS JSON) FROM ins "
+                   f"WHERE ins.result = '{ACCEPTED}') SELECT id, result FROM ins")
+        stmt = _text_statement(sql)
+        _statements[key] = stmt
+    params = {c: values.get(c) for c in INSERT_COLUMNS}
+    if not decide:
+        params["result"] = values["result"]
+    if guard is not None:
+        params.update(guard.params)
+    if audit_entry is not None:
+        params.update(audit_entry)
+    return db.session.execute(stmt, params).first()
 
 
 def _values(data: Scan, actor, ticket: Found | None, now: datetime, **extra) -> dict:
@@ -589,55 +637,74 @@ def _values(data: Scan, actor, ticket: Found | None, now: datetime, **extra) -> 
     return values
 
 
-def _admission_effects(answer: Answer, actor, registration_id: int, at: datetime, offline: bool = False) -> None:
-    """What an admission does besides its row: the audit entry and the signal (a class's
-    attendance, a bridge point connected), in the same transaction as the row."""
-    audit("checkin.accepted", object_type="checkins", object_id=answer.id, actor=audit_actor(actor),
-          ticket_id=answer.ticket_id, event_id=answer.event_id, **({"offline": True} if offline else {}),
-          **_device_detail(actor))
+def _admission_effects(answer: Answer, actor, registration_id: int, at: datetime, audited: bool = False) -> None:
+    """What an admission does besides its row: the audit entry (unless the insert wrote it) and the
+    signal (a class's attendance, a bridge point connected), in the same transaction as the row."""
+    if not audited:
+        audit("checkin.accepted", object_type="checkins", object_id=answer.id, actor=audit_actor(actor),
+              ticket_id=answer.ticket_id, event_id=answer.event_id, **_device_detail(actor))
     ticket_admitted.send("checkin", registration_id=registration_id, event_id=answer.event_id, at=at,
                          actor=audit_actor(actor))
 
 
-def _previous_columns(event_id: int):
-    """For a duplicate's answer: the admission that counts at this session, and who made it."""
-    prev = aliased(CheckIn)
-    by = aliased(User)
-    device = aliased(CheckinDevice)
-    columns = (prev.server_time.label("previous_at"),
-               func.coalesce(by.full_name, device.label, "").label("previous_by"))
-    joins = [(prev, and_(prev.ticket_id == Ticket.id, prev.event_id == event_id, admitted(prev))),
-             (by, by.id == prev.steward_id), (device, device.id == prev.checkin_device_id)]
-    return columns, joins
+_facts_statements: dict[str, object] = {}
 
 
-def _scan_facts(data: Scan, event_id: int):
-    """The one read of an online scan: the ticket, its registration's state, its holder's name and
-    the admission that counts here (for a duplicate's answer)."""
+def _facts_statement(by: str):
+    """The one read of an online scan (made once per process): the session event (an ORM entity,
+    so the signal's receivers find it loaded), the ticket by token or short code with its
+    registration's state and its holder's name, and the admission that counts at the session with
+    who made it (for a duplicate's answer)."""
+    stmt = _facts_statements.get(by)
+    if stmt is None:
+        prev, who, device = aliased(CheckIn), aliased(User), aliased(CheckinDevice)
+        column = Ticket.token if by == "token" else Ticket.short_code
+        stmt = (select(Event, *_ticket_columns(), prev.server_time.label("previous_at"),
+                       func.coalesce(who.full_name, device.label, "").label("previous_by"))
+                .select_from(Event)
+                .outerjoin(Ticket, column == bindparam("key"))
+                .outerjoin(Registration, Ticket.registration_id == Registration.id)
+                .outerjoin(Person, Registration.person_id == Person.id)
+                .outerjoin(prev, and_(prev.ticket_id == Ticket.id, prev.event_id == Event.id, admitted(prev)))
+                .outerjoin(who, who.id == prev.steward_id).outerjoin(device, device.id == prev.checkin_device_id)
+                .where(Event.id == bindparam("event_id")).limit(1))
+        _facts_statements[by] = stmt
+    return stmt
+
+
+@dataclass
+class Facts:
+    """What an online scan reads, in one query."""
+
+    event: Event | None
+    ticket: Found | None = None
+    previous_at: datetime | None = None
+    previous_by: str | None = None
+
+
+def scan_facts(data: Scan) -> Facts:
+    """The session event (None: no such event) and the scan's ticket, in one query."""
+    verify(data)
     key = ticket_key(data)
-    if key is None:
-        return None, None
-    columns, joins = _previous_columns(event_id)
-    stmt = (select(*_ticket_columns(), *columns).join(Registration, Ticket.registration_id == Registration.id)
-            .join(Person, Registration.person_id == Person.id))
-    for target, on in joins:
-        stmt = stmt.outerjoin(target, on)
-    stmt = stmt.where(Ticket.token == key[1] if key[0] == "token" else Ticket.short_code == key[1]).limit(1)
-    row = db.session.execute(stmt).first()
+    row = db.session.execute(_facts_statement(key[0] if key else "token"),
+                             {"event_id": data.event_id, "key": key[1] if key else None}).first()
     if row is None:
-        return None, None
-    found = Found(*row[:9])
-    if data.verified is not None and not data.ticket_token and (
-            found.event_id != data.verified.event_id or found.key_id != data.verified.key_id):
-        return None, None
-    return found, row
+        return Facts(None)
+    facts = Facts(row[0], previous_at=row.previous_at, previous_by=row.previous_by)
+    if row.id is not None:
+        found = Found(*row[1:10])
+        if data.verified is None or data.ticket_token or (
+                found.event_id == data.verified.event_id and found.key_id == data.verified.key_id):
+            facts.ticket = found
+    return facts
 
 
 def event_chain_ids(event: Event) -> list[int]:
     return [e.id for e in event_chain(event)]
 
 
-def scan(data: Scan, actor, session_event: Event, guard=None, chain_ids: list[int] | None = None) -> Answer | None:
+def scan(data: Scan, actor, session_event: Event, guard: Guard | None = None,
+         chain_ids: list[int] | None = None, facts: Facts | None = None) -> Answer | None:
     """Record one scan at ``session_event`` and decide it: one query reads the ticket, one
     statement decides (duplicate if already admitted here) and stores (INSERT ... ON CONFLICT DO
     NOTHING: a retried UUID stores nothing and gets the first answer; the partial unique index lets
@@ -649,7 +716,8 @@ def scan(data: Scan, actor, session_event: Event, guard=None, chain_ids: list[in
     now = utcnow()
     reported = data.device_time
     data.device_time, clamped = clamp_time(data.device_time, session_event, actor, now)
-    ticket, row = _scan_facts(data, session_event.id)
+    facts = facts if facts is not None else scan_facts(data)
+    ticket = facts.ticket
     chain_ids = chain_ids if chain_ids is not None else event_chain_ids(session_event)
     refused = judge(ticket, chain_ids)
     values = _values(data, actor, ticket, now, flag=CLOCK if clamped else None,
@@ -658,19 +726,24 @@ def scan(data: Scan, actor, session_event: Event, guard=None, chain_ids: list[in
         values["scanned"] = _excerpt(data.code or data.ticket_token)
     if refused is not None:
         values["result"] = refused
-    stored = _insert_one(values, decide=refused is None, guard=guard)
+    # On PostgreSQL an admission's audit entry is written by the same statement.
+    audited = refused is None and db.engine.dialect.name == "postgresql"
+    stored = _insert_one(values, decide=refused is None, guard=guard,
+                         audit_entry=_audit_entry(actor, values) if audited else None)
+    previous = facts.previous_at is not None
     if stored is None:
+        audited = False
         earlier = by_uuid(data.uuid)
         if earlier is not None:  # a retry: the first answer, nothing new
             return answer_of(earlier, replay=True)
-        if guard is not None and not db.session.scalar(select(literal(True)).where(guard)):
+        if guard is not None and not guard.holds():
             return None
         # Another scan admitted the ticket between our read and our insert: a duplicate.
         values["result"] = DUPLICATE
         stored = _insert_one(values)
         if stored is None:
             return answer_of(by_uuid(data.uuid), replay=True)
-        row = None  # the admission that counts is newer than what we read
+        previous = False  # the admission that counts is newer than what we read
     answer = Answer(id=stored.id, uuid=data.uuid, result=stored.result, server_time=now,
                     steward_id=values.get("steward_id"), checkin_device_id=values.get("checkin_device_id"),
                     event_id=data.event_id, flag=values.get("flag"))
@@ -678,13 +751,20 @@ def scan(data: Scan, actor, session_event: Event, guard=None, chain_ids: list[in
         answer.ticket_id, answer.ticket_event_id = ticket.id, ticket.event_id
         answer.short_code, answer.token, answer.name = ticket.short_code, ticket.token, ticket.name
     if answer.result == DUPLICATE:
-        if row is not None and row.previous_at is not None:
-            answer.previous_at, answer.previous_by = row.previous_at, row.previous_by
+        if previous:
+            answer.previous_at, answer.previous_by = facts.previous_at, facts.previous_by
         else:
             _fill_previous(answer)
     if answer.result == ACCEPTED:
-        _admission_effects(answer, actor, ticket.registration_id, at=data.device_time or now)
+        _admission_effects(answer, actor, ticket.registration_id, at=data.device_time or now, audited=audited)
     return answer
+
+
+def _audit_entry(actor, values: dict) -> dict:
+    """The "checkin.accepted" audit entry of an admission, as core.audit would write it."""
+    details = {"ticket_id": values["ticket_id"], "event_id": values["event_id"], **_device_detail(actor)}
+    return {"a_at": values["server_time"], "a_actor": getattr(audit_actor(actor), "id", None),
+            "a_details": json.dumps(details)}
 
 
 def _fill_previous(answer: Answer) -> None:

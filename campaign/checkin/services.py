@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, lazyload, load_only
 
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import User
@@ -667,7 +667,11 @@ def _facts_statement(by: str):
                 .outerjoin(Person, Registration.person_id == Person.id)
                 .outerjoin(prev, and_(prev.ticket_id == Ticket.id, prev.event_id == Event.id, admitted(prev)))
                 .outerjoin(who, who.id == prev.steward_id).outerjoin(device, device.id == prev.checkin_device_id)
-                .where(Event.id == bindparam("event_id")).limit(1))
+                .where(Event.id == bindparam("event_id")).limit(1)
+                # Only what the scan path and the admission's receivers read; the rest loads if asked.
+                .options(load_only(Event.id, Event.title, Event.kind, Event.parent_id, Event.commune_code,
+                                   Event.province_code, Event.starts_at, Event.ends_at, Event.status,
+                                   Event.connected_at), lazyload(Event.commune)))
         _facts_statements[by] = stmt
     return stmt
 

@@ -81,6 +81,7 @@ prod: setup
 	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(PROD_DB)'" | grep -q 1 \
 	  || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE $(PROD_DB)"
 	$(PROD_ENV) $(FLASK) db upgrade
+	$(PROD_ENV) $(FLASK) units load
 	$(PROD_ENV) $(VENV)/bin/honcho -f Procfile start
 
 soak: deps

@@ -58,11 +58,12 @@ def prepare() -> tuple[int, list[str], str]:
     from campaign.accounts.models import User
     from campaign.accounts.services import create_user
     from campaign.checkin import services
+    from campaign.config import normalise_database_url
     from campaign.core.text import fold
     from campaign.events.models import Event, Person, Registration
     from campaign.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": DB_URL})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(DB_URL)})
     with app.app_context():
         if db.session.scalar(select(User).where(User.username == "soak.steward")) is None:
             create_user(None, username="soak.steward", full_name="Soak Steward", password=PASSWORD, role="admin")

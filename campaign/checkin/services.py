@@ -1127,7 +1127,7 @@ def sync_batch(uploads: list[Upload], actor, events: dict[int, Event]) -> list[A
     order = sorted(values, key=lambda i: (values[i]["ticket_id"] or 0, values[i]["event_id"], i))
     stored: dict[str, tuple] = {}
     if order:
-        rows = [values[i] for i in order]
+        rows = [{c: values[i].get(c) for c in INSERT_COLUMNS + ("result",)} for i in order]  # same keys each
         for row in db.session.execute(
                 _dialect_insert()(CheckIn).values(rows).on_conflict_do_nothing()
                 .returning(CheckIn.id, CheckIn.uuid, CheckIn.result)):

@@ -161,9 +161,12 @@ def test_an_upload_costs_the_same_statements_whatever_its_size(cf, factory, logi
         return count_queries(lambda: web.post("/api/checkin/sync", json={"items": items}, headers=HEADERS))
 
     small, q_small = send([_item(event.id, t.code, t0 + timedelta(minutes=i)) for i, t in enumerate(tickets[:5])])
+    damaged = tickets[9].code[:-4] + "AAAA"
     big, q_big = send([_item(event.id, t.code, t0 + timedelta(minutes=i)) for i, t in enumerate(tickets[5:])]
-                      + [_item(event.id, tickets[0].code, t0 - timedelta(minutes=1))])
+                      + [_item(event.id, damaged, t0, door="invalid"),
+                         _item(event.id, tickets[0].code, t0 - timedelta(minutes=1))])
     assert small.status_code == big.status_code == 200
     assert q_big <= q_small + 1, (q_small, q_big)  # + the relabel UPDATE
-    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 61
+    assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 62
+    assert [a["result"] for a in big.json["items"]][-2] == "invalid"
     assert services.by_uuid(big.json["items"][-1]["uuid"]).result == "accepted"

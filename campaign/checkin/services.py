@@ -499,7 +499,7 @@ def resolve(scans: list[Scan]) -> list[Found | None]:
     if tokens or shorts:
         conditions = ([Ticket.token.in_(tokens)] if tokens else []) + \
                      ([Ticket.short_code.in_(shorts)] if shorts else [])
-        rows = db.session.execute(
+        rows = db.session.connection().execute(  # Core: plain rows, no ORM loading per row
             select(*_ticket_columns()).join(Registration, Ticket.registration_id == Registration.id)
             .join(Person, Registration.person_id == Person.id).where(or_(*conditions))).all()
         for row in rows:
@@ -777,19 +777,21 @@ def _fill_previous(answer: Answer) -> None:
         answer.previous_at, answer.previous_by = previous.server_time, steward_name(previous)
 
 
-def answer_of(checkin: CheckIn, replay: bool = False) -> Answer:
+def answer_of(checkin: CheckIn, replay: bool = False, with_previous: bool = True) -> Answer:
     """The answer for a stored row (a replayed UUID, an undo)."""
     answer = Answer(id=checkin.id, uuid=checkin.uuid, result=checkin.result, server_time=checkin.server_time,
                     replay=replay, undone_at=checkin.undone_at, steward_id=checkin.steward_id,
                     checkin_device_id=checkin.checkin_device_id, event_id=checkin.event_id,
                     door_result=checkin.door_result, flag=checkin.flag, changed_seq=checkin.changed_seq)
-    ticket = checkin.ticket
+    ticket = checkin.ticket if with_previous or checkin.ticket_id is None or "ticket" in checkin.__dict__ else None
     if ticket is not None:
         person = ticket.registration.person
         answer.ticket_id, answer.ticket_event_id = ticket.id, ticket.event_id
         answer.short_code, answer.token = ticket.short_code, ticket.token
         answer.name = person.full_name if person.anonymised_at is None else ""
-    if answer.result == DUPLICATE:
+    if ticket is None and checkin.ticket_id is not None:
+        answer.ticket_id = checkin.ticket_id
+    if answer.result == DUPLICATE and with_previous:
         _fill_previous(answer)
     return answer
 
@@ -1070,7 +1072,7 @@ def sync_batch(uploads: list[Upload], actor, events: dict[int, Event]) -> list[A
     seen: dict[str, int] = {}
     for i, up in enumerate(uploads):
         if up.data.uuid in known:
-            answers[i] = answer_of(known[up.data.uuid], replay=True)
+            answers[i] = answer_of(known[up.data.uuid], replay=True, with_previous=False)
         elif up.data.uuid in seen:
             continue  # the same UUID twice in one batch: answered below as a replay of the first
         else:
@@ -1128,9 +1130,12 @@ def sync_batch(uploads: list[Upload], actor, events: dict[int, Event]) -> list[A
     stored: dict[str, tuple] = {}
     if order:
         rows = [{c: values[i].get(c) for c in INSERT_COLUMNS + ("result",)} for i in order]  # same keys each
-        for row in db.session.execute(
-                _dialect_insert()(CheckIn).values(rows).on_conflict_do_nothing()
-                .returning(CheckIn.id, CheckIn.uuid, CheckIn.result)):
+        table = CheckIn.__table__
+        # Core executemany with RETURNING: SQLAlchemy sends the rows as one multi-row INSERT
+        # ("insertmanyvalues", up to 1,000 rows a statement) without ORM bookkeeping per row.
+        for row in db.session.connection().execute(
+                _dialect_insert()(table).on_conflict_do_nothing().returning(table.c.id, table.c.uuid, table.c.result),
+                rows):
             stored[row.uuid] = row
     entries = [dict(action="checkin.relabelled", object_type="checkins", object_id=str(cid), at=now,
                     actor_id=getattr(audit_actor(actor), "id", None),
@@ -1159,7 +1164,7 @@ def sync_batch(uploads: list[Upload], actor, events: dict[int, Event]) -> list[A
                                 details={"ticket_id": ticket.id, "event_id": v["event_id"], "offline": True,
                                          **_device_detail(actor)}))
     if entries:
-        db.session.execute(insert(AuditLog), entries)
+        db.session.connection().execute(insert(AuditLog.__table__), entries)
     for i, answer in admitted_now:
         ticket_admitted.send("checkin", registration_id=tickets[i].registration_id, event_id=answer.event_id,
                              at=values[i]["device_time"] or now, actor=audit_actor(actor))

@@ -1187,8 +1187,12 @@ def _store_after_race(up: Upload, values: dict, actor) -> Answer:
     return answer_of(db.session.get(CheckIn, stored.id))
 
 
-def sync_scan(data: Scan, actor, session_event: Event, door_result: str | None) -> Answer:
-    """One offline scan (the demo; the API sends whole batches to sync_batch)."""
+def sync_scan(data: Scan, actor, session_event: Event, door_result: str | None,
+              code: codes.TicketCode | None = None, code_error: codes.CodeError | None = None) -> Answer:
+    """One offline scan (the demo, tests; the API sends whole batches to sync_batch). ``code`` /
+    ``code_error``: the signature already checked by the caller."""
+    data.verified = data.verified or code
+    data.code_error = data.code_error or code_error
     return sync_batch([Upload(data, door_result)], actor, {session_event.id: session_event})[0]
 
 

@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FEATURES := $(shell ls -d campaign/*/ | xargs -n1 basename | grep -v -e __pycache__)
 
-.PHONY: run setup venv deps assets catalogs extract migrate demo test lint clean
+.PHONY: run setup venv deps assets catalogs extract migrate demo test lint clean prod soak
 
 run: setup migrate demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -20,7 +20,7 @@ $(VENV)/bin/python:
 
 $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[postgres,redis,dev]'
+	$(PY) -m pip install --quiet -e '.[postgres,redis,prod,dev]'
 	touch $@
 
 deps: $(VENV)/.installed
@@ -68,3 +68,23 @@ test: setup lint
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance
+
+# The production shape on this machine (docs/deploy.md): the local PostgreSQL (database PROD_DB,
+# created if missing), Redis, gunicorn with WEB_WORKERS workers, an rq worker and the scheduler,
+# under honcho. `make soak` (in another terminal) drives a bounded mixed load against it.
+PROD_DB ?= campaign_prod
+PROD_PORT ?= 8000
+WEB_WORKERS ?= 4
+REDIS_PORT ?= 6390
+PROD_ENV = DATABASE_URL=postgresql://postgres@127.0.0.1:5432/$(PROD_DB) REDIS_URL=redis://127.0.0.1:$(REDIS_PORT)/0 \
+  PROD_PORT=$(PROD_PORT) WEB_WORKERS=$(WEB_WORKERS) REDIS_PORT=$(REDIS_PORT)
+
+prod: setup
+	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(PROD_DB)'" | grep -q 1 \
+	  || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE $(PROD_DB)"
+	$(PROD_ENV) $(FLASK) db upgrade
+	$(PROD_ENV) $(FLASK) units load
+	$(PROD_ENV) $(VENV)/bin/honcho -f Procfile start
+
+soak: deps
+	$(PROD_ENV) $(PY) bench/soak.py

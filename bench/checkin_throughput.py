@@ -124,6 +124,40 @@ def login(port: int) -> str:
     return resp.getheader("Set-Cookie").split(";", 1)[0]
 
 
+def cpu_seconds(pids) -> float:
+    """User + system CPU time of these processes (Linux /proc), in seconds."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / ticks
+
+
+def worker_pids(master: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def backend_pids() -> list[int]:
+    """The PostgreSQL server processes serving this database (local server only)."""
+    from sqlalchemy import create_engine, text
+
+    from campaign.config import normalise_database_url
+
+    engine = create_engine(normalise_database_url(DB_URL))
+    with engine.connect() as conn:
+        pids = list(conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND pid <> pg_backend_pid()")).scalars())
+    engine.dispose()
+    return pids
+
+
 def main() -> None:
     event_id, codes = prepare()
     scans = list(codes)
@@ -171,6 +205,15 @@ def main() -> None:
                     results[answer.get("result", f"http {resp.status}")] = results.get(
                         answer.get("result", f"http {resp.status}"), 0) + 1
 
+        # Warm every worker's connection and permit, then count the CPU time the run costs the app
+        # workers and the database backends: per-core figures that a busy shared machine cannot skew.
+        for _ in range(WORKERS * 2):
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", f"/api/checkin/events/{event_id}/counts",
+                         headers={"X-Checkin-Client": "bench", "Cookie": cookie})
+            conn.getresponse().read()
+        workers, backends = worker_pids(server.pid), backend_pids()
+        cpu_app, cpu_db = cpu_seconds(workers), cpu_seconds(backends)
         threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
         started = time.perf_counter()
         for t in threads:
@@ -178,6 +221,7 @@ def main() -> None:
         for t in threads:
             t.join()
         wall = time.perf_counter() - started
+        cpu_app, cpu_db = cpu_seconds(workers) - cpu_app, cpu_seconds(backends) - cpu_db
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -192,6 +236,10 @@ def main() -> None:
     print(f"  latency ms: p50 {pct(50):.1f}  p90 {pct(90):.1f}  p99 {pct(99):.1f}  max {latencies[-1] * 1000:.1f}"
           f"  mean {statistics.mean(latencies) * 1000:.1f}")
     print(f"  results: {dict(sorted(results.items()))}")
+    n = len(latencies)
+    print(f"  CPU per scan: app workers {cpu_app / n * 1000:.2f} ms ({n / cpu_app if cpu_app else 0:.0f} scans/s "
+          f"per app core), database {cpu_db / n * 1000:.2f} ms ({n / cpu_db if cpu_db else 0:.0f} scans/s per "
+          f"database core; {len(backends)} backends measured)")
 
     from sqlalchemy import create_engine, text
 

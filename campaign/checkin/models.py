@@ -48,7 +48,9 @@ DUPLICATE = "duplicate"
 INVALID = "invalid"
 REVOKED = "revoked"
 WRONG_EVENT = "wrong_event"
-RESULTS = (ACCEPTED, DUPLICATE, INVALID, REVOKED, WRONG_EVENT)
+# Uploaded by a removed device, made after its removal: kept for the organisers, never admits.
+SET_ASIDE = "set_aside"
+RESULTS = (ACCEPTED, DUPLICATE, INVALID, REVOKED, WRONG_EVENT, SET_ASIDE)
 METHODS = ("camera", "typed", "lookup", "self", "sync")
 
 
@@ -138,6 +140,12 @@ class CheckIn(db.Model):
     # A later change devices must learn (an undo): a value above every sequence number given so far,
     # so that "since N" pulls return the row again. A row's sequence number is max(id, changed_seq).
     changed_seq: Mapped[int | None] = mapped_column(BigInteger)
+    # "clock": the device time lay outside what the server knows (before the check-in window or the
+    # device's setup, after the upload) and was clamped; ``reported_time`` keeps what the device
+    # said. A clamped time never wins "earliest counts" over a trusted one. "after_revoke": made by
+    # a removed device after its removal (result "set_aside").
+    flag: Mapped[str | None] = mapped_column(String(20))
+    reported_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     ticket: Mapped[Ticket | None] = relationship()
     steward = relationship("User", foreign_keys=[steward_id])
@@ -148,8 +156,9 @@ class CheckIn(db.Model):
         Index("uq_checkins_accepted", "ticket_id", "event_id", unique=True,
               postgresql_where=text("result = 'accepted' AND undone_at IS NULL"),
               sqlite_where=text("result = 'accepted' AND undone_at IS NULL")),
-        CheckConstraint("result IN ('accepted', 'duplicate', 'invalid', 'revoked', 'wrong_event')",
+        CheckConstraint("result IN ('accepted', 'duplicate', 'invalid', 'revoked', 'wrong_event', 'set_aside')",
                         name="result_known"),
+        CheckConstraint("flag IS NULL OR flag IN ('clock', 'after_revoke')", name="flag_known"),
         CheckConstraint("method IN ('camera', 'typed', 'lookup', 'self', 'sync')", name="method_known"),
         CheckConstraint("result = 'invalid' OR ticket_id IS NOT NULL", name="ticket_unless_invalid"),
         CheckConstraint("undone_at IS NULL OR result = 'accepted'", name="undo_only_accepted"),

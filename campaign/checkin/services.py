@@ -12,16 +12,29 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+import json
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload, lazyload, load_only
 
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import User
@@ -32,6 +45,7 @@ from campaign.checkin.models import (
     DUPLICATE,
     INVALID,
     REVOKED,
+    SET_ASIDE,
     WRONG_EVENT,
     CheckIn,
     CheckinDevice,
@@ -39,6 +53,7 @@ from campaign.checkin.models import (
     Ticket,
 )
 from campaign.core import timeutil
+from campaign.core.models import AuditLog
 from campaign.core.services import DomainError, audit
 from campaign.core.text import like_pattern
 from campaign.core.types import utcnow
@@ -177,6 +192,103 @@ def can_scan(user, event: Event) -> bool:
         StewardGrant.revoked_at.is_(None)).limit(1)) is not None
 
 
+# The steward's permission without a query per scan: a permit, judged once with the full rules and
+# kept in the process for a short while, whose basis the scan's own INSERT re-checks (the session
+# token still current and the account active; the steward grant not revoked, or the role grants
+# that made the user an organiser all still there). A revoked grant, a deactivated account or a
+# logout elsewhere (which rotates the token) therefore takes effect at the very next scan, in every
+# process, at no extra round trip; the next scan is judged again in full.
+PERMIT_TTL = 60.0
+PERMIT_MAX = 20_000
+_permits: dict[tuple[str, int], ScanPermit] = {}
+
+
+@dataclass(frozen=True)
+class Acting:
+    """The scanning user as services need it (``.id``), without loading the account."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class ScanPermit:
+    user_id: int
+    session_token: str
+    event_shape: tuple  # the session event's place (commune, province, parent) when judged
+    chain_ids: tuple[int, ...]
+    grant_ids: tuple[int, ...] = ()
+    steward_grant_id: int | None = None
+    expires: float = 0.0
+
+    @property
+    def actor(self) -> Acting:
+        return Acting(self.user_id)
+
+    def guard(self) -> Guard:
+        """The permit's basis, as a condition of the scan's own statement."""
+        account = "EXISTS (SELECT 1 FROM users WHERE id = :g_user AND session_token = :g_token AND active)"
+        params = {"g_user": self.user_id, "g_token": self.session_token}
+        if self.steward_grant_id is not None:
+            params["g_grant"] = self.steward_grant_id
+            return Guard("steward", account + " AND EXISTS (SELECT 1 FROM checkin_steward_grants WHERE"  # noqa: S608
+                         " id = :g_grant AND user_id = :g_user AND revoked_at IS NULL)", params)
+        params.update(g_ids=list(self.grant_ids), g_n=len(self.grant_ids))
+        return Guard("organiser", account + " AND (SELECT count(*) FROM role_grants WHERE user_id = :g_user"  # noqa: S608
+                     " AND id IN :g_ids) = :g_n", params)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition (SQL over bound parameters) the scan's INSERT re-checks; ``kind`` names its shape."""
+
+    kind: str
+    sql: str
+    params: dict
+
+    def holds(self) -> bool:
+        return bool(db.session.execute(_text_statement(f"SELECT 1 WHERE {self.sql}"),
+                                       self.params).first())
+
+
+def _shape(event: Event) -> tuple:
+    return (event.commune_code, event.province_code, event.parent_id)
+
+
+def cached_permit(session_token: str | None, event: Event) -> ScanPermit | None:
+    """A permit judged recently for this session and event (None: judge in full)."""
+    if not session_token:
+        return None
+    permit = _permits.get((session_token, event.id))
+    if permit is None or permit.expires < time.monotonic() or permit.event_shape != _shape(event):
+        return None
+    return permit
+
+
+def scan_permit(user, event: Event) -> ScanPermit | None:
+    """Judge in full whether ``user`` may scan at ``event`` (can_scan) and remember why."""
+    if not can_scan(user, event):
+        return None
+    chain = event_chain_ids(event)
+    if is_organiser(user, event):
+        basis = {"grant_ids": tuple(sorted(gr.id for gr in user.grants))}
+    else:
+        basis = {"steward_grant_id": db.session.scalar(select(StewardGrant.id).where(
+            StewardGrant.user_id == user.id, StewardGrant.event_id.in_(chain),
+            StewardGrant.revoked_at.is_(None)).order_by(StewardGrant.id).limit(1))}
+    permit = ScanPermit(user_id=user.id, session_token=user.session_token, event_shape=_shape(event),
+                        chain_ids=tuple(chain), expires=time.monotonic() + PERMIT_TTL, **basis)
+    if len(_permits) >= PERMIT_MAX:
+        _permits.clear()
+    _permits[(user.session_token, event.id)] = permit
+    return permit
+
+
+def forget_permits(user_id: int | None = None) -> None:
+    """Drop this process's permits (of one user): the next scan is judged in full."""
+    for key in [k for k, p in _permits.items() if user_id is None or p.user_id == user_id]:
+        _permits.pop(key, None)
+
+
 def can_see_names(user, event: Event) -> bool:
     """Stewards see the name to confirm who stands in front of them; that is all they see. A device
     sees names while the organiser who registered it may."""
@@ -215,6 +327,7 @@ def revoke_steward(grant: StewardGrant, actor) -> None:
     if grant.revoked_at is None:
         grant.revoked_at = utcnow()
         db.session.flush()
+        forget_permits(grant.user_id)
         audit("checkin.steward_revoked", grant, actor=actor, event_id=grant.event_id, user_id=grant.user_id)
 
 
@@ -231,14 +344,48 @@ class Scan:
     device_id: str | None = None
     device_time: datetime | None = None
     method: str = "camera"
+    # Filled by the check of the signature (verify_code) before any query.
+    verified: codes.TicketCode | None = None
+    code_error: codes.CodeError | None = None
 
 
 @dataclass
 class Answer:
-    checkin: CheckIn
+    """A stored scan as the API answers it: the row's own columns (no ORM load on the scan path),
+    the ticket's holder and, for a duplicate, the admission that counts."""
+
+    id: int
+    uuid: str
+    result: str
+    server_time: datetime
     replay: bool = False  # the same UUID was seen before: nothing new stored
-    previous: CheckIn | None = None  # for a duplicate: the accepted check-in
-    extra: dict = field(default_factory=dict)
+    undone_at: datetime | None = None
+    steward_id: int | None = None
+    checkin_device_id: int | None = None
+    ticket_id: int | None = None
+    ticket_event_id: int | None = None
+    short_code: str | None = None
+    token: str | None = None
+    name: str | None = None  # the holder's name ("" once anonymised)
+    previous_at: datetime | None = None  # a duplicate: when the counting admission happened
+    previous_by: str | None = None  # ... and by whom (a steward's name or a device's label)
+    door_result: str | None = None
+    flag: str | None = None
+    changed_seq: int | None = None
+    event_id: int | None = None
+
+    @property
+    def checkin(self) -> CheckIn:
+        """The stored row as a model (pages that render it; the API does without)."""
+        return db.session.get(CheckIn, self.id)
+
+    @property
+    def seq(self) -> int:
+        return max(self.id, self.changed_seq or 0)
+
+    @property
+    def conflict(self) -> bool:
+        return self.door_result == ACCEPTED and self.result != ACCEPTED
 
 
 def verify_code(text: str) -> codes.TicketCode:
@@ -252,12 +399,20 @@ def verify_code(text: str) -> codes.TicketCode:
     return code
 
 
-def _insert(values: dict) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None on a conflict
-    (the same UUID, or a second accepted check-in of the ticket at this session)."""
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(CheckIn).values(**values).on_conflict_do_nothing().returning(CheckIn.id)
-    return db.session.execute(stmt).scalar()
+def verify(data: Scan) -> Scan:
+    """Verify the scan's code in memory (before any query) and keep the outcome on the scan."""
+    if data.code and data.verified is None and data.code_error is None:
+        try:
+            data.verified = verify_code(data.code)
+        except codes.CodeError as err:
+            data.code_error = err
+    return data
+
+
+def admitted(model=CheckIn):
+    """THE admission condition: an accepted check-in that was not undone. The partial unique index
+    uq_checkins_accepted holds exactly this, one per ticket and session."""
+    return and_(model.result == ACCEPTED, model.undone_at.is_(None))
 
 
 def by_uuid(client_uuid: str) -> CheckIn | None:
@@ -266,15 +421,15 @@ def by_uuid(client_uuid: str) -> CheckIn | None:
 
 def accepted_checkin(ticket_id: int, event_id: int) -> CheckIn | None:
     return db.session.scalar(select(CheckIn).where(
-        CheckIn.ticket_id == ticket_id, CheckIn.event_id == event_id, CheckIn.result == ACCEPTED,
-        CheckIn.undone_at.is_(None)))
+        CheckIn.ticket_id == ticket_id, CheckIn.event_id == event_id, admitted()))
 
 
 def by_whom(actor) -> dict:
     """The columns naming who made a scan: a logged-in steward, or a registered device."""
     if isinstance(actor, CheckinDevice):
         return {"steward_id": None, "checkin_device_id": actor.id}
-    return {"steward_id": getattr(actor, "id", None)}
+    return {"steward_id": getattr(actor, "id", actor if isinstance(actor, int) else None),
+            "checkin_device_id": None}
 
 
 def audit_actor(actor):
@@ -295,70 +450,350 @@ def steward_name(checkin: CheckIn) -> str:
     return db.session.scalar(select(User.full_name).where(User.id == checkin.steward_id)) or ""
 
 
-def _record(scan: Scan, steward, result: str, ticket: Ticket | None, scanned: str | None = None,
-            door_result: str | None = None) -> Answer:
-    values = dict(uuid=scan.uuid, event_id=scan.event_id, ticket_id=ticket.id if ticket else None, result=result,
-                  method=scan.method, device_id=scan.device_id, device_time=scan.device_time, server_time=utcnow(),
-                  scanned=scanned, **by_whom(steward))
-    if door_result is not None:
-        values["door_result"] = door_result
-    new_id = _insert(values)
-    if new_id is None:
-        earlier = by_uuid(scan.uuid)
-        if earlier is not None:  # a retry: the first answer, nothing new
-            return _answer(earlier, replay=True)
-        # Another scan admitted the ticket between our check and our insert: a duplicate.
-        values["result"] = result = DUPLICATE
-        new_id = _insert(values)
-        if new_id is None:
-            return _answer(by_uuid(scan.uuid), replay=True)
-    checkin = db.session.get(CheckIn, new_id)
-    if result == ACCEPTED:
-        audit("checkin.accepted", checkin, actor=audit_actor(steward), ticket_id=checkin.ticket_id,
-              event_id=scan.event_id, **_device_detail(steward))
-        ticket_admitted.send("checkin", registration_id=ticket.registration_id, event_id=scan.event_id,
-                             at=checkin.device_time or checkin.server_time, actor=audit_actor(steward))
-    return _answer(checkin)
+# --- one way to find a scan's ticket and to judge it (online scans and offline uploads) ---------
 
-
-def _answer(checkin: CheckIn, replay: bool = False) -> Answer:
-    previous = None
-    if checkin.result == DUPLICATE and checkin.ticket_id is not None:
-        previous = accepted_checkin(checkin.ticket_id, checkin.event_id)
-    return Answer(checkin=checkin, replay=replay, previous=previous)
-
-
-def scan(data: Scan, steward, session_event: Event, code: codes.TicketCode | None = None,
-         code_error: codes.CodeError | None = None) -> Answer:
-    """Record one scan at ``session_event`` and decide it. The caller has verified the code's
-    signature (``code``) or found it invalid (``code_error``) before any query, and checked that
-    ``steward`` may scan here. Never commits."""
-    earlier = by_uuid(data.uuid)
-    if earlier is not None:
-        return _answer(earlier, replay=True)
-    ticket: Ticket | None = None
+def ticket_key(data: Scan) -> tuple[str, str] | None:
+    """What identifies the scan's ticket: ("token", hex) from a picked ticket or a verified code, or
+    ("short", code) from a typed short code; None when nothing can (a forged or unreadable code)."""
     if data.ticket_token:
-        ticket = ticket_by_token(data.ticket_token)
-    elif code is not None:
-        ticket = ticket_by_token(code.token)
-        if ticket is not None and (ticket.event_id != code.event_id or ticket.key_id != code.key_id):
-            ticket = None
-    elif data.code and code_error is not None and code_error.reason == "malformed":
+        token = data.ticket_token.lower()
+        return ("token", token) if len(token) == 20 else None
+    if data.verified is not None:
+        return ("token", data.verified.token)
+    if data.code and data.code_error is not None and data.code_error.reason == "malformed":
         short = codes.parse_short_code(data.code)
         if short:
-            ticket = db.session.scalar(select(Ticket).where(Ticket.short_code == short))
+            return ("short", short)
+    return None
+
+
+@dataclass
+class Found:
+    """A scan's ticket as the judgement needs it (one row of resolve())."""
+
+    id: int
+    event_id: int
+    key_id: int
+    token: str
+    short_code: str
+    revoked_at: datetime | None
+    registration_id: int
+    status: str
+    name: str
+
+
+def _ticket_columns():
+    return (Ticket.id, Ticket.event_id, Ticket.key_id, Ticket.token, Ticket.short_code, Ticket.revoked_at,
+            Ticket.registration_id, Registration.status,
+            case((Person.anonymised_at.is_(None), Person.full_name), else_="").label("name"))
+
+
+def resolve(scans: list[Scan]) -> list[Found | None]:
+    """The tickets of many scans in one query (by token or short code). A verified code must name
+    the ticket's own event and key, else it resolves to nothing (a code re-signed for another event
+    cannot borrow a ticket)."""
+    keys = [ticket_key(s) for s in scans]
+    tokens = {k[1] for k in keys if k and k[0] == "token"}
+    shorts = {k[1] for k in keys if k and k[0] == "short"}
+    found: dict[tuple[str, str], Found] = {}
+    if tokens or shorts:
+        conditions = ([Ticket.token.in_(tokens)] if tokens else []) + \
+                     ([Ticket.short_code.in_(shorts)] if shorts else [])
+        rows = db.session.connection().execute(  # Core: plain rows, no ORM loading per row
+            select(*_ticket_columns()).join(Registration, Ticket.registration_id == Registration.id)
+            .join(Person, Registration.person_id == Person.id).where(or_(*conditions))).all()
+        for row in rows:
+            item = Found(*row)
+            found[("token", item.token)] = item
+            found[("short", item.short_code)] = item
+    out = []
+    for data, key in zip(scans, keys, strict=True):
+        item = found.get(key) if key else None
+        if item is not None and data.verified is not None and not data.ticket_token and (
+                item.event_id != data.verified.event_id or item.key_id != data.verified.key_id):
+            item = None
+        out.append(item)
+    return out
+
+
+def judge(ticket: Found | None, chain_ids) -> str | None:
+    """THE refusal rules, in order: no ticket -> invalid; a ticket of an event outside this session's
+    chain -> wrong event; a cancelled or replaced ticket, or a registration no longer live ->
+    revoked. None: the ticket may be admitted here (accepted, or duplicate if already admitted)."""
     if ticket is None:
-        return _record(data, steward, INVALID, None, scanned=_excerpt(data.code or data.ticket_token))
-    chain_ids = [e.id for e in event_chain(session_event)]
+        return INVALID
     if ticket.event_id not in chain_ids:
-        return _record(data, steward, WRONG_EVENT, ticket)
-    if ticket.revoked_at is not None or not registration_is_live(ticket.registration):
-        return _record(data, steward, REVOKED, ticket)
-    if db.session.scalar(select(CheckIn.id).where(
-            CheckIn.ticket_id == ticket.id, CheckIn.event_id == data.event_id, CheckIn.result == ACCEPTED,
-            CheckIn.undone_at.is_(None))) is not None:
-        return _record(data, steward, DUPLICATE, ticket)
-    return _record(data, steward, ACCEPTED, ticket)
+        return WRONG_EVENT
+    if ticket.revoked_at is not None or ticket.status not in LIVE_REGISTRATION_STATES:
+        return REVOKED
+    return None
+
+
+# --- clocks and revoked devices -------------------------------------------------------------
+
+# Stewards start scanning before the start (early arrivals, set-up): earlier device times are
+# outside the check-in window.
+WINDOW_OPENS_BEFORE = timedelta(hours=12)
+CLOCK = "clock"  # flag: the device time was outside what the server knows, and was clamped
+AFTER_REVOKE = "after_revoke"  # flag: made after the device was removed (set aside, never admits)
+
+
+def clamp_time(device_time: datetime | None, event: Event, actor, now: datetime) -> tuple[datetime | None, bool]:
+    """A device time within what the server knows: not before the event's check-in window opens
+    nor before the device was set up, not after the upload. Returns (time, clamped)."""
+    if device_time is None:
+        return None, False
+    low = event.starts_at - WINDOW_OPENS_BEFORE
+    if isinstance(actor, CheckinDevice):
+        registered = actor.activated_at or actor.created_at
+        if registered is not None:
+            low = max(low, registered)
+    if device_time < low:
+        return low, True
+    if device_time > now:
+        return now, True
+    return device_time, False
+
+
+# --- online scans ---------------------------------------------------------------------------
+
+INSERT_COLUMNS = ("uuid", "event_id", "ticket_id", "method", "device_id", "device_time", "server_time",
+                  "steward_id", "checkin_device_id", "flag", "reported_time", "scanned", "door_result")
+_statements: dict[tuple, object] = {}
+
+
+def _dialect_insert():
+    return pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+
+
+def _text_statement(sql: str) -> object:
+    """Constant SQL only (every value is bound). A text statement with the check-in columns' types on its parameters (UTC times, ...), made
+    once per shape and dialect (the PostgreSQL dialect's INSERT ... ON CONFLICT is not in
+    SQLAlchemy's compiled cache, and building the expression per scan costs more than the scan)."""
+    key = (db.engine.dialect.name, sql)
+    stmt = _statements.get(key)
+    if stmt is None:
+        table = CheckIn.__table__
+        stmt = text(sql)
+        binds = [bindparam(c, type_=table.c[c].type) for c in INSERT_COLUMNS + ("result",) if f":{c}" in sql]
+        if ":g_ids" in sql:
+            binds.append(bindparam("g_ids", expanding=True))
+        stmt = stmt.bindparams(*binds)
+        _statements[key] = stmt
+    return stmt
+
+
+def _admitted_sql() -> str:
+    """admitted() as SQL text, for the hand-written statement (still written once)."""
+    return str(admitted().compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _insert_one(values: dict, decide: bool = False, guard: Guard | None = None, audit_entry: dict | None = None):
+    """One scan, decided and stored in ONE statement: INSERT ... SELECT ... ON CONFLICT DO NOTHING
+    RETURNING. ``decide``: the result is "duplicate" if the ticket is admitted here already, else
+    "accepted" (the partial unique index settles a race between two such inserts). ``guard``: a
+    condition the same statement re-checks (the scanner's session and grants); when it fails
+    nothing is stored. Returns (id, result) or None (a conflict, or the guard failed)."""
+    pg = db.engine.dialect.name == "postgresql"
+    table = CheckIn.__table__
+
+    def param(name):
+        if not pg:
+            return f":{name}"
+        return f"CAST(:{name} AS {table.c[name].type.compile(dialect=db.engine.dialect)})"
+
+    kind = ("insert", decide, guard.kind if guard else None, audit_entry is not None)
+    key = (db.engine.dialect.name, kind)
+    stmt = _statements.get(key)
+    if stmt is None:
+        result = (f"CASE WHEN EXISTS (SELECT 1 FROM checkins WHERE ticket_id = {param('ticket_id')} AND "  # noqa: S608
+                  f"event_id = {param('event_id')} AND {_admitted_sql()}) THEN '{DUPLICATE}' ELSE '{ACCEPTED}' END"
+                  if decide else param("result"))
+        sql = (f"INSERT INTO checkins ({', '.join(INSERT_COLUMNS)}, result) "
+               f"SELECT {', '.join(param(c) for c in INSERT_COLUMNS)}, {result} "
+               f"WHERE {guard.sql if guard else '1 = 1'} ON CONFLICT DO NOTHING RETURNING id, result")
+        if audit_entry is not None:  # PostgreSQL: the admission's audit entry in the same statement
+            sql = (f"WITH ins AS ({sql}), aud AS (INSERT INTO audit_log (at, actor_id, action, object_type, "  # noqa: S608
+                   f"object_id, details) SELECT CAST(:a_at AS TIMESTAMP WITH TIME ZONE), CAST(:a_actor AS INTEGER), "
+                   f"'checkin.accepted', 'checkins', CAST(ins.id AS VARCHAR), CAST(:a_details AS JSON) FROM ins "
+                   f"WHERE ins.result = '{ACCEPTED}') SELECT id, result FROM ins")
+        stmt = _text_statement(sql)
+        _statements[key] = stmt
+    params = {c: values.get(c) for c in INSERT_COLUMNS}
+    if not decide:
+        params["result"] = values["result"]
+    if guard is not None:
+        params.update(guard.params)
+    if audit_entry is not None:
+        params.update(audit_entry)
+    return db.session.execute(stmt, params).first()
+
+
+def _values(data: Scan, actor, ticket: Found | None, now: datetime, **extra) -> dict:
+    values = dict(uuid=data.uuid, event_id=data.event_id, ticket_id=ticket.id if ticket else None,
+                  method=data.method, device_id=data.device_id, device_time=data.device_time, server_time=now,
+                  **by_whom(actor))
+    values.update(extra)
+    return values
+
+
+def _admission_effects(answer: Answer, actor, registration_id: int, at: datetime, audited: bool = False) -> None:
+    """What an admission does besides its row: the audit entry (unless the insert wrote it) and the
+    signal (a class's attendance, a bridge point connected), in the same transaction as the row."""
+    if not audited:
+        audit("checkin.accepted", object_type="checkins", object_id=answer.id, actor=audit_actor(actor),
+              ticket_id=answer.ticket_id, event_id=answer.event_id, **_device_detail(actor))
+    ticket_admitted.send("checkin", registration_id=registration_id, event_id=answer.event_id, at=at,
+                         actor=audit_actor(actor))
+
+
+_facts_statements: dict[str, object] = {}
+
+
+def _facts_statement(by: str):
+    """The one read of an online scan (made once per process): the session event (an ORM entity,
+    so the signal's receivers find it loaded), the ticket by token or short code with its
+    registration's state and its holder's name, and the admission that counts at the session with
+    who made it (for a duplicate's answer)."""
+    stmt = _facts_statements.get(by)
+    if stmt is None:
+        prev, who, device = aliased(CheckIn), aliased(User), aliased(CheckinDevice)
+        column = Ticket.token if by == "token" else Ticket.short_code
+        stmt = (select(Event, *_ticket_columns(), prev.server_time.label("previous_at"),
+                       func.coalesce(who.full_name, device.label, "").label("previous_by"))
+                .select_from(Event)
+                .outerjoin(Ticket, column == bindparam("key"))
+                .outerjoin(Registration, Ticket.registration_id == Registration.id)
+                .outerjoin(Person, Registration.person_id == Person.id)
+                .outerjoin(prev, and_(prev.ticket_id == Ticket.id, prev.event_id == Event.id, admitted(prev)))
+                .outerjoin(who, who.id == prev.steward_id).outerjoin(device, device.id == prev.checkin_device_id)
+                .where(Event.id == bindparam("event_id")).limit(1)
+                # Only what the scan path and the admission's receivers read; the rest loads if asked.
+                .options(load_only(Event.id, Event.title, Event.kind, Event.parent_id, Event.commune_code,
+                                   Event.province_code, Event.starts_at, Event.ends_at, Event.status,
+                                   Event.connected_at), lazyload(Event.commune)))
+        _facts_statements[by] = stmt
+    return stmt
+
+
+@dataclass
+class Facts:
+    """What an online scan reads, in one query."""
+
+    event: Event | None
+    ticket: Found | None = None
+    previous_at: datetime | None = None
+    previous_by: str | None = None
+
+
+def scan_facts(data: Scan) -> Facts:
+    """The session event (None: no such event) and the scan's ticket, in one query."""
+    verify(data)
+    key = ticket_key(data)
+    row = db.session.execute(_facts_statement(key[0] if key else "token"),
+                             {"event_id": data.event_id, "key": key[1] if key else None}).first()
+    if row is None:
+        return Facts(None)
+    facts = Facts(row[0], previous_at=row.previous_at, previous_by=row.previous_by)
+    if row.id is not None:
+        found = Found(*row[1:10])
+        if data.verified is None or data.ticket_token or (
+                found.event_id == data.verified.event_id and found.key_id == data.verified.key_id):
+            facts.ticket = found
+    return facts
+
+
+def event_chain_ids(event: Event) -> list[int]:
+    return [e.id for e in event_chain(event)]
+
+
+def scan(data: Scan, actor, session_event: Event, guard: Guard | None = None,
+         chain_ids: list[int] | None = None, facts: Facts | None = None) -> Answer | None:
+    """Record one scan at ``session_event`` and decide it: one query reads the ticket, one
+    statement decides (duplicate if already admitted here) and stores (INSERT ... ON CONFLICT DO
+    NOTHING: a retried UUID stores nothing and gets the first answer; the partial unique index lets
+    one of two simultaneous admissions win, the other is stored as a duplicate). The caller has
+    checked that ``actor`` may scan here; ``guard`` is a condition the insert re-checks (the
+    steward's session and grants, see ScanPermit) — None is returned when it no longer holds and
+    nothing was stored. Never commits."""
+    verify(data)
+    now = utcnow()
+    reported = data.device_time
+    data.device_time, clamped = clamp_time(data.device_time, session_event, actor, now)
+    facts = facts if facts is not None else scan_facts(data)
+    ticket = facts.ticket
+    chain_ids = chain_ids if chain_ids is not None else event_chain_ids(session_event)
+    refused = judge(ticket, chain_ids)
+    values = _values(data, actor, ticket, now, flag=CLOCK if clamped else None,
+                     reported_time=reported if clamped else None)
+    if refused == INVALID:
+        values["scanned"] = _excerpt(data.code or data.ticket_token)
+    if refused is not None:
+        values["result"] = refused
+    # On PostgreSQL an admission's audit entry is written by the same statement.
+    audited = refused is None and db.engine.dialect.name == "postgresql"
+    stored = _insert_one(values, decide=refused is None, guard=guard,
+                         audit_entry=_audit_entry(actor, values) if audited else None)
+    previous = facts.previous_at is not None
+    if stored is None:
+        audited = False
+        earlier = by_uuid(data.uuid)
+        if earlier is not None:  # a retry: the first answer, nothing new
+            return answer_of(earlier, replay=True)
+        if guard is not None and not guard.holds():
+            return None
+        # Another scan admitted the ticket between our read and our insert: a duplicate.
+        values["result"] = DUPLICATE
+        stored = _insert_one(values)
+        if stored is None:
+            return answer_of(by_uuid(data.uuid), replay=True)
+        previous = False  # the admission that counts is newer than what we read
+    answer = Answer(id=stored.id, uuid=data.uuid, result=stored.result, server_time=now,
+                    steward_id=values.get("steward_id"), checkin_device_id=values.get("checkin_device_id"),
+                    event_id=data.event_id, flag=values.get("flag"))
+    if ticket is not None:
+        answer.ticket_id, answer.ticket_event_id = ticket.id, ticket.event_id
+        answer.short_code, answer.token, answer.name = ticket.short_code, ticket.token, ticket.name
+    if answer.result == DUPLICATE:
+        if previous:
+            answer.previous_at, answer.previous_by = facts.previous_at, facts.previous_by
+        else:
+            _fill_previous(answer)
+    if answer.result == ACCEPTED:
+        _admission_effects(answer, actor, ticket.registration_id, at=data.device_time or now, audited=audited)
+    return answer
+
+
+def _audit_entry(actor, values: dict) -> dict:
+    """The "checkin.accepted" audit entry of an admission, as core.audit would write it."""
+    details = {"ticket_id": values["ticket_id"], "event_id": values["event_id"], **_device_detail(actor)}
+    return {"a_at": values["server_time"], "a_actor": getattr(audit_actor(actor), "id", None),
+            "a_details": json.dumps(details)}
+
+
+def _fill_previous(answer: Answer) -> None:
+    previous = accepted_checkin(answer.ticket_id, answer.event_id) if answer.ticket_id else None
+    if previous is not None:
+        answer.previous_at, answer.previous_by = previous.server_time, steward_name(previous)
+
+
+def answer_of(checkin: CheckIn, replay: bool = False, with_previous: bool = True) -> Answer:
+    """The answer for a stored row (a replayed UUID, an undo)."""
+    answer = Answer(id=checkin.id, uuid=checkin.uuid, result=checkin.result, server_time=checkin.server_time,
+                    replay=replay, undone_at=checkin.undone_at, steward_id=checkin.steward_id,
+                    checkin_device_id=checkin.checkin_device_id, event_id=checkin.event_id,
+                    door_result=checkin.door_result, flag=checkin.flag, changed_seq=checkin.changed_seq)
+    ticket = checkin.ticket if with_previous or checkin.ticket_id is None or "ticket" in checkin.__dict__ else None
+    if ticket is not None:
+        person = ticket.registration.person
+        answer.ticket_id, answer.ticket_event_id = ticket.id, ticket.event_id
+        answer.short_code, answer.token = ticket.short_code, ticket.token
+        answer.name = person.full_name if person.anonymised_at is None else ""
+    if ticket is None and checkin.ticket_id is not None:
+        answer.ticket_id = checkin.ticket_id
+    if answer.result == DUPLICATE and with_previous:
+        _fill_previous(answer)
+    return answer
 
 
 def _excerpt(text: str | None) -> str | None:
@@ -431,7 +866,7 @@ def can_undo(checkin: CheckIn, user, now: datetime | None = None) -> bool:
 
 def checked_in_count(event_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(CheckIn).where(
-        CheckIn.event_id == event_id, CheckIn.result == ACCEPTED, CheckIn.undone_at.is_(None))) or 0
+        CheckIn.event_id == event_id, admitted())) or 0
 
 
 @dataclass
@@ -453,7 +888,7 @@ def live_counts(event: Event) -> list[Count]:
         .group_by(Registration.event_id)).all())
     checked = dict(db.session.execute(
         select(CheckIn.event_id, func.count(func.distinct(CheckIn.ticket_id)))
-        .where(CheckIn.event_id.in_(ids), CheckIn.result == ACCEPTED, CheckIn.undone_at.is_(None))
+        .where(CheckIn.event_id.in_(ids), admitted())
         .group_by(CheckIn.event_id)).all())
     return [Count(e, registered.get(e.id, 0), checked.get(e.id, 0)) for e in events]
 
@@ -548,14 +983,13 @@ def lookup(session_event: Event, query: str, limit: int = 20) -> list[dict]:
             .order_by(Person.search_name).limit(limit * 5)).all()
         seen = {t.id for t, _r, _p in rows}
         rows = list(rows) + [r for r in more if r[0].id not in seen]
-    admitted = {c.ticket_id: c for c in db.session.scalars(select(CheckIn).where(
-        CheckIn.ticket_id.in_([t.id for t, _r, _p in rows]), CheckIn.event_id == session_event.id,
-        CheckIn.result == ACCEPTED, CheckIn.undone_at.is_(None)))}
+    done_here = {c.ticket_id: c for c in db.session.scalars(select(CheckIn).where(
+        CheckIn.ticket_id.in_([t.id for t, _r, _p in rows]), CheckIn.event_id == session_event.id, admitted()))}
     groups: dict[tuple, dict] = {}
     for ticket, reg, person in rows:
         key = group_key(reg)
         group = groups.setdefault(key, {"key": f"{key[0]}-{key[1]}", "tickets": []})
-        done = admitted.get(ticket.id)
+        done = done_here.get(ticket.id)
         group["tickets"].append({
             "token": ticket.token, "short_code": ticket.short_code, "name": person.full_name,
             "phone": mask_phone(person.phone),
@@ -576,21 +1010,17 @@ def group_clause(keys: set[tuple]):
 
 
 
-# --- offline scans uploaded later (issue 8) ----------------------------------------------------
+# --- offline scans uploaded later -------------------------------------------------------------
 
-def _resolve_ticket(data: Scan, code: codes.TicketCode | None, code_error: codes.CodeError | None) -> Ticket | None:
-    if data.ticket_token:
-        return ticket_by_token(data.ticket_token)
-    if code is not None:
-        ticket = ticket_by_token(code.token)
-        if ticket is not None and (ticket.event_id != code.event_id or ticket.key_id != code.key_id):
-            return None
-        return ticket
-    if data.code and code_error is not None and code_error.reason == "malformed":
-        short = codes.parse_short_code(data.code)
-        if short:
-            return db.session.scalar(select(Ticket).where(Ticket.short_code == short))
-    return None
+LOCK_NAMESPACE = 8423  # pg_advisory_xact_lock(namespace, ticket id): one ticket's admissions
+
+
+@dataclass
+class Upload:
+    """One scan of a device's outbox: what it sent and what it showed at the door."""
+
+    data: Scan
+    door_result: str | None = None
 
 
 def _moment(checkin_or_time) -> datetime:
@@ -600,69 +1030,170 @@ def _moment(checkin_or_time) -> datetime:
     return checkin_or_time
 
 
-def sync_scan(data: Scan, steward, session_event: Event, door_result: str | None,
-              code: codes.TicketCode | None = None, code_error: codes.CodeError | None = None) -> Answer:
-    """Record a scan a device decided offline (``door_result`` is what it showed at the door).
+def _precedence(moment: datetime, flag: str | None, order: int = 0) -> tuple:
+    """Which admission counts: the earliest at the door, but a clamped (untrusted) time after every
+    trusted one; ties go to what the server saw first."""
+    return (flag == CLOCK, moment, order)
+
+
+def _lock_tickets(ticket_ids: set[int]) -> None:
+    """Serialise uploads touching the same tickets: transaction-level advisory locks taken in
+    ascending ticket order, in one statement, before any row is read or written. Two uploads with
+    overlapping tickets then queue instead of deadlocking. (SQLite serialises whole writers.)"""
+    if not ticket_ids or db.engine.dialect.name != "postgresql":
+        return
+    db.session.execute(text(
+        "SELECT count(pg_advisory_xact_lock(:ns, t)) FROM "
+        "(SELECT t FROM unnest(CAST(:ids AS integer[])) AS t ORDER BY t) AS ordered"),
+        {"ns": LOCK_NAMESPACE, "ids": sorted(ticket_ids)})
+
+
+def sync_batch(uploads: list[Upload], actor, events: dict[int, Event]) -> list[Answer]:
+    """Record a batch of scans devices decided offline, set-based: a constant number of statements
+    whatever the batch size (the known UUIDs, the tickets, the locks, the current admissions, one
+    UPDATE for relabels, one INSERT, one INSERT of audit entries). ``events`` holds each scan's
+    session event (checked by the caller).
 
     Every scan is stored. One admission per ticket and session still holds (the partial unique
-    index): when two devices admitted the same ticket offline, the earliest by device time is the
-    accepted row and the other is stored as a duplicate whose door result is "accepted" (a conflict
-    for the organisers). If the earlier one arrives second, the accepted row is re-labelled under a
-    row lock, in the caller's transaction, and the new scan takes its place. A repeated UUID stores
-    nothing. Never commits."""
-    earlier = by_uuid(data.uuid)
-    if earlier is not None:
-        return _answer(earlier, replay=True)
-    ticket = _resolve_ticket(data, code, code_error)
-    if ticket is None:
-        return _record(data, steward, INVALID, None, scanned=_excerpt(data.code or data.ticket_token),
-                       door_result=door_result)
-    if ticket.event_id not in [e.id for e in event_chain(session_event)]:
-        return _record(data, steward, WRONG_EVENT, ticket, door_result=door_result)
-    if ticket.revoked_at is not None or not registration_is_live(ticket.registration):
-        return _record(data, steward, REVOKED, ticket, door_result=door_result)
-    if door_result not in (None, ACCEPTED):
-        # Turned away at the door (already admitted on this device, ...): recorded as it happened.
-        return _record(data, steward, door_result, ticket, door_result=door_result)
-    at = data.device_time or utcnow()
-    for _attempt in range(6):
-        current = db.session.scalar(select(CheckIn).where(
-            CheckIn.ticket_id == ticket.id, CheckIn.event_id == data.event_id, CheckIn.result == ACCEPTED,
-            CheckIn.undone_at.is_(None)).with_for_update())
-        if current is None:
-            answer = _try_insert(data, steward, ticket, ACCEPTED, door_result)
-        elif at < _moment(current):
-            # The earliest admission counts: the row that held the place gives way, kept on record.
-            current.result = DUPLICATE
-            current.door_result = current.door_result or ACCEPTED
-            current.relabelled_at = utcnow()
-            db.session.flush()
-            audit("checkin.relabelled", current, actor=audit_actor(steward), ticket_id=ticket.id,
-                  event_id=data.event_id, by_uuid=data.uuid, **_device_detail(steward))
-            answer = _try_insert(data, steward, ticket, ACCEPTED, door_result)
+    index): when devices admitted the same ticket offline, the earliest by device time is the
+    accepted row and the others are duplicates whose door result is "accepted" (conflicts for the
+    organisers). If the earliest arrives after another was accepted, the accepted row is relabelled
+    and the new scan takes its place. Device times outside what the server knows are clamped and
+    flagged (they lose to every trusted time); scans a removed device made after its removal are set
+    aside. A repeated UUID stores nothing. Never commits."""
+    now = utcnow()
+    answers: list[Answer | None] = [None] * len(uploads)
+    for up in uploads:
+        verify(up.data)
+    # Known UUIDs (a resent outbox): the first answer, nothing new.
+    uuids = {up.data.uuid for up in uploads}
+    known = {c.uuid: c for c in db.session.scalars(select(CheckIn).where(CheckIn.uuid.in_(uuids)))}
+    todo: list[int] = []
+    seen: dict[str, int] = {}
+    for i, up in enumerate(uploads):
+        if up.data.uuid in known:
+            answers[i] = answer_of(known[up.data.uuid], replay=True, with_previous=False)
+        elif up.data.uuid in seen:
+            continue  # the same UUID twice in one batch: answered below as a replay of the first
         else:
-            answer = _try_insert(data, steward, ticket, DUPLICATE, door_result)
-        if answer is not None:
-            return answer
-    raise DomainError(_("The server is busy; the device will send this scan again."))
+            seen[up.data.uuid] = i
+            todo.append(i)
+    tickets = dict(zip(todo, resolve([uploads[i].data for i in todo]), strict=True))
+    chains = {event_id: event_chain_ids(event) for event_id, event in events.items()}
+    revoked_at = actor.revoked_at if isinstance(actor, CheckinDevice) else None
+    values: dict[int, dict] = {}
+    candidates: dict[tuple[int, int], list[int]] = {}
+    for i in todo:
+        up = uploads[i]
+        data, ticket = up.data, tickets[i]
+        reported = data.device_time
+        data.device_time, clamped = clamp_time(data.device_time, events[data.event_id], actor, now)
+        v = _values(data, actor, ticket, now, door_result=up.door_result, flag=CLOCK if clamped else None,
+                    reported_time=reported if clamped else None)
+        refused = judge(ticket, chains[data.event_id])
+        if refused == INVALID:
+            v["scanned"] = _excerpt(data.code or data.ticket_token)
+        if revoked_at is not None and (data.device_time is None or data.device_time > revoked_at):
+            v["result"], v["flag"] = SET_ASIDE, AFTER_REVOKE  # made after the removal: never admits
+        elif refused is not None:
+            v["result"] = refused
+        elif up.door_result not in (None, ACCEPTED):
+            v["result"] = up.door_result  # turned away at the door (already admitted there, ...)
+        else:
+            v["result"] = DUPLICATE  # until chosen below
+            candidates.setdefault((ticket.id, data.event_id), []).append(i)
+        values[i] = v
+    _lock_tickets({pair[0] for pair in candidates})
+    current: dict[tuple[int, int], tuple] = {}
+    if candidates:
+        for row in db.session.execute(
+                select(CheckIn.id, CheckIn.ticket_id, CheckIn.event_id, CheckIn.device_time, CheckIn.server_time,
+                       CheckIn.flag)
+                .where(tuple_(CheckIn.ticket_id, CheckIn.event_id).in_(list(candidates)), admitted())):
+            current[(row.ticket_id, row.event_id)] = row
+    relabel: list[int] = []
+    for pair, indexes in candidates.items():
+        best = min(indexes, key=lambda i: _precedence(values[i]["device_time"] or now, values[i]["flag"], i))
+        held = current.get(pair)
+        if held is not None:
+            if _precedence(held.device_time or held.server_time, held.flag, -1) <= \
+                    _precedence(values[best]["device_time"] or now, values[best]["flag"], best):
+                continue  # the admission on record is earlier: every upload is a duplicate
+            relabel.append(held.id)  # the earliest admission counts: the row on record gives way
+        values[best]["result"] = ACCEPTED
+    if relabel:
+        db.session.execute(update(CheckIn).where(CheckIn.id.in_(relabel)).values(
+            result=DUPLICATE, door_result=func.coalesce(CheckIn.door_result, ACCEPTED), relabelled_at=now)
+            .execution_options(synchronize_session=False))
+    # One INSERT, in ticket order (the unique index is entered in the same order by every upload).
+    order = sorted(values, key=lambda i: (values[i]["ticket_id"] or 0, values[i]["event_id"], i))
+    stored: dict[str, tuple] = {}
+    if order:
+        rows = [{c: values[i].get(c) for c in INSERT_COLUMNS + ("result",)} for i in order]  # same keys each
+        table = CheckIn.__table__
+        # Core executemany with RETURNING: SQLAlchemy sends the rows as one multi-row INSERT
+        # ("insertmanyvalues", up to 1,000 rows a statement) without ORM bookkeeping per row.
+        for row in db.session.connection().execute(
+                _dialect_insert()(table).on_conflict_do_nothing().returning(table.c.id, table.c.uuid, table.c.result),
+                rows):
+            stored[row.uuid] = row
+    entries = [dict(action="checkin.relabelled", object_type="checkins", object_id=str(cid), at=now,
+                    actor_id=getattr(audit_actor(actor), "id", None),
+                    details={"by_upload": True, **_device_detail(actor)}) for cid in relabel]
+    admitted_now: list[tuple[int, Answer]] = []
+    for i in todo:
+        v = values[i]
+        row = stored.get(v["uuid"])
+        if row is None:
+            # Lost a race: the same UUID from a concurrent upload, or an online scan admitted the
+            # ticket after our read. Decided again on its own (rare).
+            answers[i] = _store_after_race(uploads[i], v, actor)
+            continue
+        ticket = tickets[i]
+        answer = Answer(id=row.id, uuid=v["uuid"], result=row.result, server_time=now,
+                        steward_id=v.get("steward_id"), checkin_device_id=v.get("checkin_device_id"),
+                        event_id=v["event_id"], door_result=v["door_result"], flag=v.get("flag"))
+        if ticket is not None:
+            answer.ticket_id, answer.ticket_event_id = ticket.id, ticket.event_id
+            answer.short_code, answer.token, answer.name = ticket.short_code, ticket.token, ticket.name
+        answers[i] = answer
+        if row.result == ACCEPTED:
+            admitted_now.append((i, answer))
+            entries.append(dict(action="checkin.accepted", object_type="checkins", object_id=str(row.id), at=now,
+                                actor_id=getattr(audit_actor(actor), "id", None),
+                                details={"ticket_id": ticket.id, "event_id": v["event_id"], "offline": True,
+                                         **_device_detail(actor)}))
+    if entries:
+        db.session.connection().execute(insert(AuditLog.__table__), entries)
+    for i, answer in admitted_now:
+        ticket_admitted.send("checkin", registration_id=tickets[i].registration_id, event_id=answer.event_id,
+                             at=values[i]["device_time"] or now, actor=audit_actor(actor))
+    for i, up in enumerate(uploads):  # a UUID repeated inside the batch
+        if answers[i] is None:
+            first = answers[seen[up.data.uuid]]
+            answers[i] = replace(first, replay=True)
+    return answers
 
 
-def _try_insert(data: Scan, steward, ticket: Ticket, result: str, door_result: str | None) -> Answer | None:
-    """Insert the scan; None if a concurrent admission took the place (look again)."""
-    values = dict(uuid=data.uuid, event_id=data.event_id, ticket_id=ticket.id, result=result, method=data.method,
-                  device_id=data.device_id, device_time=data.device_time, server_time=utcnow(),
-                  door_result=door_result, **by_whom(steward))
-    new_id = _insert(values)
-    if new_id is None:
-        earlier = by_uuid(data.uuid)
-        return _answer(earlier, replay=True) if earlier is not None else None
-    checkin = db.session.get(CheckIn, new_id)
-    if result == ACCEPTED:
-        audit("checkin.accepted", checkin, actor=audit_actor(steward), ticket_id=ticket.id, event_id=data.event_id,
-              offline=door_result is not None, **_device_detail(steward))
-        ticket_admitted.send("checkin", registration_id=ticket.registration_id, event_id=data.event_id,
-                             at=checkin.device_time or checkin.server_time, actor=audit_actor(steward))
-    return _answer(checkin)
+def _store_after_race(up: Upload, values: dict, actor) -> Answer:
+    earlier = by_uuid(values["uuid"])
+    if earlier is not None:
+        return answer_of(earlier, replay=True)
+    if values["result"] == ACCEPTED:
+        values = dict(values, result=DUPLICATE)
+    stored = _insert_one(values)
+    if stored is None:
+        return answer_of(by_uuid(values["uuid"]), replay=True)
+    return answer_of(db.session.get(CheckIn, stored.id))
+
+
+def sync_scan(data: Scan, actor, session_event: Event, door_result: str | None,
+              code: codes.TicketCode | None = None, code_error: codes.CodeError | None = None) -> Answer:
+    """One offline scan (the demo, tests; the API sends whole batches to sync_batch). ``code`` /
+    ``code_error``: the signature already checked by the caller."""
+    data.verified = data.verified or code
+    data.code_error = data.code_error or code_error
+    return sync_batch([Upload(data, door_result)], actor, {session_event.id: session_event})[0]
 
 
 def is_conflict(checkin: CheckIn) -> bool:
@@ -684,7 +1215,7 @@ def conflicts(event: Event, limit: int = 500) -> list[tuple[CheckIn, CheckIn | N
         for w in db.session.scalars(
                 select(CheckIn).options(joinedload(CheckIn.steward))
                 .where(CheckIn.ticket_id.in_([p[0] for p in pairs]), CheckIn.event_id.in_(ids),
-                       CheckIn.result == ACCEPTED, CheckIn.undone_at.is_(None))).unique():
+                       admitted())).unique():
             winners[(w.ticket_id, w.event_id)] = w
     return [(c, winners.get((c.ticket_id, c.event_id))) for c in rows]
 
@@ -707,10 +1238,10 @@ def offline_facts(event: Event, user) -> dict:
         if names and r.anonymised_at is None:
             item["name"] = r.full_name
         tickets.append(item)
-    admitted = db.session.scalars(
+    tokens_in = db.session.scalars(
         select(Ticket.token).join(CheckIn, CheckIn.ticket_id == Ticket.id)
-        .where(CheckIn.event_id == event.id, CheckIn.result == ACCEPTED, CheckIn.undone_at.is_(None))).all()
+        .where(CheckIn.event_id == event.id, admitted())).all()
     last_seq = max(db.session.execute(
         select(func.coalesce(func.max(CheckIn.id), 0), func.coalesce(func.max(CheckIn.changed_seq), 0))
         .where(CheckIn.event_id == event.id)).one())
-    return {"tickets": tickets, "admitted": list(admitted), "last_seq": last_seq, "names": names}
+    return {"tickets": tickets, "admitted": list(tokens_in), "last_seq": last_seq, "names": names}

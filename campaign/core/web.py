@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from flask import flash, redirect, request, url_for
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from campaign.core.services import DomainError
 from campaign.extensions import db
@@ -41,7 +41,7 @@ class Outcome(Generic[T]):
 
 
 def attempt(action: Callable[[], T], form=None, *, conflict: str | None = None,
-            conflict_field: str | None = None, show: bool = True) -> Outcome[T]:
+            conflict_field: str | None = None, show: bool = True, retries: int = 0) -> Outcome[T]:
     """Run ``action`` (a service call) and commit once.
 
     - success: commit, return a truthy Outcome with the action's return value;
@@ -51,8 +51,26 @@ def attempt(action: Callable[[], T], form=None, *, conflict: str | None = None,
       ``conflict`` message it is handled as ``DomainError(conflict, conflict_field)``, without one it is
       raised again (a bug, not a user's mistake).
 
-    ``show=False`` leaves the error to the caller (JSON APIs answer it themselves).
+    ``show=False`` leaves the error to the caller (JSON APIs answer it themselves). ``retries`` runs the
+    whole action again, up to that many more times, after a deadlock or a serialisation failure with a
+    concurrent transaction (PostgreSQL 40P01 / 40001); the action must be safe to run again.
     """
+    for tries in range(retries + 1):
+        try:
+            return _attempt_once(action, form, conflict, conflict_field, show)
+        except OperationalError as err:
+            db.session.rollback()
+            if tries == retries or not transient(err):
+                raise
+    raise AssertionError("unreachable")
+
+
+def transient(err: OperationalError) -> bool:
+    """A deadlock or a serialisation failure: the transaction may simply run again."""
+    return getattr(err.orig, "sqlstate", None) in ("40P01", "40001")
+
+
+def _attempt_once(action, form, conflict, conflict_field, show) -> Outcome:
     try:
         value = action()
         db.session.commit()

@@ -89,6 +89,12 @@ function show(answer) {
   els.resultDetail.textContent = lines.join(" · ");
   els.undoBtn.hidden = !(answer.result === "accepted" && answer.can_undo);
   if (typeof answer.checked_in === "number" && els.count) els.count.textContent = answer.checked_in;
+  else if (els.count && !answer.replay && (answer.result === "accepted" || answer.result === "undone")) {
+    // The scan's answer carries no count (no count per scan on the server): our own admissions
+    // move it; the counts endpoint brings the others'.
+    const shown = parseInt(els.count.textContent, 10) || 0;
+    els.count.textContent = Math.max(0, shown + (answer.result === "accepted" ? 1 : -1));
+  }
   beep(colour);
   if (els.rapid.checked) {
     clearTimeout(resumeTimer);

@@ -170,7 +170,10 @@ def test_revoked_device_scans_are_refused_uploads_recorded_then_the_wipe_kills_t
     assert client.get(f"/api/checkin/events/{event.id}/offline-pack", headers=bearer(token)).status_code == 403
     assert db.session.scalar(select(func.count()).select_from(CheckIn)) == 0
     # What it decided offline before it learnt: recorded, and the answer tells it to wipe.
-    item = {**scan_body(event.id, t2.code), "door_result": "accepted", "device_id": "phone-lan"}
+    stored = db.session.get(CheckinDevice, device.id)
+    before = stored.activated_at + (stored.revoked_at - stored.activated_at) / 2
+    item = {**scan_body(event.id, t2.code), "door_result": "accepted", "device_id": "phone-lan",
+            "device_time": before.isoformat()}
     resp = client.post("/api/checkin/sync", json={"items": [item]}, headers=bearer(token, pending=1))
     body = resp.get_json()
     assert resp.status_code == 200 and body["revoked"] is True and body["items"][0]["ack"]

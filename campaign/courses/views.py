@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,7 +10,7 @@ from sqlalchemy import and_, or_, select
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import PROVINCE_COORDINATOR, YOUTH_ORGANISER
 from campaign.core.services import DomainError
-from campaign.core.timeutil import local_to_utc
+from campaign.core.timeutil import local_moment
 from campaign.core.web import Page, form_error, page_arg
 from campaign.courses import jobs, services
 from campaign.courses.forms import (
@@ -185,11 +184,9 @@ def new():
             if provinces is not None and not provinces:
                 abort(403)
             province = home if provinces is None or home in provinces else min(provinces)
-        start = local_to_utc(datetime.combine(form.first_date.data, form.start_time.data))
-        end = local_to_utc(datetime.combine(form.first_date.data, form.end_time.data))
+        start = local_moment(form.first_date.data, form.start_time.data)
+        end = local_moment(form.first_date.data, form.end_time.data)
         try:
-            if end <= start:
-                raise DomainError(_("The end must be after the start."), "end_time")
             course = services.create_course(
                 current_user, province_code=province, commune_code=code, title=form.title.data, starts_at=start,
                 ends_at=end, audience=form.audience.data, format=form.format.data, capacity=form.capacity.data,
@@ -246,11 +243,9 @@ def add_sessions(course_id: int):
     course = _managing(course_id)
     form = SessionForm()
     if form.validate_on_submit():
-        start = local_to_utc(datetime.combine(form.day.data, form.start_time.data))
-        end = local_to_utc(datetime.combine(form.day.data, form.end_time.data))
+        start = local_moment(form.day.data, form.start_time.data)
+        end = local_moment(form.day.data, form.end_time.data)
         try:
-            if end <= start:
-                raise DomainError(_("The end must be after the start."), "end_time")
             if form.weeks.data == 1:
                 services.add_session(current_user, course, start, end, form.title.data)
             else:

@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-import phonenumbers
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -17,9 +16,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, TRAINER, YOUTH_ORGANISER
 from campaign.campaigns.models import TARGET_GROUPS, Campaign
+from campaign.core import phone
 from campaign.core.services import DomainError, audit
 from campaign.core.text import fold, like_pattern, nfc
-from campaign.core.timeutil import LOCAL_TZ, local_to_utc, to_local
+from campaign.core.timeutil import LOCAL_TZ, day_end, day_start, local_to_utc, to_local
 from campaign.core.types import utcnow
 from campaign.events.models import (
     EVENT_KINDS,
@@ -51,35 +51,10 @@ EDITABLE_FIELDS = VISIBLE_FIELDS + ("capacity", "target_groups", "organiser_unit
 
 # --- phones and masking ----------------------------------------------------------------------
 
-def normalise_phone(raw: str | None) -> str | None:
-    """A Vietnamese phone number in E.164 (+84...), or None when blank. DomainError when invalid."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        number = phonenumbers.parse(raw, "VN")
-    except phonenumbers.NumberParseException as exc:
-        raise DomainError(_("Enter a valid Vietnamese phone number, e.g. 0912 345 678."), "phone") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise DomainError(_("Enter a valid Vietnamese phone number, e.g. 0912 345 678."), "phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def national_phone(e164: str | None) -> str:
-    """+84901234123 -> 0901234123 (how people write their numbers)."""
-    if not e164:
-        return ""
-    if e164.startswith("+84"):
-        return "0" + e164[3:]
-    return e164
-
-
-def mask_phone(e164: str | None) -> str:
-    """090•••123: enough to recognise one's own number, not enough to call it."""
-    number = national_phone(e164)
-    if not number:
-        return ""
-    return f"{number[:3]}•••{number[-3:]}"
+# The phone helpers live in core.phone (re-exported here for the features that import them from events).
+normalise_phone = phone.normalise
+national_phone = phone.national
+mask_phone = phone.mask
 
 
 def in_commune_scope(user, commune_code: int | None, province_code: int | None, roles) -> bool:
@@ -783,9 +758,9 @@ def public_events_query(*, commune_code: int | None = None, province_code: int |
     if campaign_id:
         stmt = stmt.where(Event.campaign_id == campaign_id)
     if date_from:
-        stmt = stmt.where(Event.ends_at >= local_to_utc(datetime.combine(date_from, time(0, 0))))
+        stmt = stmt.where(Event.ends_at >= day_start(date_from))
     if date_to:
-        stmt = stmt.where(Event.starts_at < local_to_utc(datetime.combine(date_to + timedelta(days=1), time(0, 0))))
+        stmt = stmt.where(Event.starts_at < day_end(date_to))
     if kind in EVENT_KINDS:
         stmt = stmt.where(Event.kind == kind)
     if group in TARGET_GROUPS:

@@ -30,6 +30,7 @@ from campaign.accounts.models import PROVINCE_COORDINATOR, User
 from campaign.campaigns.models import Campaign
 from campaign.core import timeutil
 from campaign.core.services import DomainError
+from campaign.core.tabular import csv_cell as _csv_safe  # the one formula-injection guard
 from campaign.core.timeutil import local_to_utc
 from campaign.core.web import Page, form_error, page_arg
 from campaign.events import services
@@ -548,10 +549,6 @@ def registrants_csv(event_id: int):
     return resp
 
 
-def _csv_safe(value: str) -> str:
-    """Spreadsheet formula injection: a cell starting with = + - @ is shown as text."""
-    value = str(value or "")
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 @bp.route("/manage/events/<int:event_id>/register", methods=["GET", "POST"])

@@ -23,6 +23,8 @@ from campaign.accounts import permissions as perm
 from campaign.campaigns.forms import TARGET_GROUP_LABELS
 from campaign.campaigns.models import TARGET_GROUPS
 from campaign.core import tabular
+from campaign.core.phone import mask as mask_phone
+from campaign.core.phone import normalise as normalise_phone
 from campaign.core.services import DomainError, audit
 from campaign.core.tabular import Column, Problems
 from campaign.core.text import fold
@@ -36,6 +38,7 @@ from campaign.units import services as units
 from campaign.units.forms import VILLAGE_KIND_LABELS
 from campaign.units.models import Commune, Village
 from campaign.volunteers import services as volunteers
+from campaign.volunteers.forms import LANGUAGE_LABELS, SKILL_LABELS
 
 Progress = Callable[..., None]
 
@@ -170,6 +173,28 @@ def _read(filename: str, data: bytes, columns: list[Column]) -> tuple[tabular.He
         raise DomainError(_("Unknown columns: %(c)s. Use the template's headers.", c=", ".join(header.unknown)),
                           "file")
     return header, rows
+
+
+class _Cells:
+    """One row's cells read by column key through a typed parser; a cell that cannot be read gives None
+    and its reason goes to the row's problems."""
+
+    def __init__(self, problems: Problems, header: tabular.Header, cells: list, label: dict):
+        self.problems, self.header, self.cells, self.label = problems, header, cells, label
+        self._failed: set[str] = set()
+
+    def raw(self, key: str):
+        return self.header.get(self.cells, key)
+
+    def read(self, key: str, parse, *args, **kwargs):
+        before = len(self.problems.items)
+        value = self.problems.cell(self.label[key], parse, self.raw(key), *args, **kwargs)
+        if len(self.problems.items) > before:
+            self._failed.add(key)
+        return value
+
+    def failed(self, key: str) -> bool:
+        return key in self._failed
 
 
 def _with_progress(items, total: int, progress: Progress):
@@ -403,7 +428,7 @@ class ResidentImporter(Importer):
             name = p.cell(label["full_name"], tabular.text, header.get(cells, "full_name"), max_len=120)
             if not name and not p:
                 p.add(_("the full name is missing"))
-            phone = p.cell(label["phone"], tabular.phone, header.get(cells, "phone"), events.normalise_phone)
+            phone = p.cell(label["phone"], tabular.phone, header.get(cells, "phone"), normalise_phone)
             birth = header.get(cells, "birth_year")
             year = None
             if birth is not None:
@@ -477,7 +502,7 @@ class ResidentImporter(Importer):
                     new_enrolments += 1
                     notes.append(str(_("will be enrolled")))
             row["status"] = status
-            row["cells"] = [row["full_name"], events.mask_phone(row["phone"]), row["birth_year"], row["commune_name"],
+            row["cells"] = [row["full_name"], mask_phone(row["phone"]), row["birth_year"], row["commune_name"],
                             row["village_name"], row["household"] or "", "; ".join(notes)]
             out.rows.append(row)
         if course is not None:
@@ -605,41 +630,48 @@ class VolunteerImporter(Importer):
         header, rows = _read(filename, data, cols)
         label = {c.key: c.label for c in cols}
         scope = Scope(actor, self.roles)
+        skills, languages = _options(SKILL_LABELS), _options(LANGUAGE_LABELS)
         out = Checked(self.kind)
         phones: set[str] = set()
         total = tabular.count_rows(rows)
         for line, cells in _with_progress(tabular.data_rows(rows), total, progress):
             p = Problems()
-            commune = p.cell(label["commune"], scope.commune, header.get(cells, "commune"))
-            consent = p.cell(label["consent"], tabular.yes_no, header.get(cells, "consent"))
-            raw = {c.key: tabular._cell_text(header.get(cells, c.key)) for c in cols}
-            value = header.get(cells, "phone")
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                raw["phone"] = "0" + raw["phone"]
-            raw["commune_code"] = str(commune.code) if commune else ""
-            raw["consent"] = "yes" if consent else ""
-            for key in ("skills", "languages"):
-                raw[key] = ";".join(x.strip() for x in raw[key].replace(",", ";").split(";"))
-            checked_row = None
+            cell = _Cells(p, header, cells, label)
+            values = dict(
+                full_name=cell.read("full_name", tabular.text, max_len=120),
+                phone=cell.read("phone", tabular.phone, normalise_phone),
+                email=cell.read("email", tabular.text, max_len=254),
+                school=cell.read("school", tabular.text, max_len=200),
+                youth_branch=cell.read("youth_branch", tabular.text, max_len=200),
+                skills=cell.read("skills", tabular.choices, skills) or [],
+                languages=cell.read("languages", tabular.choices, languages) or [],
+                availability=cell.read("availability", tabular.text, max_len=1000),
+                consent=cell.read("consent", tabular.yes_no))
+            commune = cell.read("commune", scope.commune)
+            if not values["full_name"] and not cell.failed("full_name"):
+                p.add(_("the full name is missing"))
+            if not values["phone"] and not cell.failed("phone"):
+                p.add(_("the phone number is missing"))
             if not p:
                 try:
-                    checked_row = volunteers.check_volunteer_row(actor, raw, phones)
+                    checked_row = volunteers.check_import_row(actor, commune_code=commune.code, phones=phones,
+                                                              **values)
                 except DomainError as err:
                     p.add(err.message)
             if p:
                 out.errors.append((line, p.text()))
                 continue
-            name, email, values = checked_row
-            out.rows.append({"line": line, "status": "new", "name": name, "email": email, "values": values,
-                             "cells": [name, events.mask_phone(values["phone"]), commune.name, values["school"],
-                                       ", ".join(values["skills"])]})
+            name, email, profile = checked_row
+            out.rows.append({"line": line, "status": "new", "name": name, "email": email, "values": profile,
+                             "cells": [name, mask_phone(profile["phone"]), commune.name, profile["school"],
+                                       ", ".join(profile["skills"])]})
         progress(total, total, None)
         return _finish(out)
 
     def apply(self, actor, checked: Checked, options: dict | None = None, progress: Progress = _no_progress) -> dict:
         phones: set[str] = set()
         for row in checked.rows:  # checked again: a volunteer may have registered since the preview
-            if row["values"]["phone"] in phones or volunteers._phone_taken(row["values"]["phone"]):
+            if row["values"]["phone"] in phones or volunteers.phone_taken(row["values"]["phone"]):
                 raise DomainError(_("Nothing was imported: the file clashes with existing volunteers."), "file")
             phones.add(row["values"]["phone"])
         created = volunteers.create_imported_volunteers(

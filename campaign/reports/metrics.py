@@ -31,13 +31,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import String, and_, cast, func, literal, select, true
 from sqlalchemy.orm import aliased
 
 from campaign.campaigns.models import Campaign, Indicator, IndicatorTarget, IndicatorValue
-from campaign.core.timeutil import local_to_utc
+from campaign.core.timeutil import day_end, day_start, week_start
 from campaign.courses.models import Certificate, Course
 from campaign.events.models import Event, Person, Registration
 from campaign.extensions import db
@@ -59,8 +59,8 @@ Achieved = dict[str, dict[int, float]]  # metric -> commune code -> value
 
 def utc_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     """Local dates [start, end] (end inclusive) as UTC instants [from, to)."""
-    lo = local_to_utc(datetime.combine(start, time(0))) if start else None
-    hi = local_to_utc(datetime.combine(end + timedelta(days=1), time(0))) if end else None
+    lo = day_start(start) if start else None
+    hi = day_end(end) if end else None
     return lo, hi
 
 
@@ -281,7 +281,7 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
                                     .order_by(Indicator.position, Indicator.id)).all()
     if group:
         indicators = [i for i in indicators if i.target_group in (None, group)]
-    now = local_to_utc(datetime.combine(as_of + timedelta(days=1), time(0)))
+    now = day_end(as_of)
     ids = scope_ids(campaign)
     ach = achieved(campaign, start, end, group, now=now, ids=ids)
     expected = expected_share(campaign, as_of)
@@ -415,7 +415,7 @@ def weekly_trend(campaign: Campaign, *, start: date | None = None, end: date | N
             if day is None:
                 continue
             d = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
-            monday = d - timedelta(days=d.weekday())
+            monday = week_start(d)
             series[name][monday] = series[name].get(monday, 0) + float(n or 0)
     weeks = sorted(set().union(*[s.keys() for s in series.values()]))
     return {"weeks": weeks, "series": {k: [v.get(w, 0) for w in weeks] for k, v in series.items()}}

@@ -15,8 +15,7 @@ from campaign.campaigns import services as cservices
 from campaign.campaigns.forms import METRIC_LABELS, TARGET_GROUP_LABELS, UNIT_LABELS
 from campaign.campaigns.models import Campaign, IndicatorValue
 from campaign.core.services import DomainError
-from campaign.core.timeutil import to_local
-from campaign.core.types import utcnow
+from campaign.core.timeutil import local_today
 from campaign.core.web import form_error, uploaded_file
 from campaign.extensions import db
 from campaign.reports import imports, metrics, services, tasks
@@ -39,7 +38,7 @@ def _campaign(campaign_id: int) -> Campaign:
 def _filters(campaign: Campaign) -> dict:
     """Period (from/to, or a quarter "2026-Q3"), target group and "as of" from the query string; bad
     values are ignored (the page says what it shows)."""
-    return services.parse_filters(campaign, request.args, to_local(utcnow()).date())
+    return services.parse_filters(campaign, request.args, local_today())
 
 
 def _quarters(campaign: Campaign) -> list[str]:
@@ -181,7 +180,7 @@ def manual_values(campaign_id: int):
     form.indicator_id.choices = [(i.id, f"{i.code}. {i.name}") for i in indicators]
     form.place.choices = places
     if request.method == "GET":
-        form.as_of.data = to_local(utcnow()).date()
+        form.as_of.data = local_today()
         if request.args.get("place") in allowed:
             form.place.data = request.args["place"]
     status = 200
@@ -195,7 +194,7 @@ def manual_values(campaign_id: int):
             code = None if form.place.data == PROVINCE_WIDE else int(form.place.data)
             cservices.set_indicator_value(current_user, indicator, commune_code=code, as_of=form.as_of.data,
                                           value=form.value.data, source=form.source.data or "",
-                                          today=to_local(utcnow()).date())
+                                          today=local_today())
             db.session.commit()
         except DomainError as err:
             db.session.rollback()

@@ -24,7 +24,13 @@ from campaign.accounts import permissions as perm
 from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, User
 from campaign.core.services import DomainError, audit, notify
 from campaign.core.text import fold, nfc
-from campaign.core.timeutil import LOCAL_TZ, format_date, format_datetime, local_to_utc, to_local
+from campaign.core.timeutil import (
+    day_start,
+    format_date,
+    format_datetime,
+    local_moment,
+    to_local,
+)
 from campaign.core.types import utcnow
 from campaign.extensions import db
 from campaign.venues.models import (
@@ -568,7 +574,7 @@ def preview_series(actor, venue: Venue, *, first: date, until: date, start: time
     if end <= start:
         raise DomainError(_("The end must be after the start."), "end")
     days = weekly_dates(first, until)
-    spans = [(d, local_to_utc(datetime.combine(d, start)), local_to_utc(datetime.combine(d, end))) for d in days]
+    spans = [(d, local_moment(d, start), local_moment(d, end)) for d in days]
     lo, hi = spans[0][1], spans[-1][2]
     taken = list(db.session.scalars(select(Booking).where(
         Booking.venue_id == venue.id, Booking.status.in_(ACTIVE_STATUSES),
@@ -689,13 +695,9 @@ def search_free(user, commune_code: int, starts_at: datetime, ends_at: datetime,
     return free
 
 
-def week_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 def week_view(venue: Venue, monday: date) -> list[dict]:
     """Seven days from ``monday``: each with its bookings (pending and approved), closures and holiday."""
-    lo = local_to_utc(datetime.combine(monday, time(0)))
+    lo = day_start(monday)
     hi = lo + timedelta(days=7)
     bookings = list(db.session.scalars(select(Booking).options(selectinload(Booking.requester)).where(
         Booking.venue_id == venue.id, Booking.status.in_(ACTIVE_STATUSES),
@@ -706,7 +708,7 @@ def week_view(venue: Venue, monday: date) -> list[dict]:
     days = []
     for i in range(7):
         day = monday + timedelta(days=i)
-        d_lo = local_to_utc(datetime.combine(day, time(0)))
+        d_lo = day_start(day)
         d_hi = d_lo + timedelta(days=1)
         days.append({
             "date": day,
@@ -718,6 +720,4 @@ def week_view(venue: Venue, monday: date) -> list[dict]:
     return days
 
 
-def now_local_date() -> date:
-    return datetime.now(LOCAL_TZ).date()
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from flask import (
     Blueprint,
@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.core.services import DomainError
-from campaign.core.timeutil import format_datetime, local_to_utc
+from campaign.core.timeutil import format_datetime, local_moment, local_today, week_start
 from campaign.core.web import Page, form_error, page_arg
 from campaign.extensions import db
 from campaign.units.models import Commune
@@ -115,8 +115,8 @@ def search():
     results = None
     starts_at = ends_at = None
     if request.args and form.validate():
-        starts_at = local_to_utc(datetime.combine(form.day.data, form.start.data))
-        ends_at = local_to_utc(datetime.combine(form.day.data, form.end.data))
+        starts_at = local_moment(form.day.data, form.start.data)
+        ends_at = local_moment(form.day.data, form.end.data)
         try:
             results = services.search_free(current_user, form.commune.data, starts_at, ends_at,
                                            form.capacity.data, [e for e in form.equipment.data or [] if e in EQUIPMENT])
@@ -301,8 +301,8 @@ def closure_new(venue_id: int):
     form = ClosureForm()
     affected = []
     if form.validate_on_submit():
-        starts_at = local_to_utc(datetime.combine(form.start_day.data, form.start.data))
-        ends_at = local_to_utc(datetime.combine(form.end_day.data, form.end.data))
+        starts_at = local_moment(form.start_day.data, form.start.data)
+        ends_at = local_moment(form.end_day.data, form.end.data)
         try:
             _closure, affected = services.add_closure(current_user, venue, starts_at=starts_at, ends_at=ends_at,
                                                       reason=form.reason.data, on_conflict=form.on_conflict.data)
@@ -349,8 +349,8 @@ def book(venue_id: int):
         form.start.data = _arg_time("start")
         form.end.data = _arg_time("end")
     if form.validate_on_submit():
-        starts_at = local_to_utc(datetime.combine(form.day.data, form.start.data))
-        ends_at = local_to_utc(datetime.combine(form.day.data, form.end.data))
+        starts_at = local_moment(form.day.data, form.start.data)
+        ends_at = local_moment(form.day.data, form.end.data)
         try:
             booking = services.request_booking(current_user, venue, starts_at=starts_at, ends_at=ends_at,
                                                purpose=form.purpose.data,
@@ -417,7 +417,7 @@ def book_weekly(venue_id: int):
 def week(venue_id: int):
     venue = _venue_or_404(venue_id)
     _require(services.can_see_venue(current_user, venue))
-    start = services.week_of(_arg_date("start") or services.now_local_date())
+    start = week_start(_arg_date("start") or local_today())
     days = services.week_view(venue, start)
     return render_template("venues/week.html", venue=venue, days=days, start=start,
                            prev=start - timedelta(days=7), next=start + timedelta(days=7),

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from campaign.core.models import AuditLog, Notification
 from campaign.core.services import DomainError
+from campaign.core.timeutil import week_start
 from campaign.core.types import utcnow
 from campaign.extensions import db
 from campaign.venues import services
@@ -391,7 +392,7 @@ def test_search_free_venues(factory, make_venue, make_booking, officer):
 
 def test_week_view_shows_bookings_closures_and_holidays(login_as, officer, venue, make_booking):
     year = date.today().year + 1
-    monday = services.week_of(date(year, 9, 2))
+    monday = week_start(date(year, 9, 2))
     make_booking(venue, officer, starts_at=at(monday, 18), status=APPROVED, purpose="Lớp tối thứ Hai")
     resp = login_as(officer).get(f"/venues/{venue.id}/week?start={year}-09-02")
     assert resp.status_code == 200

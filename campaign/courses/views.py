@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, or_, select
@@ -11,8 +11,8 @@ from campaign.accounts import permissions as perm
 from campaign.accounts.models import PROVINCE_COORDINATOR, YOUTH_ORGANISER
 from campaign.core.services import DomainError
 from campaign.core.timeutil import local_moment
-from campaign.core.web import Page, form_error, page_arg
-from campaign.courses import jobs, services
+from campaign.core.web import Page, attempt, form_error, page_arg
+from campaign.courses import services, tasks
 from campaign.courses.forms import (
     ASSESSMENT_LABELS,
     ATTENDANCE_LABELS,
@@ -33,7 +33,6 @@ from campaign.courses.models import (
     ATTENDANCE_STATUSES,
     AUDIENCES,
     Certificate,
-    CertificateJob,
     Course,
     course_trainers,
 )
@@ -398,9 +397,7 @@ def sheet(course_id: int, session_id: int):
 def overview(course_id: int):
     course = _teaching(course_id)
     data = services.class_overview(course)
-    job = db.session.scalar(select(CertificateJob).where(CertificateJob.course_id == course.id)
-                            .order_by(CertificateJob.id.desc()).limit(1))
-    return _render("courses/overview.html", course=course, overview=data, job=job,
+    return _render("courses/overview.html", course=course, overview=data,
                    managing=services.can_manage_course(current_user, course))
 
 
@@ -462,33 +459,27 @@ def issue_one(course_id: int, registration_id: int):
 @bp.post("/<int:course_id>/certificates")
 @login_required
 def issue_all(course_id: int):
-    """Certificates for the whole class: a background job with Redis, inline without."""
+    """Certificates for the whole class: a background job (``campaign.jobs``; on rq with Redis, inline
+    without) whose page shows the progress and comes back to the overview."""
     course = _managing(course_id)
-    if csrf_ok():
-        try:
-            job = services.create_certificate_job(current_user, course)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-        else:
-            how = jobs.start(job, _base_url())
-            if how == "queued":
-                flash(_("The certificates are being issued; the progress shows below."), "info")
-            else:
-                flash(_("%(n)d certificates issued.", n=job.done), "success")
-    return redirect(url_for("courses.overview", course_id=course.id))
+    back = url_for("courses.overview", course_id=course.id)
+    if not csrf_ok():
+        return redirect(back)
+    outcome = attempt(lambda: tasks.start_certificates(current_user, course, _base_url(), back))
+    if not outcome:
+        return redirect(back)
+    job = outcome.value
+    if job.status == "done":
+        flash(_("%(n)d certificates issued.", n=(job.result or {}).get("issued", 0)), "success")
+        return redirect(back)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.get("/jobs/<int:job_id>")
 @login_required
 def job_status(job_id: int):
-    job = db.session.get(CertificateJob, job_id)
-    if job is None:
-        abort(404)
-    _managing(job.course_id)
-    return jsonify(id=job.id, status=job.status, total=job.total, done=job.done, percent=job.percent,
-                   message=job.message)
+    """The old progress address of a certificate job: the job's page (which checks who may see it)."""
+    return redirect(url_for("jobs.show", job_id=job_id))
 
 
 def _certificate(cert_id: int, manage: bool) -> tuple[Certificate, Course]:

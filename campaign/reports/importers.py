@@ -21,7 +21,8 @@ from sqlalchemy import or_, select
 
 from campaign.accounts import permissions as perm
 from campaign.campaigns.forms import TARGET_GROUP_LABELS
-from campaign.campaigns.models import TARGET_GROUPS
+from campaign.campaigns.models import TARGET_GROUPS, Campaign, Indicator, IndicatorTarget
+from campaign.campaigns.services import set_commune_targets
 from campaign.core import tabular
 from campaign.core.phone import mask as mask_phone
 from campaign.core.phone import normalise as normalise_phone
@@ -95,11 +96,31 @@ def _options(labels: dict[str, Any], extra: dict[str, tuple[str, ...]] | None = 
 
 # --- the communes and villages a user may import into ---------------------------------------------
 
-class Scope:
-    """The communes of the user's grants with ``roles`` (a province grant: all its communes), resolved by
-    code or by name (accents ignored; "Xã"/"Phường" may be left out when unambiguous)."""
+class CommuneNames:
+    """Communes found by name: accents and case ignored, "Xã"/"Phường" may be left out when unambiguous."""
 
     PREFIXES = ("xa ", "phuong ", "dac khu ", "thi tran ")
+
+    def __init__(self, communes):
+        self.by_name: dict[str, list[Commune]] = {}
+        for c in communes:
+            key = fold(c.name)
+            for n in {key} | {key[len(p):] for p in self.PREFIXES if key.startswith(p)}:
+                self.by_name.setdefault(n, []).append(c)
+
+    def find(self, raw: str, unknown: str) -> Commune:
+        """The one commune named ``raw``; CellError ``unknown`` when none is, another when several are."""
+        found = self.by_name.get(fold(raw), [])
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise tabular.CellError(_("several communes are named “%(n)s”: give the code", n=raw))
+        raise tabular.CellError(unknown)
+
+
+class Scope:
+    """The communes of the user's grants with ``roles`` (a province grant: all its communes), resolved by
+    code or by name (``CommuneNames``)."""
 
     def __init__(self, actor, roles):
         self.actor = actor
@@ -112,12 +133,7 @@ class Scope:
             stmt = stmt.where(or_(Commune.province_code.in_(self.province_codes or {-1}),
                                   Commune.code.in_(self.commune_codes or {-1})))
         self.communes = {c.code: c for c in db.session.scalars(stmt)}
-        self.by_name: dict[str, list[Commune]] = {}
-        for c in self.communes.values():
-            key = fold(c.name)
-            names = {key} | {key[len(p):] for p in self.PREFIXES if key.startswith(p)}
-            for n in names:
-                self.by_name.setdefault(n, []).append(c)
+        self.names = CommuneNames(self.communes.values())
         self._villages: dict[int, dict[str, Village]] | None = None
 
     @property
@@ -138,12 +154,7 @@ class Scope:
                     raise tabular.CellError(_("commune %(c)s is outside your scope", c=raw))
                 raise tabular.CellError(_("%(c)s is not a commune code", c=raw))
             return c
-        found = self.by_name.get(fold(raw), [])
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            raise tabular.CellError(_("several communes are named “%(n)s”: give the code", n=raw))
-        raise tabular.CellError(_("no commune in your scope is named “%(n)s”", n=raw))
+        return self.names.find(raw, _("no commune in your scope is named “%(n)s”", n=raw))
 
     def villages(self) -> dict[int, dict[str, Village]]:
         """commune code -> folded name -> village: one query."""
@@ -680,3 +691,122 @@ class VolunteerImporter(Importer):
 
 
 IMPORTERS = {i.kind: i for i in (VillageImporter(), ResidentImporter(), VolunteerImporter())}
+
+
+# --- per-commune targets of a campaign --------------------------------------------------------------
+
+@dataclass
+class TargetsChecked(Checked):
+    indicators: list[Indicator] = field(default_factory=list)  # the indicator columns found
+
+    def payload(self) -> dict[int, dict[int, float | None]]:
+        """indicator id -> commune code -> value (None: remove the target)."""
+        out: dict[int, dict[int, float | None]] = {i.id: {} for i in self.indicators}
+        for row in self.rows:
+            for ind_id, value in row["values"].items():
+                out[ind_id][row["commune"].code] = value
+        return out
+
+
+class TargetImporter:
+    """Per-commune targets of a campaign on the shared engine: one row per commune of the campaign's
+    province (its code, or its name), one column per indicator headed by the indicator's number. A number
+    sets the commune's target, a blank cell removes it, a column left out changes nothing. The permission
+    (a coordinator of the province) is the caller's."""
+
+    kind = "targets"
+
+    def __init__(self, campaign: Campaign):
+        self.campaign = campaign
+        self.indicators = list(db.session.scalars(select(Indicator).where(Indicator.campaign_id == campaign.id)
+                                                  .order_by(Indicator.position, Indicator.id)))
+
+    def columns(self) -> list[Column]:
+        return [
+            Column("commune_code", "commune_code", ("ma xa", "ma xa phuong", "commune code", "code"), width=14,
+                   help=_l("The commune's code (or leave it blank and give the name)")),
+            Column("commune", "commune", ("xa phuong", "xa", "phuong", "ten xa", "commune or ward", "ward"),
+                   width=28, help=_l("The commune's name (used when the code is blank)")),
+        ] + [Column(f"indicator-{i.id}", i.code, help=i.name, width=12) for i in self.indicators]
+
+    def template(self) -> bytes:
+        """Every commune of the province, with the current targets filled in."""
+        current = {(t.indicator_id, t.commune_code): t.target_value for t in db.session.scalars(
+            select(IndicatorTarget).where(IndicatorTarget.indicator_id.in_([i.id for i in self.indicators] or [-1])))}
+        rows = [[c.code, c.name] + [current.get((i.id, c.code)) for i in self.indicators]
+                for c in units.communes(province_code=self.campaign.province_code)]
+        return tabular.template_workbook("targets", self.columns(), rows, lists_title=str(_("Lists")))
+
+    def check(self, filename: str, data: bytes) -> TargetsChecked:
+        """Every row checked, nothing written; every bad row listed with its line number and reason."""
+        rows = tabular.read_table(filename, data)
+        if not rows or tabular.is_blank(rows[0]):
+            raise DomainError(_("The file is empty."), "file")
+        header = tabular.map_header(rows[0], self.columns())
+        if not header.has("commune_code") and not header.has("commune"):
+            raise DomainError(_("The first row must name the columns: commune_code, commune, then the indicator "
+                                "numbers."), "file")
+        out = TargetsChecked(self.kind, indicators=[i for i in self.indicators
+                                                    if header.has(f"indicator-{i.id}")])
+        out.errors += [(1, _("Column “%(c)s” is not an indicator number of this campaign.", c=name))
+                       for name in header.unknown]
+        communes = {c.code: c for c in units.communes(province_code=self.campaign.province_code)}
+        names = CommuneNames(communes.values())
+        seen: dict[int, int] = {}
+        for line, cells in tabular.data_rows(rows):
+            if self._names_row(header, cells, out.indicators):
+                continue  # an older template's second header row (the indicators' names)
+            p = Problems()
+            commune = p.cell(_("Commune or ward"), self._commune, header, cells, communes, names)
+            values = {ind.id: self._value(p, ind, header.get(cells, f"indicator-{ind.id}"))
+                      for ind in out.indicators}
+            if commune is not None and commune.code in seen:
+                p.add(_("this commune is already on line %(l)d", l=seen[commune.code]))
+            if p:
+                out.errors.append((line, p.text()))
+                continue
+            seen[commune.code] = line
+            out.rows.append({"line": line, "status": "new", "commune": commune, "values": values})
+        if not out.rows and not out.errors:
+            raise DomainError(_("The file has no commune rows."), "file")
+        return out
+
+    @staticmethod
+    def _names_row(header: tabular.Header, cells: list, indicators: list[Indicator]) -> bool:
+        return (header.get(cells, "commune_code") is None and bool(indicators)
+                and all(tabular.text(header.get(cells, f"indicator-{i.id}"), max_len=10_000) == i.name
+                        for i in indicators))
+
+    @staticmethod
+    def _commune(header: tabular.Header, cells: list, communes: dict[int, Commune], names: CommuneNames) -> Commune:
+        code = header.get(cells, "commune_code")
+        if code is not None:
+            try:
+                n = tabular.whole(code, minimum=None)
+            except tabular.CellError:
+                n = None
+            if n not in communes:
+                raise tabular.CellError(_("commune code %(c)s is not a commune of this province",
+                                          c=tabular._cell_text(code)))
+            return communes[n]
+        name = header.get(cells, "commune")
+        if name is None:
+            raise tabular.CellError(_("the commune code is missing"))
+        raw = tabular._cell_text(name)
+        return names.find(raw, _("no commune of this province is named “%(n)s”", n=raw))
+
+    @staticmethod
+    def _value(p: Problems, ind: Indicator, cell) -> float | None:
+        value = p.cell(_("indicator %(i)s", i=ind.code), tabular.number, cell)
+        if value is not None and value < 0:
+            p.add(_("indicator %(i)s: the target cannot be negative", i=ind.code))
+        elif value is not None and ind.unit == "percent" and value > 100:
+            p.add(_("indicator %(i)s: a percentage is at most 100", i=ind.code))
+        return value
+
+    def apply(self, actor, checked: TargetsChecked) -> int:
+        """Write every row of a checked file, or nothing (the caller commits once); the number of changes."""
+        if not checked.ok:
+            raise DomainError(_("The file has errors: nothing was imported."), "file")
+        payload = checked.payload()
+        return sum(set_commune_targets(actor, ind, payload[ind.id]) for ind in checked.indicators)

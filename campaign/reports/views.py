@@ -14,12 +14,14 @@ from campaign.accounts import permissions as perm
 from campaign.campaigns import services as cservices
 from campaign.campaigns.forms import METRIC_LABELS, TARGET_GROUP_LABELS, UNIT_LABELS
 from campaign.campaigns.models import Campaign, IndicatorValue
+from campaign.core import tabular
 from campaign.core.services import DomainError
 from campaign.core.timeutil import local_today
-from campaign.core.web import form_error, uploaded_file
+from campaign.core.web import attempt, form_error, uploaded_file
 from campaign.extensions import db
-from campaign.reports import imports, metrics, services, tasks
+from campaign.reports import metrics, services, tasks
 from campaign.reports.forms import ManualValueForm
+from campaign.reports.importers import TargetImporter
 from campaign.units.models import Commune
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -248,9 +250,17 @@ def format_number(value) -> str:
 def targets_template(campaign_id: int):
     campaign = _campaign(campaign_id)
     perm.require_province(campaign.province_code, PROVINCE_ROLES)
-    return _download(imports.template_xlsx(campaign),
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     f"chi-tieu-xa-{campaign.id}.xlsx")
+    return _download(TargetImporter(campaign).template(), tabular.XLSX_MIME, f"chi-tieu-xa-{campaign.id}.xlsx")
+
+
+def _check_targets(importer: TargetImporter, filename: str, data: bytes):
+    """(the checked file, the number of changes when "Import" confirmed a good file, else None)."""
+    if not data:
+        raise DomainError(_("Choose a file to upload."), "file")
+    parsed = importer.check(filename, data)
+    if request.form.get("confirm") and parsed.ok:
+        return parsed, importer.apply(current_user, parsed)
+    return parsed, None
 
 
 @bp.route("/campaigns/<int:campaign_id>/targets/import", methods=["GET", "POST"])
@@ -261,20 +271,17 @@ def targets_import(campaign_id: int):
     perm.require_province(campaign.province_code, PROVINCE_ROLES)
     parsed, error, payload, filename = None, None, "", ""
     if request.method == "POST":
-        filename, data = uploaded_file(imports.MAX_BYTES)  # the upload, or the confirmed preview's file
-        try:
-            if not data:
-                raise DomainError(_("Choose a file to upload."), "file")
-            parsed = imports.parse_targets(campaign, filename, data)
-            if request.form.get("confirm") and parsed.ok:
-                changed = imports.apply_targets(current_user, campaign, parsed)
-                db.session.commit()
+        importer = TargetImporter(campaign)
+        filename, data = uploaded_file(tabular.MAX_BYTES)  # the upload, or the confirmed preview's file
+        outcome = attempt(lambda: _check_targets(importer, filename, data), show=False)
+        if outcome:
+            parsed, changed = outcome.value
+            if changed is not None:
                 flash(_("Targets imported: %(n)d changes.", n=changed), "success")
                 return redirect(url_for("reports.dashboard", campaign_id=campaign.id))
             payload = base64.b64encode(data).decode() if parsed.ok else ""
-        except DomainError as err:
-            db.session.rollback()
-            error = err.message
+        else:
+            error = outcome.error.message
     return render_template("reports/targets_import.html", campaign=campaign, parsed=parsed, error=error,
                            payload=payload, filename=filename), (422 if error or (parsed and parsed.errors) else 200)
 from campaign.reports import import_views  # noqa: E402,F401  (registers the import pages on bp)

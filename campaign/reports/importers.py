@@ -427,104 +427,121 @@ class ResidentImporter(Importer):
         label = {c.key: c.label for c in cols}
         scope = Scope(actor, self.roles)
         course = self.course(actor, options)
-        genders = _options(GENDER_LABELS, GENDER_EXTRA)
-        groups = _options(TARGET_GROUP_LABELS)
-        this_year = utcnow().year
+        lists = {"genders": _options(GENDER_LABELS, GENDER_EXTRA), "groups": _options(TARGET_GROUP_LABELS)}
         out = Checked(self.kind)
         parsed: list[dict] = []
-        phones: dict[str, int] = {}
+        phones: dict[str, int] = {}  # phone -> the line it first appears on
         total = tabular.count_rows(rows)
         for line, cells in _with_progress(tabular.data_rows(rows), total, progress):
             p = Problems()
-            name = p.cell(label["full_name"], tabular.text, header.get(cells, "full_name"), max_len=120)
-            if not name and not p:
-                p.add(_("the full name is missing"))
-            phone = p.cell(label["phone"], tabular.phone, header.get(cells, "phone"), normalise_phone)
-            birth = header.get(cells, "birth_year")
-            year = None
-            if birth is not None:
-                if hasattr(birth, "year") or (isinstance(birth, str) and any(s in birth for s in "/-.")):
-                    d = p.cell(label["birth_year"], tabular.day, birth)
-                    year = d.year if d else None
+            row = self._read_row(_Cells(p, header, cells, label), scope, lists)
+            if row["phone"]:
+                if row["phone"] in phones:
+                    p.add(_("this phone number is already on line %(l)d", l=phones[row["phone"]]))
                 else:
-                    year = p.cell(label["birth_year"], tabular.whole, birth, minimum=None)
-                if year is not None and not 1900 <= year <= this_year:
-                    p.add(_("%(col)s: %(reason)s", col=str(label["birth_year"]),
-                            reason=_("Enter a birth year between 1900 and this year.")))
-                    year = None
-            gender = p.cell(label["gender"], tabular.choice, header.get(cells, "gender"), genders)
-            commune = p.cell(label["commune"], scope.commune, header.get(cells, "commune"))
-            village = None
-            village_name = header.get(cells, "village")
-            if village_name is not None and commune is not None:
-                village = scope.villages().get(commune.code, {}).get(fold(tabular._cell_text(village_name)))
-                if village is None:
-                    p.add(_("no village “%(v)s” is recorded in %(c)s", v=tabular._cell_text(village_name),
-                            c=commune.name))
-            household = p.cell(label["household"], tabular.text, header.get(cells, "household"), max_len=40,
-                               what=str(label["household"]))
-            if household and village_name is None:
-                p.add(_("a household number needs the village"))
-            target = p.cell(label["target_groups"], tabular.choices, header.get(cells, "target_groups"), groups)
-            needs = p.cell(label["needs"], tabular.text, header.get(cells, "needs"), max_len=1000)
-            consent = p.cell(label["consent"], tabular.yes_no, header.get(cells, "consent"))
-            if consent is not True and not any(str(label["consent"]) in x for x in p.items):
-                p.add(_("the person's consent is not recorded"))
-            if phone:
-                if phone in phones:
-                    p.add(_("this phone number is already on line %(l)d", l=phones[phone]))
-                else:
-                    phones[phone] = line
+                    phones[row["phone"]] = line
             if p:
                 out.errors.append((line, p.text()))
-                continue
-            parsed.append({"line": line, "full_name": name, "phone": phone, "birth_year": year,
-                           "gender": gender, "commune": commune.code, "commune_name": commune.name,
-                           "village": village.id if village else None, "village_name": village.name if village else "",
-                           "household": household or None, "target_groups": target or [], "needs": needs or ""})
+            else:
+                parsed.append({"line": line, **row})
+        new_enrolments = self._match_people(parsed, course, list(phones))
+        out.rows.extend(parsed)
+        out.problems.extend(self._class_problems(course, new_enrolments))
+        progress(total, total, None)
+        return _finish(out)
+
+    def _read_row(self, cell: _Cells, scope: Scope, lists: dict) -> dict:
+        """One row's typed values; the problems go to the row's Problems."""
+        p = cell.problems
+        name = cell.read("full_name", tabular.text, max_len=120)
+        if not name and not p:
+            p.add(_("the full name is missing"))
+        phone = cell.read("phone", tabular.phone, normalise_phone)
+        year = self._birth_year(cell)
+        gender = cell.read("gender", tabular.choice, lists["genders"])
+        commune = cell.read("commune", scope.commune)
+        village = self._village(cell, scope, commune)
+        household = cell.read("household", tabular.text, max_len=40, what=str(cell.label["household"]))
+        if household and cell.raw("village") is None:
+            p.add(_("a household number needs the village"))
+        target = cell.read("target_groups", tabular.choices, lists["groups"])
+        needs = cell.read("needs", tabular.text, max_len=1000)
+        if cell.read("consent", tabular.yes_no) is not True and not cell.failed("consent"):
+            p.add(_("the person's consent is not recorded"))
+        return {"full_name": name, "phone": phone, "birth_year": year, "gender": gender,
+                "commune": commune.code if commune else None, "commune_name": commune.name if commune else "",
+                "village": village.id if village else None, "village_name": village.name if village else "",
+                "household": household or None, "target_groups": target or [], "needs": needs or ""}
+
+    @staticmethod
+    def _birth_year(cell: _Cells) -> int | None:
+        """A year (1960) or a date whose year is kept (15/03/1960, or an Excel date cell)."""
+        birth = cell.raw("birth_year")
+        if birth is None:
+            return None
+        if hasattr(birth, "year") or (isinstance(birth, str) and any(s in birth for s in "/-.")):
+            d = cell.read("birth_year", tabular.day)
+            year = d.year if d else None
+        else:
+            year = cell.read("birth_year", tabular.whole, minimum=None)
+        if year is not None and not 1900 <= year <= utcnow().year:
+            cell.problems.add(_("%(col)s: %(reason)s", col=str(cell.label["birth_year"]),
+                                reason=_("Enter a birth year between 1900 and this year.")))
+            return None
+        return year
+
+    @staticmethod
+    def _village(cell: _Cells, scope: Scope, commune: Commune | None) -> Village | None:
+        name = cell.raw("village")
+        if name is None or commune is None:
+            return None
+        village = scope.villages().get(commune.code, {}).get(fold(tabular._cell_text(name)))
+        if village is None:
+            cell.problems.add(_("no village “%(v)s” is recorded in %(c)s", v=tabular._cell_text(name),
+                                c=commune.name))
+        return village
+
+    def _match_people(self, rows: list[dict], course: Course | None, phones: list[str]) -> int:
+        """Each row's status against the people already recorded (same phone: same person) and, with a
+        class, whether it enrols them; the preview's cells. Returns the number of new enrolments."""
         existing = {}
-        if phones:
-            found = list(phones)
-            for start in range(0, len(found), 500):
-                for person in db.session.scalars(select(Person).where(Person.phone.in_(found[start:start + 500]))):
-                    existing[person.phone] = person
+        for start in range(0, len(phones), 500):
+            for person in db.session.scalars(select(Person).where(Person.phone.in_(phones[start:start + 500]))):
+                existing[person.phone] = person
         enrolled: set[int] = set()
         if course is not None and existing:
             enrolled = set(db.session.scalars(select(Registration.person_id).where(
                 Registration.event_id == course.event_id, Registration.status != "cancelled",
                 Registration.person_id.in_([p.id for p in existing.values()]))))
         new_enrolments = 0
-        for row in parsed:
+        for row in rows:
             person = existing.get(row["phone"]) if row["phone"] else None
             notes = []
-            if person is None:
-                status = "new"
-            else:
+            row["status"] = "new"
+            if person is not None:
                 row["person"] = person.id
-                status = "updated" if self._fills(person, row) else "unchanged"
+                row["status"] = "updated" if self._fills(person, row) else "unchanged"
                 if fold(person.full_name) != fold(row["full_name"]):
                     notes.append(str(_("the name on record differs and is kept")))
             if course is not None:
-                if person is not None and person.id in enrolled:
-                    row["enrol"] = False
-                    notes.append(str(_("already in the class")))
-                else:
-                    row["enrol"] = True
-                    new_enrolments += 1
-                    notes.append(str(_("will be enrolled")))
-            row["status"] = status
+                row["enrol"] = person is None or person.id not in enrolled
+                new_enrolments += row["enrol"]
+                notes.append(str(_("will be enrolled") if row["enrol"] else _("already in the class")))
             row["cells"] = [row["full_name"], mask_phone(row["phone"]), row["birth_year"], row["commune_name"],
                             row["village_name"], row["household"] or "", "; ".join(notes)]
-            out.rows.append(row)
-        if course is not None:
-            if not events.registration_open(course.event, staff=True):
-                out.problems.append(_("Enrolment in this class is closed."))
-            elif course.event.capacity is not None and new_enrolments > (course.event.places_left or 0):
-                out.problems.append(_("The class has %(left)d places left; the file would enrol %(n)d people. "
-                                      "Nothing is imported: raise the class's capacity or split the file.",
-                                      left=course.event.places_left or 0, n=new_enrolments))
-        progress(total, total, None)
-        return _finish(out)
+        return new_enrolments
+
+    @staticmethod
+    def _class_problems(course: Course | None, new_enrolments: int) -> list[str]:
+        if course is None:
+            return []
+        if not events.registration_open(course.event, staff=True):
+            return [_("Enrolment in this class is closed.")]
+        if course.event.capacity is not None and new_enrolments > (course.event.places_left or 0):
+            return [_("The class has %(left)d places left; the file would enrol %(n)d people. Nothing is "
+                      "imported: raise the class's capacity or split the file.",
+                      left=course.event.places_left or 0, n=new_enrolments)]
+        return []
 
     @staticmethod
     def _fills(person: Person, row: dict) -> dict:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from vietnam_provinces import Province as VPProvince
 from vietnam_provinces import Ward as VPWard
 
@@ -124,6 +124,12 @@ def commune_codes(province_code: int) -> list[int]:
     """The codes of a province's communes."""
     return list(db.session.scalars(select(Commune.code).where(Commune.province_code == province_code)
                                    .order_by(Commune.code)))
+
+
+def commune_count(province_code: int) -> int:
+    """How many communes a province has."""
+    return db.session.scalar(select(func.count()).select_from(Commune)
+                             .where(Commune.province_code == province_code)) or 0
 
 
 def commune_choices(rows, blank=None) -> list[tuple]:

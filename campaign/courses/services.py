@@ -36,6 +36,7 @@ from campaign.events import services as events
 from campaign.events.models import Event, Person, Registration
 from campaign.events.signals import ticket_admitted
 from campaign.extensions import db
+from campaign.units import services as units
 
 # A check-in later than this after the session's start counts as a late arrival.
 LATE_AFTER = timedelta(minutes=15)
@@ -132,10 +133,8 @@ def _topics(ids) -> list[CourseTopic]:
 def trainer_choices(province_code: int) -> list[User]:
     """Active users holding the trainer role in the province (or one of its communes)."""
     from campaign.accounts.models import RoleGrant
-    from campaign.units.models import Commune
-
     in_province = (RoleGrant.province_code == province_code) | RoleGrant.commune_code.in_(
-        select(Commune.code).where(Commune.province_code == province_code))
+        units.commune_codes(province_code))
     return list(db.session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
                                    .where(RoleGrant.role == TRAINER, in_province, User.active.is_(True))
                                    .distinct().order_by(User.full_name)))

@@ -39,6 +39,7 @@ from campaign.courses.models import (
 from campaign.events import services as events
 from campaign.events.models import Event, Registration
 from campaign.extensions import db
+from campaign.units import services as units
 from campaign.units.models import Commune
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
@@ -147,18 +148,15 @@ def _home_province() -> int:
             if grant.province_code is not None:
                 return grant.province_code
             if grant.commune_code is not None:
-                return db.session.get(Commune, grant.commune_code).province_code
+                return units.province_of(grant.commune_code)
     return current_app.config.get("DEFAULT_PROVINCE_CODE", 75)
 
 
 def _commune_choices() -> list[tuple]:
-    stmt = select(Commune).where(perm.commune_filter(Commune.code, current_user, events.EVENT_ORGANISERS))
-    communes = db.session.scalars(stmt.order_by(Commune.name)).all()
-    choices = [(c.code, c.name) for c in communes]
+    communes = units.communes(perm.commune_filter(Commune.code, current_user, events.EVENT_ORGANISERS))
     provinces = perm.province_codes(current_user, roles=(PROVINCE_COORDINATOR, YOUTH_ORGANISER))
-    if provinces is None or provinces:
-        choices.insert(0, ("", _("Province-wide (no commune)")))
-    return choices
+    province_wide = provinces is None or bool(provinces)
+    return units.commune_choices(communes, blank=_("Province-wide (no commune)") if province_wide else None)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -177,7 +175,7 @@ def new():
         if code is not None:
             if code not in {c for c, _n in form.commune_code.choices if c != ""}:
                 abort(403)
-            province = db.session.get(Commune, code).province_code
+            province = units.province_of(code)
         else:
             provinces = perm.province_codes(current_user, roles=(PROVINCE_COORDINATOR, YOUTH_ORGANISER))
             if provinces is not None and not provinces:

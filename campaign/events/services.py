@@ -32,6 +32,7 @@ from campaign.events.models import (
     Registration,
 )
 from campaign.extensions import db
+from campaign.units import services as units
 from campaign.units.models import Commune, Village
 
 CONSENT_VERSION = "2026-1"
@@ -304,9 +305,7 @@ def create_launch_ceremony(actor, campaign: Campaign, *, starts_at: datetime, en
                                 organiser_unit=campaign.owner_unit, status="published")
     have = set(db.session.scalars(select(Event.commune_code).where(Event.parent_id == ceremony.id,
                                                                    Event.kind == "bridge_point")))
-    communes = db.session.execute(select(Commune.code, Commune.name)
-                                  .where(Commune.province_code == campaign.province_code)
-                                  .order_by(Commune.name)).all()
+    communes = [(c.code, c.name) for c in units.communes(province_code=campaign.province_code)]
     new = [Event(province_code=campaign.province_code, commune_code=code, parent_id=ceremony.id,
                  campaign_id=campaign.id, kind="bridge_point", status="published", visibility="public",
                  title=_("Bridge point %(commune)s", commune=name), search_title=fold(
@@ -415,8 +414,7 @@ def national_day_board(day: Event) -> NationalDayBoard:
                                   Event.commune_code == Commune.code)
     without = db.session.scalars(select(Commune).where(Commune.province_code == day.province_code, ~has_activity)
                                  .order_by(Commune.name)).all()
-    total = db.session.scalar(select(func.count()).select_from(Commune)
-                              .where(Commune.province_code == day.province_code)) or 0
+    total = units.commune_count(day.province_code)
     return NationalDayBoard(day, activities, without, total)
 
 

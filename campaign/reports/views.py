@@ -22,6 +22,7 @@ from campaign.extensions import db
 from campaign.reports import metrics, services, tasks
 from campaign.reports.forms import ManualValueForm
 from campaign.reports.importers import TargetImporter
+from campaign.units import services as units
 from campaign.units.models import Commune
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -69,7 +70,7 @@ def index():
         stmt = stmt.where(Campaign.province_code.in_(provinces or {-1}))
     campaigns = db.session.scalars(stmt).all()
     communes = [gr.commune_code for gr in current_user.grants if gr.role in COMMUNE_ROLES and gr.commune_code]
-    mine = db.session.scalars(select(Commune).where(Commune.code.in_(communes)).order_by(Commune.name)).all()
+    mine = units.communes(codes=communes)
     commune_campaigns = db.session.scalars(
         select(Campaign).where(Campaign.province_code.in_({c.province_code for c in mine} or {-1}))
         .order_by(Campaign.starts_on.desc())).all() if mine else []
@@ -157,14 +158,13 @@ PROVINCE_WIDE = "province"
 def _value_places(campaign: Campaign) -> list[tuple[str, str]]:
     """Where the user may enter values: coordinators (and admins) the whole province and every commune,
     commune officers their own communes of the campaign's province."""
-    communes = select(Commune).where(Commune.province_code == campaign.province_code).order_by(Commune.name)
     if perm.can_in_province(current_user, campaign.province_code, PROVINCE_ROLES):
         return [(PROVINCE_WIDE, _("The whole province"))] + [
-            (str(c.code), c.name) for c in db.session.scalars(communes)]
+            (str(c.code), c.name) for c in units.communes(province_code=campaign.province_code)]
     mine = {g.commune_code for g in current_user.grants if g.role == perm.COMMUNE_OFFICER and g.commune_code}
     if not mine:
         return []
-    return [(str(c.code), c.name) for c in db.session.scalars(communes.where(Commune.code.in_(mine)))]
+    return [(str(c.code), c.name) for c in units.communes(province_code=campaign.province_code, codes=mine)]
 
 
 @bp.route("/campaigns/<int:campaign_id>/values", methods=["GET", "POST"])

@@ -38,7 +38,7 @@ def index():
         return redirect(url_for("units.commune", code=communes[0]))
     if not rows and not communes:
         abort(403)
-    mine = db.session.scalars(select(Commune).where(Commune.code.in_(communes)).order_by(Commune.name)).all()
+    mine = services.communes(codes=communes)
     counts = dict(db.session.execute(
         select(Commune.province_code, func.count()).group_by(Commune.province_code)).all())
     return render_template("units/index.html", provinces=rows, communes=mine, counts=counts)

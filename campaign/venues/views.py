@@ -25,6 +25,7 @@ from campaign.core.services import DomainError
 from campaign.core.timeutil import format_datetime, local_moment, local_today, week_start
 from campaign.core.web import Page, form_error, page_arg
 from campaign.extensions import db
+from campaign.units import services as units
 from campaign.units.models import Commune
 from campaign.venues import services
 from campaign.venues.forms import (
@@ -77,22 +78,18 @@ def _require(allowed: bool) -> None:
 def _my_communes() -> list[Commune]:
     codes = [gr.commune_code for gr in current_user.grants if gr.role in BOOKERS and gr.commune_code]
     provinces = perm.province_codes(current_user, roles=BOOKERS)
-    stmt = select(Commune).order_by(Commune.name)
     if provinces is None:
-        return list(db.session.scalars(stmt.where(
-            Commune.province_code == current_app.config["DEFAULT_PROVINCE_CODE"])))
+        return units.communes(province_code=current_app.config["DEFAULT_PROVINCE_CODE"])
     if provinces:
-        return list(db.session.scalars(stmt.where(
-            (Commune.province_code.in_(provinces)) | (Commune.code.in_(codes)))))
-    return list(db.session.scalars(stmt.where(Commune.code.in_(codes))))
+        return units.communes(Commune.province_code.in_(provinces) | Commune.code.in_(codes))
+    return units.communes(codes=codes)
 
 
 def _search_communes() -> list[Commune]:
     """Own communes first, then every commune of the same provinces (outside venues may be open)."""
     mine = _my_communes()
     provinces = {c.province_code for c in mine} or {current_app.config["DEFAULT_PROVINCE_CODE"]}
-    others = db.session.scalars(select(Commune).where(Commune.province_code.in_(provinces))
-                                .order_by(Commune.name)).all()
+    others = units.communes(province_codes=provinces)
     seen = {c.code for c in mine}
     return mine + [c for c in others if c.code not in seen]
 

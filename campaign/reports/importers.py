@@ -627,8 +627,8 @@ class VolunteerImporter(Importer):
     statuses = {"new": _l("New volunteer")}
     preview = (_l("Full name"), _l("Phone"), _l("Commune or ward"), _l("School"), _l("Skills"))
     explanation = _l("One row per volunteer; each gets an approved account (they sign in after resetting the "
-                     "password). A phone number already registered is refused. Skills and languages are codes "
-                     "separated by “;”. Every row needs the volunteer's consent (yes).")
+                     "password). A phone number already registered is refused. Skills and languages are codes or "
+                     "names separated by “;”. Every row needs the volunteer's consent (yes).")
 
     def columns(self) -> list[Column]:
         from campaign.volunteers.models import LANGUAGES, SKILLS

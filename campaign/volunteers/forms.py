@@ -110,23 +110,28 @@ class MyProfileForm(FlaskForm, ProfileFields):
     submit = SubmitField(_l("Save"))
 
 
-class ShiftForm(FlaskForm):
+class ShiftNeeds:
+    """What a shift needs, in the shift form and in the bulk creation form."""
+
     role = SelectField(_l("Role"), choices=lambda: list(ROLE_LABELS.items()), validate_choice=False)
-    title = StringField(_l("Title (optional)"), validators=[Optional(), Length(max=200)])
-    commune_code = SelectField(_l("Commune or ward"), coerce=optional_int, validate_choice=False,
-                               validators=[DataRequired(_l("Choose a commune or ward."))])
-    village_id = SelectField(_l("Village (optional)"), coerce=optional_int, validate_choice=False,
-                             validators=[Optional()])
     location = StringField(_l("Place or address"), validators=[Optional(), Length(max=300)])
-    starts_at = DateTimeField(_l("Starts"), validators=[DataRequired(_l("Enter when the shift starts."))])
-    ends_at = DateTimeField(_l("Ends"), validators=[DataRequired(_l("Enter when the shift ends.")),
-                                                    EndAfterStart("starts_at", _l("The shift must end after it starts."))])
     min_needed = IntegerField(_l("Volunteers needed (minimum)"), validators=[Optional(), NumberRange(min=0, max=500)])
     max_needed = IntegerField(_l("Volunteers needed (maximum)"),
                               validators=[DataRequired(_l("Enter how many volunteers are needed.")),
                                           NumberRange(min=1, max=500)])
     required_skill = SelectField(_l("Required skill"), choices=lambda: [("", "—")] + _skill_choices(),
                                  validate_choice=False)
+
+
+class ShiftForm(FlaskForm, ShiftNeeds):
+    title = StringField(_l("Title (optional)"), validators=[Optional(), Length(max=200)])
+    commune_code = SelectField(_l("Commune or ward"), coerce=optional_int, validate_choice=False,
+                               validators=[DataRequired(_l("Choose a commune or ward."))])
+    village_id = SelectField(_l("Village (optional)"), coerce=optional_int, validate_choice=False,
+                             validators=[Optional()])
+    starts_at = DateTimeField(_l("Starts"), validators=[DataRequired(_l("Enter when the shift starts."))])
+    ends_at = DateTimeField(_l("Ends"), validators=[DataRequired(_l("Enter when the shift ends.")),
+                                                    EndAfterStart("starts_at", _l("The shift must end after it starts."))])
     preferred_skills = MultiCheckboxField(_l("Preferred skills"), choices=_skill_choices, validate_choice=False)
     signup_opens_at = DateTimeField(_l("Sign-up opens (optional)"), validators=[Optional()])
     signup_closes_at = DateTimeField(_l("Sign-up closes (optional)"), validators=[Optional()])
@@ -137,7 +142,7 @@ class ShiftForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class BulkForm(FlaskForm):
+class BulkForm(FlaskForm, ShiftNeeds):
     communes = MultiCheckboxField(_l("Communes"), coerce=int, validate_choice=False)
     date_from = DateField(_l("First day"), validators=[DataRequired(_l("Enter the first day."))])
     date_to = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day.")),
@@ -148,14 +153,6 @@ class BulkForm(FlaskForm):
     end_time = TimeField(_l("To"), validators=[DataRequired(_l("Enter the end time.")),
                                                      EndAfterStart("start_time", _l("The shift must end after it starts."))])
     skip_holidays = BooleanField(_l("Skip public holidays"), default=True)
-    role = SelectField(_l("Role"), choices=lambda: list(ROLE_LABELS.items()), validate_choice=False)
-    location = StringField(_l("Place or address"), validators=[Optional(), Length(max=300)])
-    min_needed = IntegerField(_l("Volunteers needed (minimum)"), validators=[Optional(), NumberRange(min=0, max=500)])
-    max_needed = IntegerField(_l("Volunteers needed (maximum)"),
-                              validators=[DataRequired(_l("Enter how many volunteers are needed.")),
-                                          NumberRange(min=1, max=500)])
-    required_skill = SelectField(_l("Required skill"), choices=lambda: [("", "—")] + _skill_choices(),
-                                 validate_choice=False)
     preview = SubmitField(_l("Preview"))
     confirm = SubmitField(_l("Create these shifts"))
 

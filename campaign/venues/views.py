@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.core.services import DomainError
-from campaign.core.timeutil import format_datetime, local_moment, local_today, week_start
+from campaign.core.timeutil import format_datetime, local_moment, local_today, parse_local_date, week_start
 from campaign.core.web import Page, form_error, page_arg
 from campaign.extensions import db
 from campaign.units import services as units
@@ -370,8 +370,9 @@ def _map_field(err: DomainError) -> DomainError:
 
 
 def _arg_date(name: str) -> date | None:
+    """A date of the query string: dd/mm/yyyy or yyyy-mm-dd (None when missing or wrong)."""
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        return parse_local_date(request.args.get(name, ""))
     except ValueError:
         return None
 

@@ -33,6 +33,16 @@ NUMBER_MESSAGE = _l("Enter a number.")
 CHOICE_MESSAGE = _l("Choose from the list.")
 
 
+class _RendersFirstFormat:
+    """A date or time read from any accepted format is shown back in the first one (the one the browser's
+    date, time and datetime-local inputs understand), not as it was typed."""
+
+    def _value(self):
+        if self.data is not None:
+            return self.data.strftime(self.format[0])
+        return super()._value()
+
+
 def translated(field_class, message):
     """``field_class`` whose parse error is ``message`` (a lazy translated sentence)."""
 
@@ -47,7 +57,7 @@ def translated(field_class, message):
     return Field
 
 
-class DateField(translated(_DateField, DATE_MESSAGE)):
+class DateField(_RendersFirstFormat, translated(_DateField, DATE_MESSAGE)):
     """A date: dd/mm/yyyy or yyyy-mm-dd."""
 
     def __init__(self, label=None, validators=None, **kwargs):
@@ -55,7 +65,7 @@ class DateField(translated(_DateField, DATE_MESSAGE)):
         super().__init__(label, validators, **kwargs)
 
 
-class TimeField(translated(_TimeField, TIME_MESSAGE)):
+class TimeField(_RendersFirstFormat, translated(_TimeField, TIME_MESSAGE)):
     """A 24-hour time, hh:mm."""
 
     def __init__(self, label=None, validators=None, **kwargs):
@@ -63,7 +73,7 @@ class TimeField(translated(_TimeField, TIME_MESSAGE)):
         super().__init__(label, validators, **kwargs)
 
 
-class DateTimeField(translated(_DateTimeLocalField, DATETIME_MESSAGE)):
+class DateTimeField(_RendersFirstFormat, translated(_DateTimeLocalField, DATETIME_MESSAGE)):
     """A local wall time (``<input type=datetime-local>``), also typed as dd/mm/yyyy hh:mm."""
 
     def __init__(self, label=None, validators=None, **kwargs):

@@ -17,7 +17,7 @@ from campaign.accounts import permissions as perm
 from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, TRAINER, YOUTH_ORGANISER
 from campaign.campaigns.models import TARGET_GROUPS, Campaign
 from campaign.core import phone
-from campaign.core.services import DomainError, audit
+from campaign.core.services import DomainError, audit, require_end_after_start
 from campaign.core.text import fold, like_pattern, nfc
 from campaign.core.timeutil import LOCAL_TZ, day_end, day_start, local_to_utc, to_local
 from campaign.core.types import utcnow
@@ -175,8 +175,7 @@ def _clean_event_values(values: dict, event: Event | None = None) -> dict:
         raise DomainError(_("Enter when the event starts."), "starts_at")
     if ends is None:
         raise DomainError(_("Enter when the event ends."), "ends_at")
-    if ends < starts:
-        raise DomainError(_("The end must not be before the start."), "ends_at")
+    require_end_after_start(starts, ends, "ends_at", same_allowed=True)
     if "capacity" in out and out["capacity"] is not None:
         if out["capacity"] < 0:
             raise DomainError(_("The capacity cannot be negative."), "capacity")
@@ -463,8 +462,7 @@ def create_series(actor, *, freq: str, interval: int = 1, count: int | None = No
         raise DomainError(_("A series has between 1 and %(n)d occurrences.", n=MAX_OCCURRENCES), "count")
     if until is not None and until < starts_at:
         raise DomainError(_("The series must end after its first occurrence."), "until")
-    if ends_at < starts_at:
-        raise DomainError(_("The end must not be before the start."), "ends_at")
+    require_end_after_start(starts_at, ends_at, "ends_at", same_allowed=True)
     series = EventSeries(freq=freq, interval=interval, count=count, until=until)
     db.session.add(series)
     db.session.flush()

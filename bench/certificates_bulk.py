@@ -29,9 +29,12 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from campaign import create_app
-    from campaign.courses import jobs, services
-    from campaign.courses.models import Certificate, CertificateJob
+    from campaign.accounts.services import create_user
+    from campaign.courses import services, tasks
+    from campaign.courses.models import Certificate
     from campaign.extensions import db
+    from campaign.jobs import services as job_services
+    from campaign.jobs.models import Job
     from campaign.units.services import load_units
 
     tmp = tempfile.mkdtemp()
@@ -50,19 +53,21 @@ def main() -> None:
                 for n in range(args.learners)]
         for session in services.sessions(course):
             services.record_attendance(None, course, session, {r.id: "present" for r in regs})
-        job = services.create_certificate_job(None, course)
+        admin = create_user(None, username="bench.admin", full_name="Bench", password="bench-password-1",
+                            role="admin")
         db.session.commit()
 
         started = time.perf_counter()
-        how = jobs.start(job, "https://bdhvs.dongnai.gov.vn")
+        job = tasks.start_certificates(admin, course, "https://bdhvs.dongnai.gov.vn", "/courses/")
+        how = "queued" if job.status == "queued" else "inline"
         if how == "queued":
             from rq import SimpleWorker
 
-            queue = jobs.queue(args.redis)
+            queue = job_services.queue(args.redis)
             SimpleWorker([queue], connection=queue.connection).work(burst=True)
         elapsed = time.perf_counter() - started
         db.session.expire_all()
-        job = db.session.get(CertificateJob, job.id)
+        job = db.session.get(Job, job.id)
         issued = db.session.query(Certificate).filter_by(course_id=course.id, status="valid").count()
         size = sum(len(c.pdf) for c in db.session.query(Certificate).filter_by(course_id=course.id))
         print(f"certificates_bulk: {issued} certificates ({how}, job {job.status} {job.done}/{job.total}) "

@@ -19,6 +19,7 @@ from campaign.accounts.forms import (
 from campaign.accounts.models import RoleGrant, User
 from campaign.core.web import Page, attempt, page_arg, redirect_next
 from campaign.extensions import db, limiter
+from campaign.units import services as units
 from campaign.units.models import Commune, Province
 
 bp = Blueprint("accounts", __name__)
@@ -84,15 +85,13 @@ def _scope_choices(form) -> None:
     """Offer the provinces and communes inside the actor's scope."""
     provinces = perm.province_codes(current_user, roles=tuple(perm.GRANTABLE))
     p_stmt = select(Province).order_by(Province.name)
-    c_stmt = select(Commune).order_by(Commune.name)
     if provinces is not None:
         p_stmt = p_stmt.where(Province.code.in_(provinces))
-        c_stmt = c_stmt.where(perm.commune_filter(Commune.code, roles=tuple(perm.GRANTABLE)))
+        communes = units.communes(perm.commune_filter(Commune.code, roles=tuple(perm.GRANTABLE)))
     else:
-        default = current_app.config["DEFAULT_PROVINCE_CODE"]
-        c_stmt = c_stmt.where(Commune.province_code == default)
+        communes = units.communes(province_code=current_app.config["DEFAULT_PROVINCE_CODE"])
     form.province_code.choices = [("", _("— none —"))] + [(p.code, p.name) for p in db.session.scalars(p_stmt)]
-    form.commune_code.choices = [("", _("— none —"))] + [(c.code, c.name) for c in db.session.scalars(c_stmt)]
+    form.commune_code.choices = units.commune_choices(communes, blank=_("— none —"))
 
 
 def _user_or_404(user_id: int) -> User:

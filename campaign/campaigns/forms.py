@@ -1,9 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, FloatField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from campaign.accounts.forms import optional_int
+from campaign.core.forms import DateField, EndAfterStart, IntegerField, NumberField
 
 CAMPAIGN_KIND_LABELS = {
     "digital_literacy": _l("Digital literacy for all"),
@@ -55,42 +56,15 @@ METRIC_LABELS = {
 }
 
 
-class DateInput(DateField):
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(str(_l("Enter a date, e.g. 31/12/2026."))) from exc
-
-
-class NumberInput(FloatField):
-    def process_formdata(self, valuelist):
-        if valuelist:
-            valuelist = [str(valuelist[0]).replace(",", ".").strip()]
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(str(_l("Enter a number."))) from exc
-
-
-class WholeNumber(IntegerField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(str(_l("Enter a whole number."))) from exc
-
-
 class CampaignForm(FlaskForm):
     province_code = SelectField(_l("Province"), coerce=optional_int, validate_choice=False)
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the campaign's name.")), Length(max=200)])
     kind = SelectField(_l("Kind"), choices=list(CAMPAIGN_KIND_LABELS.items()), validate_choice=False)
     owner_unit = StringField(_l("Owner unit"), validators=[Optional(), Length(max=200)])
-    starts_on = DateInput(_l("Starts on"), validators=[InputRequired(_l("Enter the start date."))])
-    ends_on = DateInput(_l("Ends on"), validators=[InputRequired(_l("Enter the end date."))])
+    starts_on = DateField(_l("Starts on"), validators=[InputRequired(_l("Enter the start date."))])
+    ends_on = DateField(_l("Ends on"), validators=[InputRequired(_l("Enter the end date.")),
+                                                   EndAfterStart("starts_on", _l("The campaign must not end before it starts."),
+                                                                 same_allowed=True)])
     parent_id = SelectField(_l("Part of (optional)"), coerce=optional_int, validate_choice=False)
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     submit = SubmitField(_l("Save"))
@@ -102,11 +76,11 @@ class IndicatorForm(FlaskForm):
     name = TextAreaField(_l("Indicator"), validators=[DataRequired(_l("Enter the indicator's name.")),
                                                       Length(max=400)])
     unit = SelectField(_l("Unit"), choices=list(UNIT_LABELS.items()), validate_choice=False)
-    target_value = NumberInput(_l("Overall target"), validators=[InputRequired(_l("Enter a number."))])
+    target_value = NumberField(_l("Overall target"), validators=[InputRequired(_l("Enter a number."))])
     metric = SelectField(_l("Measured by"), choices=list(METRIC_LABELS.items()), validate_choice=False)
     target_group = SelectField(_l("Target group (optional)"), validate_choice=False)
     lead_unit = StringField(_l("Lead unit"), validators=[Optional(), Length(max=200)])
     partner_units = StringField(_l("Partner units"), validators=[Optional(), Length(max=2000)])
     measurement = TextAreaField(_l("How it is measured"), validators=[Optional(), Length(max=2000)])
-    position = WholeNumber(_l("Position in the list"), validators=[Optional()])
+    position = IntegerField(_l("Position in the list"), validators=[Optional()])
     submit = SubmitField(_l("Save"))

@@ -22,6 +22,7 @@ from campaign.core.services import DomainError, audit
 from campaign.core.text import fold, nfc
 from campaign.core.types import utcnow
 from campaign.extensions import db
+from campaign.units import services as units
 from campaign.units.models import Commune, Province
 
 CAMPAIGN_FIELDS = ("name", "kind", "description", "owner_unit", "starts_on", "ends_on", "parent_id")
@@ -155,8 +156,7 @@ def update_indicator(actor, indicator: Indicator, **values) -> dict:
 def set_commune_targets(actor, indicator: Indicator, values: dict[int, float | None]) -> int:
     """Set the per-commune targets of an indicator in one go (None removes a commune's target).
     Every value is checked before anything changes. Returns the number of communes changed."""
-    communes = set(db.session.scalars(select(Commune.code).where(
-        Commune.province_code == indicator.campaign.province_code)))
+    communes = set(units.commune_codes(indicator.campaign.province_code))
     for code, value in values.items():
         if code not in communes:
             raise DomainError(_("Unknown commune."))

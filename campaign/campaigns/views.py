@@ -22,7 +22,8 @@ from campaign.campaigns.forms import (
 from campaign.campaigns.models import TARGET_GROUPS, Campaign, Indicator, IndicatorTarget
 from campaign.core.web import attempt
 from campaign.extensions import db
-from campaign.units.models import Commune, Province
+from campaign.units import services as units
+from campaign.units.models import Province
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -185,8 +186,7 @@ def indicator_edit(indicator_id: int):
 def targets(indicator_id: int):
     """All communes of the province in one grid; a blank cell means no commune target."""
     indicator = _indicator_or_404(indicator_id)
-    communes = db.session.scalars(select(Commune).where(Commune.province_code == indicator.campaign.province_code)
-                                  .order_by(Commune.name)).all()
+    communes = units.communes(province_code=indicator.campaign.province_code)
     current = dict(db.session.execute(select(IndicatorTarget.commune_code, IndicatorTarget.target_value)
                                       .where(IndicatorTarget.indicator_id == indicator.id)).tuples().all())
     raw = {c.code: _fmt(current.get(c.code)) for c in communes}

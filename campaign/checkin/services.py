@@ -1048,7 +1048,7 @@ def _lock_tickets(ticket_ids: set[int]) -> None:
         {"ns": LOCK_NAMESPACE, "ids": sorted(ticket_ids)})
 
 
-def sync_batch(uploads: list[Upload], actor, events: dict[int, Event]) -> list[Answer]:
+def sync_batch(uploads: list[Upload], actor, events: dict[int, Event]) -> list[Answer]:  # noqa: C901
     """Record a batch of scans devices decided offline, set-based: a constant number of statements
     whatever the batch size (the known UUIDs, the tickets, the locks, the current admissions, one
     UPDATE for relabels, one INSERT, one INSERT of audit entries). ``events`` holds each scan's

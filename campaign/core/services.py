@@ -1,8 +1,11 @@
-"""Audit entries and notices. Both join the caller's transaction; the caller commits."""
+"""Domain errors, the end-after-start rule, audit entries and notices. Audit entries and notices join the
+caller's transaction; the caller commits."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from flask_babel import gettext as _
 
 from campaign.core.models import AuditLog, Notification
 from campaign.extensions import db
@@ -19,6 +22,25 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     pass
+
+
+def end_after_start_problem(starts, ends, *, same_allowed: bool = False) -> str | None:
+    """The one end-after-start rule of the services (forms have ``core.forms.EndAfterStart``): the
+    message when ``ends`` does not come after ``starts`` (or, ``same_allowed``, is before it), else None."""
+    if starts is None or ends is None:
+        return None
+    if ends < starts:
+        return _("The end must not be before the start.") if same_allowed else _("The end must be after the start.")
+    if ends == starts and not same_allowed:
+        return _("The end must be after the start.")
+    return None
+
+
+def require_end_after_start(starts, ends, field: str, *, same_allowed: bool = False) -> None:
+    """DomainError on ``field`` when the end does not come after the start (see end_after_start_problem)."""
+    problem = end_after_start_problem(starts, ends, same_allowed=same_allowed)
+    if problem:
+        raise DomainError(problem, field)
 
 
 def audit(action: str, obj: Any = None, *, actor=None, object_type: str | None = None,

@@ -467,6 +467,22 @@ def phone(value, normalise: Callable[[str], str | None]) -> str | None:
         raise CellError(err.message) from err
 
 
+# --- writing CSV ---------------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A value for a CSV cell: text a spreadsheet would run as a formula (starting with = + - @, a tab or
+    a carriage return) gets a leading apostrophe, so it shows as text; None is an empty cell; numbers are
+    written as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
 # --- problems of the rows ----------------------------------------------------------------------
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -54,3 +54,33 @@ def parse_local_date(text: str) -> date:
         except ValueError:
             continue
     raise ValueError(text)
+
+
+def local_moment(day: date, at: time) -> datetime:
+    """The UTC instant of a wall-clock time on a day in Vietnam (a form's date and time fields)."""
+    return local_to_utc(datetime.combine(day, at))
+
+
+def day_start(day: date) -> datetime:
+    """The UTC instant a local day begins (midnight in Vietnam)."""
+    return local_moment(day, time(0))
+
+
+def day_end(day: date) -> datetime:
+    """The UTC instant a local day ends (the next midnight, excluded from the day)."""
+    return day_start(day + timedelta(days=1))
+
+
+def week_start(day: date) -> date:
+    """The Monday of the week of ``day``."""
+    return day - timedelta(days=day.weekday())
+
+
+def local_date(value: date | datetime) -> date:
+    """The local (Vietnam) day of a stored UTC time; a date is returned as it is."""
+    return to_local(value).date() if isinstance(value, datetime) else value
+
+
+def local_today() -> date:
+    """Today's date in Vietnam."""
+    return datetime.now(LOCAL_TZ).date()

@@ -1,20 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-    TimeField,
-)
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from campaign.accounts.forms import optional_int
+from campaign.core.forms import DateField, EndAfterStart, IntegerField, MultiCheckboxField, TimeField
 
 AUDIENCE_LABELS = {
     "civil_servants": _l("Civil servants and public employees"),
@@ -32,11 +22,6 @@ ATTENDANCE_LABELS = {"present": _l("Present"), "late": _l("Late"), "excused": _l
 SOURCE_LABELS = {"roll_call": _l("Roll call"), "paper": _l("Paper sheet"), "checkin": _l("Check-in")}
 OUTCOME_LABELS = {"passed": _l("Passed"), "failed": _l("Failed")}
 CERTIFICATE_STATUS_LABELS = {"valid": _l("Valid"), "revoked": _l("Revoked"), "superseded": _l("Replaced")}
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class CourseForm(FlaskForm):
@@ -65,7 +50,8 @@ class CourseForm(FlaskForm):
         Optional(), NumberRange(min=0, max=100, message=_l("Between 0 and 100."))])
     first_date = DateField(_l("Date of the first session"), validators=[DataRequired(_l("Enter a date."))])
     start_time = TimeField(_l("Start time"), validators=[DataRequired(_l("Enter a time."))])
-    end_time = TimeField(_l("End time"), validators=[DataRequired(_l("Enter a time."))])
+    end_time = TimeField(_l("End time"), validators=[DataRequired(_l("Enter a time.")),
+                                                      EndAfterStart("start_time")])
     weeks = IntegerField(_l("Number of weekly sessions"), default=4, validators=[
         DataRequired(_l("Enter the number of sessions.")),
         NumberRange(min=1, max=60, message=_l("Between 1 and 60 sessions."))])
@@ -82,7 +68,8 @@ class CourseEditForm(CourseForm):
 class SessionForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired(_l("Enter a date."))])
     start_time = TimeField(_l("Start time"), validators=[DataRequired(_l("Enter a time."))])
-    end_time = TimeField(_l("End time"), validators=[DataRequired(_l("Enter a time."))])
+    end_time = TimeField(_l("End time"), validators=[DataRequired(_l("Enter a time.")),
+                                                      EndAfterStart("start_time")])
     title = StringField(_l("Title (optional)"), validators=[Optional(), Length(max=200)])
     weeks = IntegerField(_l("Repeat weekly, number of sessions"), default=1, validators=[
         DataRequired(_l("Enter the number of sessions.")),

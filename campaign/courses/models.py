@@ -35,7 +35,6 @@ ATTENDED = ("present", "late")
 ATTENDANCE_SOURCES = ("roll_call", "paper", "checkin")
 OUTCOMES = ("passed", "failed")
 CERTIFICATE_STATUSES = ("valid", "revoked", "superseded")
-JOB_STATUSES = ("queued", "running", "finished", "failed")
 
 
 def _sql_in(values) -> str:
@@ -189,28 +188,3 @@ class Certificate(db.Model):
         Index("uq_course_certificates_valid", "registration_id", unique=True,
               postgresql_where=text("status = 'valid'"), sqlite_where=text("status = 'valid'")),
     )
-
-
-class CertificateJob(db.Model):
-    """Progress of a bulk issue (a background job with Redis, inline without)."""
-
-    __tablename__ = "course_certificate_jobs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), nullable=False, index=True)
-    status: Mapped[str] = mapped_column(String(10), nullable=False, default="queued")
-    total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    message: Mapped[str] = mapped_column(String(300), nullable=False, default="")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    __table_args__ = (
-        CheckConstraint(f"status IN ({_sql_in(JOB_STATUSES)})", name="status_known"),
-        CheckConstraint("done >= 0 AND done <= total", name="done_within_total"),
-    )
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.total else int(100 * self.done / self.total)

@@ -27,7 +27,6 @@ from campaign.courses.models import (
     OUTCOMES,
     Attendance,
     Certificate,
-    CertificateJob,
     Course,
     CourseResult,
     CourseTopic,
@@ -37,6 +36,7 @@ from campaign.events import services as events
 from campaign.events.models import Event, Person, Registration
 from campaign.events.signals import person_anonymised, ticket_admitted
 from campaign.extensions import db
+from campaign.units import services as units
 
 # A check-in later than this after the session's start counts as a late arrival.
 LATE_AFTER = timedelta(minutes=15)
@@ -133,10 +133,8 @@ def _topics(ids) -> list[CourseTopic]:
 def trainer_choices(province_code: int) -> list[User]:
     """Active users holding the trainer role in the province (or one of its communes)."""
     from campaign.accounts.models import RoleGrant
-    from campaign.units.models import Commune
-
     in_province = (RoleGrant.province_code == province_code) | RoleGrant.commune_code.in_(
-        select(Commune.code).where(Commune.province_code == province_code))
+        units.commune_codes(province_code))
     return list(db.session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
                                    .where(RoleGrant.role == TRAINER, in_province, User.active.is_(True))
                                    .distinct().order_by(User.full_name)))
@@ -593,57 +591,6 @@ def find_certificate(token: str) -> Certificate | None:
 def pending_certificates(course: Course) -> list[LearnerRow]:
     """Learners who completed the course and have no valid certificate yet."""
     return [r for r in class_overview(course).rows if r.completed and r.certificate is None]
-
-
-# --- the bulk issue job ------------------------------------------------------------------------
-
-def create_certificate_job(actor, course: Course) -> CertificateJob:
-    pending = pending_certificates(course)
-    if not pending:
-        raise DomainError(_("Every learner who completed the course already has a certificate."))
-    job = CertificateJob(course_id=course.id, status="queued", total=len(pending),
-                         created_by_id=getattr(actor, "id", None))
-    db.session.add(job)
-    db.session.flush()
-    audit("certificate.bulk_started", job, actor=actor, course=course.id, total=job.total)
-    return job
-
-
-def run_certificate_job(job_id: int, base_url: str) -> dict:
-    """Issue the certificates of a bulk job, committing every few so that the progress shows.
-    Runs in the rq worker (with Redis) or inline in the request (without)."""
-    job = db.session.get(CertificateJob, job_id)
-    if job is None:
-        return {"status": "missing"}
-    if job.status in ("finished", "failed"):
-        return {"status": job.status, "done": job.done}
-    course = db.session.get(Course, job.course_id)
-    actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
-    job.status = "running"
-    db.session.commit()
-    try:
-        overview = class_overview(course)
-        todo = [r.registration.id for r in overview.rows if r.completed and r.certificate is None]
-        job.total = max(job.total, job.done + len(todo))
-        for n, reg_id in enumerate(todo, start=1):
-            registration = db.session.get(Registration, reg_id)
-            try:
-                issue_certificate(actor, course, registration, base_url, overview=overview)
-            except DomainError:
-                pass  # issued meanwhile by someone else, or no longer completed
-            job.done = min(job.done + 1, job.total)
-            if n % 10 == 0:
-                db.session.commit()
-        job.status, job.finished_at = "finished", utcnow()
-        job.done = job.total
-        db.session.commit()
-    except Exception as exc:
-        db.session.rollback()
-        job = db.session.get(CertificateJob, job_id)
-        job.status, job.finished_at, job.message = "failed", utcnow(), str(exc)[:300]
-        db.session.commit()
-        raise
-    return {"status": job.status, "done": job.done}
 
 
 COURSE_FIELDS = ("audience", "format", "accessibility_notes", "min_attendance_pct", "assessment", "pass_score",

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import and_, or_, select
@@ -12,9 +11,9 @@ from campaign.accounts import permissions as perm
 from campaign.accounts.models import PROVINCE_COORDINATOR, YOUTH_ORGANISER
 from campaign.core.requests import int_arg
 from campaign.core.services import DomainError
-from campaign.core.timeutil import local_to_utc
+from campaign.core.timeutil import local_moment
 from campaign.core.web import Page, attempt, commit_read_side_effects, page_arg
-from campaign.courses import jobs, services
+from campaign.courses import services, tasks
 from campaign.courses.forms import (
     ASSESSMENT_LABELS,
     ATTENDANCE_LABELS,
@@ -35,13 +34,13 @@ from campaign.courses.models import (
     ATTENDANCE_STATUSES,
     AUDIENCES,
     Certificate,
-    CertificateJob,
     Course,
     course_trainers,
 )
 from campaign.events import services as events
 from campaign.events.models import Event, Registration
 from campaign.extensions import db
+from campaign.units import services as units
 from campaign.units.models import Commune
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
@@ -148,13 +147,10 @@ def _home_province() -> int:
 
 
 def _commune_choices() -> list[tuple]:
-    stmt = select(Commune).where(perm.commune_filter(Commune.code, current_user, events.EVENT_ORGANISERS))
-    communes = db.session.scalars(stmt.order_by(Commune.name)).all()
-    choices = [(c.code, c.name) for c in communes]
+    communes = units.communes(perm.commune_filter(Commune.code, current_user, events.EVENT_ORGANISERS))
     provinces = perm.province_codes(current_user, roles=(PROVINCE_COORDINATOR, YOUTH_ORGANISER))
-    if provinces is None or provinces:
-        choices.insert(0, ("", _("Province-wide (no commune)")))
-    return choices
+    province_wide = provinces is None or bool(provinces)
+    return units.commune_choices(communes, blank=_("Province-wide (no commune)") if province_wide else None)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -173,18 +169,16 @@ def new():
         if code is not None:
             if code not in {c for c, _n in form.commune_code.choices if c != ""}:
                 abort(403)
-            province = db.session.get(Commune, code).province_code
+            province = units.province_of(code)
         else:
             provinces = perm.province_codes(current_user, roles=(PROVINCE_COORDINATOR, YOUTH_ORGANISER))
             if provinces is not None and not provinces:
                 abort(403)
             province = home if provinces is None or home in provinces else min(provinces)
-        start = local_to_utc(datetime.combine(form.first_date.data, form.start_time.data))
-        end = local_to_utc(datetime.combine(form.first_date.data, form.end_time.data))
+        start = local_moment(form.first_date.data, form.start_time.data)
+        end = local_moment(form.first_date.data, form.end_time.data)
 
         def create() -> Course:
-            if end <= start:
-                raise DomainError(_("The end must be after the start."), "end_time")
             course = services.create_course(
                 current_user, province_code=province, commune_code=code, title=form.title.data, starts_at=start,
                 ends_at=end, audience=form.audience.data, format=form.format.data, capacity=form.capacity.data,
@@ -235,12 +229,10 @@ def add_sessions(course_id: int):
     course = _managing(course_id)
     form = SessionForm()
     if form.validate_on_submit():
-        start = local_to_utc(datetime.combine(form.day.data, form.start_time.data))
-        end = local_to_utc(datetime.combine(form.day.data, form.end_time.data))
+        start = local_moment(form.day.data, form.start_time.data)
+        end = local_moment(form.day.data, form.end_time.data)
 
         def add() -> None:
-            if end <= start:
-                raise DomainError(_("The end must be after the start."), "end_time")
             if form.weeks.data == 1:
                 services.add_session(current_user, course, start, end, form.title.data)
             else:
@@ -381,9 +373,7 @@ def sheet(course_id: int, session_id: int):
 def overview(course_id: int):
     course = _teaching(course_id)
     data = services.class_overview(course)
-    job = db.session.scalar(select(CertificateJob).where(CertificateJob.course_id == course.id)
-                            .order_by(CertificateJob.id.desc()).limit(1))
-    return _render("courses/overview.html", course=course, overview=data, job=job,
+    return _render("courses/overview.html", course=course, overview=data,
                    managing=services.can_manage_course(current_user, course))
 
 
@@ -438,29 +428,27 @@ def issue_one(course_id: int, registration_id: int):
 @bp.post("/<int:course_id>/certificates")
 @login_required
 def issue_all(course_id: int):
-    """Certificates for the whole class: a background job with Redis, inline without."""
+    """Certificates for the whole class: a background job (``campaign.jobs``; on rq with Redis, inline
+    without) whose page shows the progress and comes back to the overview."""
     course = _managing(course_id)
-    if csrf_ok():
-        outcome = attempt(lambda: services.create_certificate_job(current_user, course))
-        if outcome:
-            job = outcome.value
-            how = jobs.start(job, _base_url())
-            if how == "queued":
-                flash(_("The certificates are being issued; the progress shows below."), "info")
-            else:
-                flash(_("%(n)d certificates issued.", n=job.done), "success")
-    return redirect(url_for("courses.overview", course_id=course.id))
+    back = url_for("courses.overview", course_id=course.id)
+    if not csrf_ok():
+        return redirect(back)
+    outcome = attempt(lambda: tasks.start_certificates(current_user, course, _base_url(), back))
+    if not outcome:
+        return redirect(back)
+    job = outcome.value
+    if job.status == "done":
+        flash(_("%(n)d certificates issued.", n=(job.result or {}).get("issued", 0)), "success")
+        return redirect(back)
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 @bp.get("/jobs/<int:job_id>")
 @login_required
 def job_status(job_id: int):
-    job = db.session.get(CertificateJob, job_id)
-    if job is None:
-        abort(404)
-    _managing(job.course_id)
-    return jsonify(id=job.id, status=job.status, total=job.total, done=job.done, percent=job.percent,
-                   message=job.message)
+    """The old progress address of a certificate job: the job's page (which checks who may see it)."""
+    return redirect(url_for("jobs.show", job_id=job_id))
 
 
 def _certificate(cert_id: int, manage: bool) -> tuple[Certificate, Course]:

@@ -6,21 +6,18 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     HiddenField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from campaign.accounts.forms import optional_int
-from campaign.campaigns.forms import TARGET_GROUP_LABELS, WholeNumber
+from campaign.campaigns.forms import TARGET_GROUP_LABELS
+from campaign.core.forms import DateField, DateTimeField, EndAfterStart, IntegerField, MultiCheckboxField
 from campaign.events.models import FORM_KINDS
 
 EVENT_KIND_LABELS = {
@@ -54,41 +51,6 @@ VISIBILITY_LABELS = {"public": _l("Public (anyone can see and register)"),
 FREQ_LABELS = {"weekly": _l("Every week"), "monthly": _l("Every month")}
 
 
-class LocalDateTimeField(DateTimeLocalField):
-    """A local wall time (<input type=datetime-local>), with a Vietnamese message when malformed."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"], **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(str(_l("Enter a date and time, e.g. 10/10/2026 08:00."))) from exc
-
-
-class LocalDateField(DateField):
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format=["%Y-%m-%d", "%d/%m/%Y"], **kwargs)
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as exc:
-            raise ValueError(str(_l("Enter a date, e.g. 10/10/2026."))) from exc
-
-
-IntField = WholeNumber  # a whole number, with a Vietnamese message when it is not one
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form):  # unknown values get the service's clear message instead
-        pass
-
-
 def _int_message():
     return _l("Enter a whole number.")
 
@@ -98,14 +60,15 @@ class EventForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter the event's title.")), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     commune_code = SelectField(_l("Commune or ward"), validate_choice=False)
-    starts_at = LocalDateTimeField(_l("Starts"), validators=[InputRequired(_l("Enter when the event starts."))])
-    ends_at = LocalDateTimeField(_l("Ends"), validators=[InputRequired(_l("Enter when the event ends."))])
+    starts_at = DateTimeField(_l("Starts"), validators=[InputRequired(_l("Enter when the event starts."))])
+    ends_at = DateTimeField(_l("Ends"), validators=[InputRequired(_l("Enter when the event ends.")),
+                                                     EndAfterStart("starts_at", same_allowed=True)])
     all_day = BooleanField(_l("All day"))
     place = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     directions = TextAreaField(_l("How to get there"), validators=[Optional(), Length(max=2000)])
     online_url = StringField(_l("Online link (optional)"), validators=[Optional(), Length(max=500)])
-    capacity = IntField(_l("Capacity (empty: no limit)"),
+    capacity = IntegerField(_l("Capacity (empty: no limit)"),
                             validators=[Optional(), NumberRange(min=0, message=_l("The capacity cannot be negative."))])
     target_groups = MultiCheckboxField(_l("Target groups"), choices=list(TARGET_GROUP_LABELS.items()))
     organiser_unit = StringField(_l("Organising unit"), validators=[Optional(), Length(max=200)])
@@ -129,12 +92,12 @@ class EventForm(FlaskForm):
 
 class SeriesForm(EventForm):
     freq = SelectField(_l("Repeats"), choices=list(FREQ_LABELS.items()), validate_choice=False)
-    interval = IntField(_l("Every how many weeks or months"), default=1,
+    interval = IntegerField(_l("Every how many weeks or months"), default=1,
                             validators=[InputRequired(_int_message()),
                                         NumberRange(min=1, max=12, message=_l("Enter a number from 1 to 12."))])
-    count = IntField(_l("Number of occurrences"), validators=[
+    count = IntegerField(_l("Number of occurrences"), validators=[
         Optional(), NumberRange(min=1, max=104, message=_l("Enter a number from 1 to 104."))])
-    until = LocalDateField(_l("Or until (date)"), validators=[Optional()])
+    until = DateField(_l("Or until (date)"), validators=[Optional()])
 
 
 class RegistrationForm(FlaskForm):
@@ -142,7 +105,7 @@ class RegistrationForm(FlaskForm):
                             render_kw={"autocomplete": "name"})
     phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=30)],
                         render_kw={"autocomplete": "tel", "inputmode": "tel"})
-    birth_year = IntField(_l("Year of birth (optional)"), validators=[
+    birth_year = IntegerField(_l("Year of birth (optional)"), validators=[
         Optional(), NumberRange(min=1900, max=datetime.now().year, message=_l("Enter a birth year between 1900 and "
                                                                               "this year."))],
         render_kw={"inputmode": "numeric"})
@@ -174,8 +137,9 @@ class StatusForm(FlaskForm):
 class LaunchCeremonyForm(FlaskForm):
     campaign_id = SelectField(_l("Campaign"), coerce=optional_int, validate_choice=False)
     title = StringField(_l("Title (optional)"), validators=[Optional(), Length(max=200)])
-    starts_at = LocalDateTimeField(_l("Starts"), validators=[InputRequired(_l("Enter when the event starts."))])
-    ends_at = LocalDateTimeField(_l("Ends"), validators=[InputRequired(_l("Enter when the event ends."))])
+    starts_at = DateTimeField(_l("Starts"), validators=[InputRequired(_l("Enter when the event starts."))])
+    ends_at = DateTimeField(_l("Ends"), validators=[InputRequired(_l("Enter when the event ends.")),
+                                                     EndAfterStart("starts_at", same_allowed=True)])
     place = StringField(_l("Provincial venue"), validators=[Optional(), Length(max=200)])
     online_url = StringField(_l("Online link (optional)"), validators=[Optional(), Length(max=500)])
     submit = SubmitField(_l("Create the ceremony and the bridge points"))
@@ -183,7 +147,7 @@ class LaunchCeremonyForm(FlaskForm):
 
 class NationalDayForm(FlaskForm):
     province_code = SelectField(_l("Province"), coerce=optional_int, validate_choice=False)
-    year = IntField(_l("Year"), validators=[InputRequired(_int_message()),
+    year = IntegerField(_l("Year"), validators=[InputRequired(_int_message()),
                                                 NumberRange(min=2020, max=2100,
                                                             message=_l("Enter a year between 2020 and 2100."))])
     submit = SubmitField(_l("Create the day"))

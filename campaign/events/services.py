@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-import phonenumbers
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,10 +17,10 @@ from campaign import jobs
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, TRAINER, YOUTH_ORGANISER
 from campaign.campaigns.models import TARGET_GROUPS, Campaign
-from campaign.core import privacy
-from campaign.core.services import DomainError, audit
+from campaign.core import phone, privacy
+from campaign.core.services import DomainError, audit, require_end_after_start
 from campaign.core.text import fold, like_pattern, nfc
-from campaign.core.timeutil import LOCAL_TZ, local_to_utc, to_local
+from campaign.core.timeutil import LOCAL_TZ, day_end, day_start, local_to_utc, to_local
 from campaign.core.types import utcnow
 from campaign.events.models import (
     EVENT_KINDS,
@@ -35,6 +34,7 @@ from campaign.events.models import (
 )
 from campaign.events.signals import person_anonymised
 from campaign.extensions import db
+from campaign.units import services as units
 from campaign.units.models import Commune, Village
 
 CONSENT_VERSION = "2026-1"
@@ -54,35 +54,10 @@ EDITABLE_FIELDS = VISIBLE_FIELDS + ("capacity", "target_groups", "organiser_unit
 
 # --- phones and masking ----------------------------------------------------------------------
 
-def normalise_phone(raw: str | None) -> str | None:
-    """A Vietnamese phone number in E.164 (+84...), or None when blank. DomainError when invalid."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        number = phonenumbers.parse(raw, "VN")
-    except phonenumbers.NumberParseException as exc:
-        raise DomainError(_("Enter a valid Vietnamese phone number, e.g. 0912 345 678."), "phone") from exc
-    if not phonenumbers.is_valid_number(number):
-        raise DomainError(_("Enter a valid Vietnamese phone number, e.g. 0912 345 678."), "phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def national_phone(e164: str | None) -> str:
-    """+84901234123 -> 0901234123 (how people write their numbers)."""
-    if not e164:
-        return ""
-    if e164.startswith("+84"):
-        return "0" + e164[3:]
-    return e164
-
-
-def mask_phone(e164: str | None) -> str:
-    """090•••123: enough to recognise one's own number, not enough to call it."""
-    number = national_phone(e164)
-    if not number:
-        return ""
-    return f"{number[:3]}•••{number[-3:]}"
+# The phone helpers live in core.phone (re-exported here for the features that import them from events).
+normalise_phone = phone.normalise
+national_phone = phone.national
+mask_phone = phone.mask
 
 
 def can_manage_event(user, event: Event) -> bool:
@@ -188,8 +163,7 @@ def _clean_event_values(values: dict, event: Event | None = None) -> dict:
         raise DomainError(_("Enter when the event starts."), "starts_at")
     if ends is None:
         raise DomainError(_("Enter when the event ends."), "ends_at")
-    if ends < starts:
-        raise DomainError(_("The end must not be before the start."), "ends_at")
+    require_end_after_start(starts, ends, "ends_at", same_allowed=True)
     if "capacity" in out and out["capacity"] is not None:
         if out["capacity"] < 0:
             raise DomainError(_("The capacity cannot be negative."), "capacity")
@@ -318,9 +292,7 @@ def create_launch_ceremony(actor, campaign: Campaign, *, starts_at: datetime, en
                                 organiser_unit=campaign.owner_unit, status="published")
     have = set(db.session.scalars(select(Event.commune_code).where(Event.parent_id == ceremony.id,
                                                                    Event.kind == "bridge_point")))
-    communes = db.session.execute(select(Commune.code, Commune.name)
-                                  .where(Commune.province_code == campaign.province_code)
-                                  .order_by(Commune.name)).all()
+    communes = [(c.code, c.name) for c in units.communes(province_code=campaign.province_code)]
     new = [Event(province_code=campaign.province_code, commune_code=code, parent_id=ceremony.id,
                  campaign_id=campaign.id, kind="bridge_point", status="published", visibility="public",
                  title=_("Bridge point %(commune)s", commune=name), search_title=fold(
@@ -429,8 +401,7 @@ def national_day_board(day: Event) -> NationalDayBoard:
                                   Event.commune_code == Commune.code)
     without = db.session.scalars(select(Commune).where(Commune.province_code == day.province_code, ~has_activity)
                                  .order_by(Commune.name)).all()
-    total = db.session.scalar(select(func.count()).select_from(Commune)
-                              .where(Commune.province_code == day.province_code)) or 0
+    total = units.commune_count(day.province_code)
     return NationalDayBoard(day, activities, without, total)
 
 
@@ -479,8 +450,7 @@ def create_series(actor, *, freq: str, interval: int = 1, count: int | None = No
         raise DomainError(_("A series has between 1 and %(n)d occurrences.", n=MAX_OCCURRENCES), "count")
     if until is not None and until < starts_at:
         raise DomainError(_("The series must end after its first occurrence."), "until")
-    if ends_at < starts_at:
-        raise DomainError(_("The end must not be before the start."), "ends_at")
+    require_end_after_start(starts_at, ends_at, "ends_at", same_allowed=True)
     series = EventSeries(freq=freq, interval=interval, count=count, until=until)
     db.session.add(series)
     db.session.flush()
@@ -780,9 +750,9 @@ def public_events_query(*, commune_code: int | None = None, province_code: int |
     if campaign_id:
         stmt = stmt.where(Event.campaign_id == campaign_id)
     if date_from:
-        stmt = stmt.where(Event.ends_at >= local_to_utc(datetime.combine(date_from, time(0, 0))))
+        stmt = stmt.where(Event.ends_at >= day_start(date_from))
     if date_to:
-        stmt = stmt.where(Event.starts_at < local_to_utc(datetime.combine(date_to + timedelta(days=1), time(0, 0))))
+        stmt = stmt.where(Event.starts_at < day_end(date_to))
     if kind in EVENT_KINDS:
         stmt = stmt.where(Event.kind == kind)
     if group in TARGET_GROUPS:

@@ -60,19 +60,24 @@ class Task:
     kind: str
     fn: Callable
     label: object  # a lazy string
+    allowed: Callable | None = None  # allowed(user, params) -> bool: may this user still have the output?
 
 
 _TASKS: dict[str, Task] = {}
 
 
-def task(kind: str, label=None) -> Callable:
+def task(kind: str, label=None, allowed: Callable | None = None) -> Callable:
     """Register ``fn(job, progress)`` under ``kind`` ("<feature>.<name>"). The worker finds a task by
-    importing ``campaign.<feature>.tasks`` if its kind is not registered yet."""
+    importing ``campaign.<feature>.tasks`` if its kind is not registered yet.
+
+    ``allowed(user, params)`` is the permission the job was started under (e.g. "coordinates this
+    campaign's province"): it is checked again when its output is downloaded, so that a file made
+    for someone who has since lost that right is not handed out."""
     if "." not in kind or len(kind) > 60:
         raise ValueError(f"job kind {kind!r}: use '<feature>.<name>', at most 60 characters")
 
     def register(fn: Callable) -> Callable:
-        _TASKS[kind] = Task(kind, fn, label or _l("Background job"))
+        _TASKS[kind] = Task(kind, fn, label or _l("Background job"), allowed)
         return fn
 
     return register
@@ -310,6 +315,30 @@ def can_see(user, job: Job) -> bool:
 
     return bool(user and getattr(user, "is_authenticated", False)
                 and (job.created_by_id == user.id or perm.is_admin(user)))
+
+
+def may_download(user, job: Job) -> bool:
+    """The job's creator (or an admin) who still has the permission the job was started under."""
+    if not can_see(user, job):
+        return False
+    found = get_task(job.kind)
+    if found is None or found.allowed is None:
+        return True
+    from campaign.accounts import permissions as perm
+
+    if perm.is_admin(user):
+        return True
+    try:
+        return bool(found.allowed(user, dict(job.params or {})))
+    except Exception:  # noqa: BLE001 - a broken check refuses rather than hands out the file
+        log.exception("permission check of job %s (%s) failed", job.id, job.kind)
+        return False
+
+
+def my_jobs(user, limit: int = 100) -> list[Job]:
+    """The user's jobs, newest first (at most ``limit``; older ones are purged after KEEP_DAYS days)."""
+    return list(db.session.scalars(select(Job).where(Job.created_by_id == user.id)
+                                   .order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)))
 
 
 def output(job: Job) -> bytes | None:

@@ -1,4 +1,5 @@
-"""A job's page (progress bar), its JSON status for the page's script, its output file; `flask jobs purge`."""
+"""The user's jobs ("My jobs"), a job's page (progress bar), its JSON status for the page's script, its
+output file (the permission it was started under is checked again); `flask jobs purge`."""
 
 from __future__ import annotations
 
@@ -23,6 +24,15 @@ def _job(job_id: int) -> Job:
     return job
 
 
+@bp.get("/")
+@login_required
+def mine():
+    """Every job the user started in the last days, newest first, with its state and its file."""
+    rows = services.my_jobs(current_user)
+    return render_template("jobs/index.html", jobs=rows, labels={j.id: services.label(j) for j in rows},
+                           keep_days=services.KEEP_DAYS)
+
+
 @bp.get("/<int:job_id>")
 @login_required
 def show(job_id: int):
@@ -45,6 +55,8 @@ def download(job_id: int):
     data = services.output(job) if job.has_output else None
     if data is None:
         abort(404)
+    if not services.may_download(current_user, job):
+        abort(403)  # the right the job was started under has been withdrawn since
     name = job.output_filename
     ascii_name = name.encode("ascii", "ignore").decode().replace('"', "") or "download"
     return Response(data, mimetype=job.output_mimetype or "application/octet-stream", headers={

@@ -4,7 +4,7 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from campaign.accounts.forms import optional_int
-from campaign.campaigns.forms import DateInput, NumberInput
+from campaign.core.forms import DateField, NumberField
 
 
 class ManualValueForm(FlaskForm):
@@ -13,8 +13,8 @@ class ManualValueForm(FlaskForm):
     indicator_id = SelectField(_l("Indicator"), coerce=optional_int, validate_choice=False,
                                validators=[InputRequired(_l("Choose an indicator."))])
     place = SelectField(_l("Commune or whole province"), validate_choice=False, validators=[InputRequired(_l("Choose where the value is for."))])
-    as_of = DateInput(_l("As of"), validators=[InputRequired(_l("Enter a date, e.g. 31/12/2026."))])
-    value = NumberInput(_l("Value"), validators=[InputRequired(_l("Enter a number."))],
+    as_of = DateField(_l("As of"), validators=[InputRequired(_l("Enter a date, e.g. 31/12/2026."))])
+    value = NumberField(_l("Value"), validators=[InputRequired(_l("Enter a number."))],
                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
     source = StringField(_l("Source (who reported it)"), validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Save the value"))

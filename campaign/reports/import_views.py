@@ -89,65 +89,73 @@ def run_import(kind: str):
     """Upload → preview (every row checked, bad rows listed) → import all rows or none. A file of more
     than ``import_tasks.JOB_ROWS`` rows is checked, then imported, as a background job with a progress bar."""
     importer = _importer(kind)
-    checked, error, payload, filename, job = None, None, "", "", None
-    options = _options(importer)
+    page = {"checked": None, "error": None, "payload": "", "filename": "", "job": None,
+            "options": _options(importer)}
     if request.method == "GET" and request.args.get("job"):
-        job = _job(kind, request.args["job"])
-        if job.status not in ("done", "failed"):
-            return redirect(url_for("jobs.show", job_id=job.id))
-        options = dict((job.params or {}).get("options") or {})
-        if job.result:
-            checked = Checked.from_summary(job.result)
-        if job.status == "failed":
-            error = job.error
-        elif job.kind == import_tasks.APPLY:
-            flash(_("Imported: %(n)d rows (%(detail)s).", n=checked.n,
-                    detail=_detail(importer, job.result.get("imported", {}))), "success")
-            return redirect(url_for("reports.run_import", kind=kind))
+        answer = _job_outcome(kind, importer, page)
+        if answer is not None:
+            return answer
     elif request.method == "POST":
-        imported = None
-
-        def post():
-            """Check the upload (or start its job), or import the confirmed file: a response to send, or
-            None to show the checked file."""
-            nonlocal checked, payload, filename, imported
-            if request.form.get("check_job"):  # the confirmed preview of a large file: import it as a job
-                check = _job(kind, request.form["check_job"], kinds=(import_tasks.CHECK,))
-                if check.status != "done" or not Checked.from_summary(check.result or {}).ok:
-                    raise DomainError(_("The file has errors: nothing was imported."), "file")
-                data = db.session.scalar(select(Job.input_data).where(Job.id == check.id)) or b""
-                return _start_job(kind, import_tasks.APPLY, data, check.input_filename,
-                                  dict((check.params or {}).get("options") or {}))
-            filename, data = uploaded_file(tabular.MAX_BYTES)  # the upload, or the confirmed preview's file
-            if not data:
-                raise DomainError(_("Choose a file to upload."), "file")
-            if not request.form.get("confirm"):
-                if kind == "residents":
-                    importer.course(current_user, options)  # a class out of reach is refused before any job
-                count = tabular.count_rows(tabular.read_table(filename, data))
-                if count > tabular.MAX_ROWS:
-                    raise DomainError(_("At most %(n)d rows at once.", n=tabular.MAX_ROWS), "file")
-                if count > import_tasks.JOB_ROWS:
-                    return _start_job(kind, import_tasks.CHECK, data, filename, options)
-            checked = importer.check(current_user, filename, data, options)
-            if request.form.get("confirm") and checked.ok:
-                imported = importer.apply(current_user, checked, options)
-                return redirect(url_for("reports.run_import", kind=kind))
-            payload = base64.b64encode(data).decode() if checked.ok else ""
-            return None
-
-        outcome = attempt(post, show=False)
+        outcome = attempt(lambda: _post(kind, importer, page), show=False)
         if not outcome:
-            error = outcome.error.message
+            page["error"] = outcome.error.message
         elif outcome.value is not None:
-            if imported is not None:
-                flash(_("Imported: %(n)d rows (%(detail)s).", n=len(checked.rows),
-                        detail=_detail(importer, imported)), "success")
             return outcome.value
     courses = importer.courses(current_user) if kind == "residents" else []
-    status = 422 if error or (checked and (checked.errors or checked.problems)) else 200
-    return render_template("reports/import.html", importer=importer, checked=checked, error=error,
-                           payload=payload, filename=filename, options=options, courses=courses, job=job), status
+    checked = page["checked"]
+    status = 422 if page["error"] or (checked and (checked.errors or checked.problems)) else 200
+    return render_template("reports/import.html", importer=importer, courses=courses, **page), status
+
+
+def _job_outcome(kind: str, importer, page: dict):
+    """Back from a job's page: a check job's summary is shown as the preview; a finished import job
+    says what was imported. A redirect, or None to show the page."""
+    job = page["job"] = _job(kind, request.args["job"])
+    if job.status not in ("done", "failed"):
+        return redirect(url_for("jobs.show", job_id=job.id))
+    page["options"] = dict((job.params or {}).get("options") or {})
+    if job.result:
+        page["checked"] = Checked.from_summary(job.result)
+    if job.status == "failed":
+        page["error"] = job.error
+    elif job.kind == import_tasks.APPLY:
+        flash(_("Imported: %(n)d rows (%(detail)s).", n=page["checked"].n,
+                detail=_detail(importer, job.result.get("imported", {}))), "success")
+        return redirect(url_for("reports.run_import", kind=kind))
+    return None
+
+
+def _post(kind: str, importer, page: dict):
+    """The upload (checked: the preview), or the confirmed preview (checked again and imported). A
+    redirect when the import is done or a job takes over, else None (the page shows ``page``)."""
+    if request.form.get("check_job"):  # the confirmed preview of a large file: import it as a job
+        check = _job(kind, request.form["check_job"], kinds=(import_tasks.CHECK,))
+        if check.status != "done" or not Checked.from_summary(check.result or {}).ok:
+            raise DomainError(_("The file has errors: nothing was imported."), "file")
+        data = db.session.scalar(select(Job.input_data).where(Job.id == check.id)) or b""
+        return _start_job(kind, import_tasks.APPLY, data, check.input_filename,
+                          dict((check.params or {}).get("options") or {}))
+    filename, data = uploaded_file(tabular.MAX_BYTES)  # the upload, or the confirmed preview's file
+    page["filename"] = filename
+    if not data:
+        raise DomainError(_("Choose a file to upload."), "file")
+    options = page["options"]
+    if not request.form.get("confirm"):
+        if kind == "residents":
+            importer.course(current_user, options)  # a class out of reach is refused before any job
+        count = tabular.count_rows(tabular.read_table(filename, data))
+        if count > tabular.MAX_ROWS:
+            raise DomainError(_("At most %(n)d rows at once.", n=tabular.MAX_ROWS), "file")
+        if count > import_tasks.JOB_ROWS:
+            return _start_job(kind, import_tasks.CHECK, data, filename, options)
+    checked = page["checked"] = importer.check(current_user, filename, data, options)
+    if request.form.get("confirm") and checked.ok:
+        counts = importer.apply(current_user, checked, options)
+        flash(_("Imported: %(n)d rows (%(detail)s).", n=len(checked.rows), detail=_detail(importer, counts)),
+              "success")
+        return redirect(url_for("reports.run_import", kind=kind))
+    page["payload"] = base64.b64encode(data).decode() if checked.ok else ""
+    return None
 
 
 def _detail(importer, counts: dict[str, int]) -> str:

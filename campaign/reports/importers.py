@@ -21,8 +21,11 @@ from sqlalchemy import select
 
 from campaign.accounts import permissions as perm
 from campaign.campaigns.forms import TARGET_GROUP_LABELS
-from campaign.campaigns.models import TARGET_GROUPS
+from campaign.campaigns.models import TARGET_GROUPS, Campaign, Indicator, IndicatorTarget
+from campaign.campaigns.services import set_commune_targets
 from campaign.core import tabular
+from campaign.core.phone import mask as mask_phone
+from campaign.core.phone import normalise as normalise_phone
 from campaign.core.services import DomainError, audit
 from campaign.core.tabular import Column, Problems
 from campaign.core.text import fold
@@ -36,6 +39,7 @@ from campaign.units import services as units
 from campaign.units.forms import VILLAGE_KIND_LABELS
 from campaign.units.models import Commune, Village
 from campaign.volunteers import services as volunteers
+from campaign.volunteers.forms import LANGUAGE_LABELS, SKILL_LABELS
 
 Progress = Callable[..., None]
 
@@ -92,23 +96,38 @@ def _options(labels: dict[str, Any], extra: dict[str, tuple[str, ...]] | None = 
 
 # --- the communes and villages a user may import into ---------------------------------------------
 
-class Scope:
-    """The communes of the user's grants with ``roles`` (a province grant: all its communes), resolved by
-    code or by name (accents ignored; "Xã"/"Phường" may be left out when unambiguous)."""
+class CommuneNames:
+    """Communes found by name: accents and case ignored, "Xã"/"Phường" may be left out when unambiguous."""
 
     PREFIXES = ("xa ", "phuong ", "dac khu ", "thi tran ")
+
+    def __init__(self, communes):
+        self.by_name: dict[str, list[Commune]] = {}
+        for c in communes:
+            key = fold(c.name)
+            for n in {key} | {key[len(p):] for p in self.PREFIXES if key.startswith(p)}:
+                self.by_name.setdefault(n, []).append(c)
+
+    def find(self, raw: str, unknown: str) -> Commune:
+        """The one commune named ``raw``; CellError ``unknown`` when none is, another when several are."""
+        found = self.by_name.get(fold(raw), [])
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise tabular.CellError(_("several communes are named “%(n)s”: give the code", n=raw))
+        raise tabular.CellError(unknown)
+
+
+class Scope:
+    """The communes of the user's grants with ``roles`` (a province grant: all its communes), resolved by
+    code or by name (``CommuneNames``)."""
 
     def __init__(self, actor, roles):
         self.actor = actor
         scope = perm.grant_scope(actor, roles)
         stmt = select(Commune).where(scope.condition(Commune.code, Commune.province_code))
         self.communes = {c.code: c for c in db.session.scalars(stmt)}
-        self.by_name: dict[str, list[Commune]] = {}
-        for c in self.communes.values():
-            key = fold(c.name)
-            names = {key} | {key[len(p):] for p in self.PREFIXES if key.startswith(p)}
-            for n in names:
-                self.by_name.setdefault(n, []).append(c)
+        self.names = CommuneNames(self.communes.values())
         self._villages: dict[int, dict[str, Village]] | None = None
 
     @property
@@ -129,12 +148,7 @@ class Scope:
                     raise tabular.CellError(_("commune %(c)s is outside your scope", c=raw))
                 raise tabular.CellError(_("%(c)s is not a commune code", c=raw))
             return c
-        found = self.by_name.get(fold(raw), [])
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            raise tabular.CellError(_("several communes are named “%(n)s”: give the code", n=raw))
-        raise tabular.CellError(_("no commune in your scope is named “%(n)s”", n=raw))
+        return self.names.find(raw, _("no commune in your scope is named “%(n)s”", n=raw))
 
     def villages(self) -> dict[int, dict[str, Village]]:
         """commune code -> folded name -> village: one query."""
@@ -164,6 +178,28 @@ def _read(filename: str, data: bytes, columns: list[Column]) -> tuple[tabular.He
         raise DomainError(_("Unknown columns: %(c)s. Use the template's headers.", c=", ".join(header.unknown)),
                           "file")
     return header, rows
+
+
+class _Cells:
+    """One row's cells read by column key through a typed parser; a cell that cannot be read gives None
+    and its reason goes to the row's problems."""
+
+    def __init__(self, problems: Problems, header: tabular.Header, cells: list, label: dict):
+        self.problems, self.header, self.cells, self.label = problems, header, cells, label
+        self._failed: set[str] = set()
+
+    def raw(self, key: str):
+        return self.header.get(self.cells, key)
+
+    def read(self, key: str, parse, *args, **kwargs):
+        before = len(self.problems.items)
+        value = self.problems.cell(self.label[key], parse, self.raw(key), *args, **kwargs)
+        if len(self.problems.items) > before:
+            self._failed.add(key)
+        return value
+
+    def failed(self, key: str) -> bool:
+        return key in self._failed
 
 
 def _with_progress(items, total: int, progress: Progress):
@@ -382,104 +418,121 @@ class ResidentImporter(Importer):
         label = {c.key: c.label for c in cols}
         scope = Scope(actor, self.roles)
         course = self.course(actor, options)
-        genders = _options(GENDER_LABELS, GENDER_EXTRA)
-        groups = _options(TARGET_GROUP_LABELS)
-        this_year = utcnow().year
+        lists = {"genders": _options(GENDER_LABELS, GENDER_EXTRA), "groups": _options(TARGET_GROUP_LABELS)}
         out = Checked(self.kind)
         parsed: list[dict] = []
-        phones: dict[str, int] = {}
+        phones: dict[str, int] = {}  # phone -> the line it first appears on
         total = tabular.count_rows(rows)
         for line, cells in _with_progress(tabular.data_rows(rows), total, progress):
             p = Problems()
-            name = p.cell(label["full_name"], tabular.text, header.get(cells, "full_name"), max_len=120)
-            if not name and not p:
-                p.add(_("the full name is missing"))
-            phone = p.cell(label["phone"], tabular.phone, header.get(cells, "phone"), events.normalise_phone)
-            birth = header.get(cells, "birth_year")
-            year = None
-            if birth is not None:
-                if hasattr(birth, "year") or (isinstance(birth, str) and any(s in birth for s in "/-.")):
-                    d = p.cell(label["birth_year"], tabular.day, birth)
-                    year = d.year if d else None
+            row = self._read_row(_Cells(p, header, cells, label), scope, lists)
+            if row["phone"]:
+                if row["phone"] in phones:
+                    p.add(_("this phone number is already on line %(l)d", l=phones[row["phone"]]))
                 else:
-                    year = p.cell(label["birth_year"], tabular.whole, birth, minimum=None)
-                if year is not None and not 1900 <= year <= this_year:
-                    p.add(_("%(col)s: %(reason)s", col=str(label["birth_year"]),
-                            reason=_("Enter a birth year between 1900 and this year.")))
-                    year = None
-            gender = p.cell(label["gender"], tabular.choice, header.get(cells, "gender"), genders)
-            commune = p.cell(label["commune"], scope.commune, header.get(cells, "commune"))
-            village = None
-            village_name = header.get(cells, "village")
-            if village_name is not None and commune is not None:
-                village = scope.villages().get(commune.code, {}).get(fold(tabular._cell_text(village_name)))
-                if village is None:
-                    p.add(_("no village “%(v)s” is recorded in %(c)s", v=tabular._cell_text(village_name),
-                            c=commune.name))
-            household = p.cell(label["household"], tabular.text, header.get(cells, "household"), max_len=40,
-                               what=str(label["household"]))
-            if household and village_name is None:
-                p.add(_("a household number needs the village"))
-            target = p.cell(label["target_groups"], tabular.choices, header.get(cells, "target_groups"), groups)
-            needs = p.cell(label["needs"], tabular.text, header.get(cells, "needs"), max_len=1000)
-            consent = p.cell(label["consent"], tabular.yes_no, header.get(cells, "consent"))
-            if consent is not True and not any(str(label["consent"]) in x for x in p.items):
-                p.add(_("the person's consent is not recorded"))
-            if phone:
-                if phone in phones:
-                    p.add(_("this phone number is already on line %(l)d", l=phones[phone]))
-                else:
-                    phones[phone] = line
+                    phones[row["phone"]] = line
             if p:
                 out.errors.append((line, p.text()))
-                continue
-            parsed.append({"line": line, "full_name": name, "phone": phone, "birth_year": year,
-                           "gender": gender, "commune": commune.code, "commune_name": commune.name,
-                           "village": village.id if village else None, "village_name": village.name if village else "",
-                           "household": household or None, "target_groups": target or [], "needs": needs or ""})
+            else:
+                parsed.append({"line": line, **row})
+        new_enrolments = self._match_people(parsed, course, list(phones))
+        out.rows.extend(parsed)
+        out.problems.extend(self._class_problems(course, new_enrolments))
+        progress(total, total, None)
+        return _finish(out)
+
+    def _read_row(self, cell: _Cells, scope: Scope, lists: dict) -> dict:
+        """One row's typed values; the problems go to the row's Problems."""
+        p = cell.problems
+        name = cell.read("full_name", tabular.text, max_len=120)
+        if not name and not p:
+            p.add(_("the full name is missing"))
+        phone = cell.read("phone", tabular.phone, normalise_phone)
+        year = self._birth_year(cell)
+        gender = cell.read("gender", tabular.choice, lists["genders"])
+        commune = cell.read("commune", scope.commune)
+        village = self._village(cell, scope, commune)
+        household = cell.read("household", tabular.text, max_len=40, what=str(cell.label["household"]))
+        if household and cell.raw("village") is None:
+            p.add(_("a household number needs the village"))
+        target = cell.read("target_groups", tabular.choices, lists["groups"])
+        needs = cell.read("needs", tabular.text, max_len=1000)
+        if cell.read("consent", tabular.yes_no) is not True and not cell.failed("consent"):
+            p.add(_("the person's consent is not recorded"))
+        return {"full_name": name, "phone": phone, "birth_year": year, "gender": gender,
+                "commune": commune.code if commune else None, "commune_name": commune.name if commune else "",
+                "village": village.id if village else None, "village_name": village.name if village else "",
+                "household": household or None, "target_groups": target or [], "needs": needs or ""}
+
+    @staticmethod
+    def _birth_year(cell: _Cells) -> int | None:
+        """A year (1960) or a date whose year is kept (15/03/1960, or an Excel date cell)."""
+        birth = cell.raw("birth_year")
+        if birth is None:
+            return None
+        if hasattr(birth, "year") or (isinstance(birth, str) and any(s in birth for s in "/-.")):
+            d = cell.read("birth_year", tabular.day)
+            year = d.year if d else None
+        else:
+            year = cell.read("birth_year", tabular.whole, minimum=None)
+        if year is not None and not 1900 <= year <= utcnow().year:
+            cell.problems.add(_("%(col)s: %(reason)s", col=str(cell.label["birth_year"]),
+                                reason=_("Enter a birth year between 1900 and this year.")))
+            return None
+        return year
+
+    @staticmethod
+    def _village(cell: _Cells, scope: Scope, commune: Commune | None) -> Village | None:
+        name = cell.raw("village")
+        if name is None or commune is None:
+            return None
+        village = scope.villages().get(commune.code, {}).get(fold(tabular._cell_text(name)))
+        if village is None:
+            cell.problems.add(_("no village “%(v)s” is recorded in %(c)s", v=tabular._cell_text(name),
+                                c=commune.name))
+        return village
+
+    def _match_people(self, rows: list[dict], course: Course | None, phones: list[str]) -> int:
+        """Each row's status against the people already recorded (same phone: same person) and, with a
+        class, whether it enrols them; the preview's cells. Returns the number of new enrolments."""
         existing = {}
-        if phones:
-            found = list(phones)
-            for start in range(0, len(found), 500):
-                for person in db.session.scalars(select(Person).where(Person.phone.in_(found[start:start + 500]))):
-                    existing[person.phone] = person
+        for start in range(0, len(phones), 500):
+            for person in db.session.scalars(select(Person).where(Person.phone.in_(phones[start:start + 500]))):
+                existing[person.phone] = person
         enrolled: set[int] = set()
         if course is not None and existing:
             enrolled = set(db.session.scalars(select(Registration.person_id).where(
                 Registration.event_id == course.event_id, Registration.status != "cancelled",
                 Registration.person_id.in_([p.id for p in existing.values()]))))
         new_enrolments = 0
-        for row in parsed:
+        for row in rows:
             person = existing.get(row["phone"]) if row["phone"] else None
             notes = []
-            if person is None:
-                status = "new"
-            else:
+            row["status"] = "new"
+            if person is not None:
                 row["person"] = person.id
-                status = "updated" if self._fills(person, row) else "unchanged"
+                row["status"] = "updated" if self._fills(person, row) else "unchanged"
                 if fold(person.full_name) != fold(row["full_name"]):
                     notes.append(str(_("the name on record differs and is kept")))
             if course is not None:
-                if person is not None and person.id in enrolled:
-                    row["enrol"] = False
-                    notes.append(str(_("already in the class")))
-                else:
-                    row["enrol"] = True
-                    new_enrolments += 1
-                    notes.append(str(_("will be enrolled")))
-            row["status"] = status
-            row["cells"] = [row["full_name"], events.mask_phone(row["phone"]), row["birth_year"], row["commune_name"],
+                row["enrol"] = person is None or person.id not in enrolled
+                new_enrolments += row["enrol"]
+                notes.append(str(_("will be enrolled") if row["enrol"] else _("already in the class")))
+            row["cells"] = [row["full_name"], mask_phone(row["phone"]), row["birth_year"], row["commune_name"],
                             row["village_name"], row["household"] or "", "; ".join(notes)]
-            out.rows.append(row)
-        if course is not None:
-            if not events.registration_open(course.event, staff=True):
-                out.problems.append(_("Enrolment in this class is closed."))
-            elif course.event.capacity is not None and new_enrolments > (course.event.places_left or 0):
-                out.problems.append(_("The class has %(left)d places left; the file would enrol %(n)d people. "
-                                      "Nothing is imported: raise the class's capacity or split the file.",
-                                      left=course.event.places_left or 0, n=new_enrolments))
-        progress(total, total, None)
-        return _finish(out)
+        return new_enrolments
+
+    @staticmethod
+    def _class_problems(course: Course | None, new_enrolments: int) -> list[str]:
+        if course is None:
+            return []
+        if not events.registration_open(course.event, staff=True):
+            return [_("Enrolment in this class is closed.")]
+        if course.event.capacity is not None and new_enrolments > (course.event.places_left or 0):
+            return [_("The class has %(left)d places left; the file would enrol %(n)d people. Nothing is "
+                      "imported: raise the class's capacity or split the file.",
+                      left=course.event.places_left or 0, n=new_enrolments)]
+        return []
 
     @staticmethod
     def _fills(person: Person, row: dict) -> dict:
@@ -565,8 +618,8 @@ class VolunteerImporter(Importer):
     statuses = {"new": _l("New volunteer")}
     preview = (_l("Full name"), _l("Phone"), _l("Commune or ward"), _l("School"), _l("Skills"))
     explanation = _l("One row per volunteer; each gets an approved account (they sign in after resetting the "
-                     "password). A phone number already registered is refused. Skills and languages are codes "
-                     "separated by “;”. Every row needs the volunteer's consent (yes).")
+                     "password). A phone number already registered is refused. Skills and languages are codes or "
+                     "names separated by “;”. Every row needs the volunteer's consent (yes).")
 
     def columns(self) -> list[Column]:
         from campaign.volunteers.models import LANGUAGES, SKILLS
@@ -596,41 +649,48 @@ class VolunteerImporter(Importer):
         header, rows = _read(filename, data, cols)
         label = {c.key: c.label for c in cols}
         scope = Scope(actor, self.roles)
+        skills, languages = _options(SKILL_LABELS), _options(LANGUAGE_LABELS)
         out = Checked(self.kind)
         phones: set[str] = set()
         total = tabular.count_rows(rows)
         for line, cells in _with_progress(tabular.data_rows(rows), total, progress):
             p = Problems()
-            commune = p.cell(label["commune"], scope.commune, header.get(cells, "commune"))
-            consent = p.cell(label["consent"], tabular.yes_no, header.get(cells, "consent"))
-            raw = {c.key: tabular._cell_text(header.get(cells, c.key)) for c in cols}
-            value = header.get(cells, "phone")
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                raw["phone"] = "0" + raw["phone"]
-            raw["commune_code"] = str(commune.code) if commune else ""
-            raw["consent"] = "yes" if consent else ""
-            for key in ("skills", "languages"):
-                raw[key] = ";".join(x.strip() for x in raw[key].replace(",", ";").split(";"))
-            checked_row = None
+            cell = _Cells(p, header, cells, label)
+            values = dict(
+                full_name=cell.read("full_name", tabular.text, max_len=120),
+                phone=cell.read("phone", tabular.phone, normalise_phone),
+                email=cell.read("email", tabular.text, max_len=254),
+                school=cell.read("school", tabular.text, max_len=200),
+                youth_branch=cell.read("youth_branch", tabular.text, max_len=200),
+                skills=cell.read("skills", tabular.choices, skills) or [],
+                languages=cell.read("languages", tabular.choices, languages) or [],
+                availability=cell.read("availability", tabular.text, max_len=1000),
+                consent=cell.read("consent", tabular.yes_no))
+            commune = cell.read("commune", scope.commune)
+            if not values["full_name"] and not cell.failed("full_name"):
+                p.add(_("the full name is missing"))
+            if not values["phone"] and not cell.failed("phone"):
+                p.add(_("the phone number is missing"))
             if not p:
                 try:
-                    checked_row = volunteers.check_volunteer_row(actor, raw, phones)
+                    checked_row = volunteers.check_import_row(actor, commune_code=commune.code, phones=phones,
+                                                              **values)
                 except DomainError as err:
                     p.add(err.message)
             if p:
                 out.errors.append((line, p.text()))
                 continue
-            name, email, values = checked_row
-            out.rows.append({"line": line, "status": "new", "name": name, "email": email, "values": values,
-                             "cells": [name, events.mask_phone(values["phone"]), commune.name, values["school"],
-                                       ", ".join(values["skills"])]})
+            name, email, profile = checked_row
+            out.rows.append({"line": line, "status": "new", "name": name, "email": email, "values": profile,
+                             "cells": [name, mask_phone(profile["phone"]), commune.name, profile["school"],
+                                       ", ".join(profile["skills"])]})
         progress(total, total, None)
         return _finish(out)
 
     def apply(self, actor, checked: Checked, options: dict | None = None, progress: Progress = _no_progress) -> dict:
         phones: set[str] = set()
         for row in checked.rows:  # checked again: a volunteer may have registered since the preview
-            if row["values"]["phone"] in phones or volunteers._phone_taken(row["values"]["phone"]):
+            if row["values"]["phone"] in phones or volunteers.phone_taken(row["values"]["phone"]):
                 raise DomainError(_("Nothing was imported: the file clashes with existing volunteers."), "file")
             phones.add(row["values"]["phone"])
         created = volunteers.create_imported_volunteers(
@@ -639,3 +699,122 @@ class VolunteerImporter(Importer):
 
 
 IMPORTERS = {i.kind: i for i in (VillageImporter(), ResidentImporter(), VolunteerImporter())}
+
+
+# --- per-commune targets of a campaign --------------------------------------------------------------
+
+@dataclass
+class TargetsChecked(Checked):
+    indicators: list[Indicator] = field(default_factory=list)  # the indicator columns found
+
+    def payload(self) -> dict[int, dict[int, float | None]]:
+        """indicator id -> commune code -> value (None: remove the target)."""
+        out: dict[int, dict[int, float | None]] = {i.id: {} for i in self.indicators}
+        for row in self.rows:
+            for ind_id, value in row["values"].items():
+                out[ind_id][row["commune"].code] = value
+        return out
+
+
+class TargetImporter:
+    """Per-commune targets of a campaign on the shared engine: one row per commune of the campaign's
+    province (its code, or its name), one column per indicator headed by the indicator's number. A number
+    sets the commune's target, a blank cell removes it, a column left out changes nothing. The permission
+    (a coordinator of the province) is the caller's."""
+
+    kind = "targets"
+
+    def __init__(self, campaign: Campaign):
+        self.campaign = campaign
+        self.indicators = list(db.session.scalars(select(Indicator).where(Indicator.campaign_id == campaign.id)
+                                                  .order_by(Indicator.position, Indicator.id)))
+
+    def columns(self) -> list[Column]:
+        return [
+            Column("commune_code", "commune_code", ("ma xa", "ma xa phuong", "commune code", "code"), width=14,
+                   help=_l("The commune's code (or leave it blank and give the name)")),
+            Column("commune", "commune", ("xa phuong", "xa", "phuong", "ten xa", "commune or ward", "ward"),
+                   width=28, help=_l("The commune's name (used when the code is blank)")),
+        ] + [Column(f"indicator-{i.id}", i.code, help=i.name, width=12) for i in self.indicators]
+
+    def template(self) -> bytes:
+        """Every commune of the province, with the current targets filled in."""
+        current = {(t.indicator_id, t.commune_code): t.target_value for t in db.session.scalars(
+            select(IndicatorTarget).where(IndicatorTarget.indicator_id.in_([i.id for i in self.indicators] or [-1])))}
+        rows = [[c.code, c.name] + [current.get((i.id, c.code)) for i in self.indicators]
+                for c in units.communes(province_code=self.campaign.province_code)]
+        return tabular.template_workbook("targets", self.columns(), rows, lists_title=str(_("Lists")))
+
+    def check(self, filename: str, data: bytes) -> TargetsChecked:
+        """Every row checked, nothing written; every bad row listed with its line number and reason."""
+        rows = tabular.read_table(filename, data)
+        if not rows or tabular.is_blank(rows[0]):
+            raise DomainError(_("The file is empty."), "file")
+        header = tabular.map_header(rows[0], self.columns())
+        if not header.has("commune_code") and not header.has("commune"):
+            raise DomainError(_("The first row must name the columns: commune_code, commune, then the indicator "
+                                "numbers."), "file")
+        out = TargetsChecked(self.kind, indicators=[i for i in self.indicators
+                                                    if header.has(f"indicator-{i.id}")])
+        out.errors += [(1, _("Column “%(c)s” is not an indicator number of this campaign.", c=name))
+                       for name in header.unknown]
+        communes = {c.code: c for c in units.communes(province_code=self.campaign.province_code)}
+        names = CommuneNames(communes.values())
+        seen: dict[int, int] = {}
+        for line, cells in tabular.data_rows(rows):
+            if self._names_row(header, cells, out.indicators):
+                continue  # an older template's second header row (the indicators' names)
+            p = Problems()
+            commune = p.cell(_("Commune or ward"), self._commune, header, cells, communes, names)
+            values = {ind.id: self._value(p, ind, header.get(cells, f"indicator-{ind.id}"))
+                      for ind in out.indicators}
+            if commune is not None and commune.code in seen:
+                p.add(_("this commune is already on line %(l)d", l=seen[commune.code]))
+            if p:
+                out.errors.append((line, p.text()))
+                continue
+            seen[commune.code] = line
+            out.rows.append({"line": line, "status": "new", "commune": commune, "values": values})
+        if not out.rows and not out.errors:
+            raise DomainError(_("The file has no commune rows."), "file")
+        return out
+
+    @staticmethod
+    def _names_row(header: tabular.Header, cells: list, indicators: list[Indicator]) -> bool:
+        return (header.get(cells, "commune_code") is None and bool(indicators)
+                and all(tabular.text(header.get(cells, f"indicator-{i.id}"), max_len=10_000) == i.name
+                        for i in indicators))
+
+    @staticmethod
+    def _commune(header: tabular.Header, cells: list, communes: dict[int, Commune], names: CommuneNames) -> Commune:
+        code = header.get(cells, "commune_code")
+        if code is not None:
+            try:
+                n = tabular.whole(code, minimum=None)
+            except tabular.CellError:
+                n = None
+            if n not in communes:
+                raise tabular.CellError(_("commune code %(c)s is not a commune of this province",
+                                          c=tabular._cell_text(code)))
+            return communes[n]
+        name = header.get(cells, "commune")
+        if name is None:
+            raise tabular.CellError(_("the commune code is missing"))
+        raw = tabular._cell_text(name)
+        return names.find(raw, _("no commune of this province is named “%(n)s”", n=raw))
+
+    @staticmethod
+    def _value(p: Problems, ind: Indicator, cell) -> float | None:
+        value = p.cell(_("indicator %(i)s", i=ind.code), tabular.number, cell)
+        if value is not None and value < 0:
+            p.add(_("indicator %(i)s: the target cannot be negative", i=ind.code))
+        elif value is not None and ind.unit == "percent" and value > 100:
+            p.add(_("indicator %(i)s: a percentage is at most 100", i=ind.code))
+        return value
+
+    def apply(self, actor, checked: TargetsChecked) -> int:
+        """Write every row of a checked file, or nothing (the caller commits once); the number of changes."""
+        if not checked.ok:
+            raise DomainError(_("The file has errors: nothing was imported."), "file")
+        payload = checked.payload()
+        return sum(set_commune_targets(actor, ind, payload[ind.id]) for ind in checked.indicators)

@@ -31,16 +31,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import String, and_, cast, func, literal, select, true
 from sqlalchemy.orm import aliased
 
 from campaign.campaigns.models import Campaign, Indicator, IndicatorTarget, IndicatorValue
-from campaign.core.timeutil import local_to_utc
+from campaign.core.timeutil import day_end, day_start, week_start
 from campaign.courses.models import Certificate, Course
 from campaign.events.models import Event, Person, Registration
 from campaign.extensions import db
+from campaign.units import services as units
 from campaign.units.models import Commune
 from campaign.volunteers.models import Shift, Signup, SignupHelped
 from campaign.volunteers.services import outcome_metrics
@@ -59,8 +60,8 @@ Achieved = dict[str, dict[int, float]]  # metric -> commune code -> value
 
 def utc_bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:
     """Local dates [start, end] (end inclusive) as UTC instants [from, to)."""
-    lo = local_to_utc(datetime.combine(start, time(0))) if start else None
-    hi = local_to_utc(datetime.combine(end + timedelta(days=1), time(0))) if end else None
+    lo = day_start(start) if start else None
+    hi = day_end(end) if end else None
     return lo, hi
 
 
@@ -271,6 +272,86 @@ def _value(ach: Achieved, metric: str, code=None, total=False) -> float:
     return float(values.get(code, 0))
 
 
+def commune_target(ind: Indicator, own: dict[int, float], n_communes: int) -> float | None:
+    """A commune's target of an indicator: its own (imported) one; else, for a percentage, the province's
+    share when the value is entered by hand (a share applies to every commune alike) and none for a
+    computed count (the records do not hold the population); else its even part of the province's target."""
+    if ind.id in own:
+        return own[ind.id]
+    if ind.unit == "percent":
+        return ind.target_value if ind.metric == "manual" else None
+    return ind.target_value / max(n_communes, 1)
+
+
+def _own_targets(indicator_ids: list[int]) -> dict[int, dict[int, float]]:
+    """commune -> indicator -> the commune's own target (one query)."""
+    own: dict[int, dict[int, float]] = defaultdict(dict)
+    if indicator_ids:
+        for ind_id, code, value in db.session.execute(
+                select(IndicatorTarget.indicator_id, IndicatorTarget.commune_code, IndicatorTarget.target_value)
+                .where(IndicatorTarget.indicator_id.in_(indicator_ids))):
+            own[code][ind_id] = value
+    return own
+
+
+def _indicator_row(ind: Indicator, got: float | None, expected: float, entered=None) -> IndicatorProgress:
+    """An indicator's line of the dashboard: achieved against the target and against what is expected
+    by now. ``entered`` (day, source, reported) for a value entered by hand."""
+    due = ind.target_value * expected
+    if got is None:  # nothing entered yet
+        return IndicatorProgress(ind, None, ind.target_value, due, None, False)
+    if ind.unit == "percent" and entered is None:  # a share of a population the records do not hold
+        return IndicatorProgress(ind, got, ind.target_value, due, None, True)
+    pct = got / ind.target_value * 100 if ind.target_value else None
+    return IndicatorProgress(ind, got, ind.target_value, due, pct, got >= due * LAG_RATIO, *(entered or ()))
+
+
+class _Achievements:
+    """What the records give, per target group: an indicator of one target group counts that group (one
+    more set of queries per group, made when first needed)."""
+
+    def __init__(self, campaign: Campaign, start, end, group, now, ids):
+        self.campaign, self.start, self.end, self.group, self.now, self.ids = campaign, start, end, group, now, ids
+        self.by_group: dict[str | None, Achieved] = {group: achieved(campaign, start, end, group, now=now, ids=ids)}
+
+    @property
+    def main(self) -> Achieved:
+        return self.by_group[self.group]
+
+    def of(self, ind: Indicator) -> Achieved:
+        key = ind.target_group if (ind.target_group and ind.metric in GROUPED_METRICS) else self.group
+        if key not in self.by_group:
+            self.by_group[key] = achieved(self.campaign, self.start, self.end, key, now=self.now, ids=self.ids)
+        return self.by_group[key]
+
+
+def _commune_progress(c: Commune, indicators: list[Indicator], own: dict[int, float], n_communes: int,
+                      manual: dict, ach: _Achievements, expected: float) -> CommuneProgress:
+    """A commune's achieved values and targets, and its progress: the mean of its shares of each target
+    (each capped at 100 %). A value entered by hand counts only once the commune has reported one."""
+    cp = CommuneProgress(c, {}, {})
+    shares = []
+    for ind in indicators:
+        if ind.metric == "manual":
+            mv = manual[ind.id].get(c.code)
+            value = mv.value if mv is not None else None
+        else:
+            value = _value(ach.of(ind), ind.metric, c.code)
+        if value is not None:
+            cp.achieved[ind.id] = value
+        target = commune_target(ind, own, n_communes)
+        if ind.id in own:
+            cp.own_targets.add(ind.id)
+        if target is None:
+            continue
+        cp.targets[ind.id] = target
+        if value is not None and target > 0:
+            shares.append(min(value / target, 1.0))
+    cp.progress = sum(shares) / len(shares) if shares else 0.0
+    cp.lagging = bool(shares) and cp.progress < LAG_RATIO * expected
+    return cp
+
+
 def progress(campaign: Campaign, *, start: date | None = None, end: date | None = None, group: str | None = None,
              as_of: date, communes: list[int] | None = None,
              on_commune: Callable[[int, Commune], None] | None = None) -> Dashboard:
@@ -281,96 +362,33 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
                                     .order_by(Indicator.position, Indicator.id)).all()
     if group:
         indicators = [i for i in indicators if i.target_group in (None, group)]
-    now = local_to_utc(datetime.combine(as_of + timedelta(days=1), time(0)))
-    ids = scope_ids(campaign)
-    ach = achieved(campaign, start, end, group, now=now, ids=ids)
+    ach = _Achievements(campaign, start, end, group, day_end(as_of), scope_ids(campaign))
     expected = expected_share(campaign, as_of)
-    indicator_ids = [i.id for i in indicators]
-    own: dict[int, dict[int, float]] = defaultdict(dict)  # commune -> indicator -> target
-    if indicator_ids:
-        for ind_id, code, value in db.session.execute(
-                select(IndicatorTarget.indicator_id, IndicatorTarget.commune_code, IndicatorTarget.target_value)
-                .where(IndicatorTarget.indicator_id.in_(indicator_ids))):
-            own[code][ind_id] = value
-    stmt = select(Commune).where(Commune.province_code == campaign.province_code).order_by(Commune.name)
-    if communes is not None:
-        stmt = stmt.where(Commune.code.in_(list(communes)))
-    commune_list = db.session.scalars(stmt).all()
-    n_communes = db.session.scalar(select(func.count()).select_from(Commune)
-                                   .where(Commune.province_code == campaign.province_code)) or 1
-
-    by_group: dict[str | None, Achieved] = {group: ach}
-
-    def ach_for(ind: Indicator) -> Achieved:
-        """An indicator of one target group counts that group (one more set of queries per group)."""
-        key = ind.target_group if (ind.target_group and ind.metric in GROUPED_METRICS) else group
-        if key not in by_group:
-            by_group[key] = achieved(campaign, start, end, key, now=now, ids=ids)
-        return by_group[key]
-
+    own = _own_targets([i.id for i in indicators])
+    commune_list = units.communes(province_code=campaign.province_code, codes=communes)
+    n_communes = units.commune_count(campaign.province_code)
     manual = manual_values([i.id for i in indicators if i.metric == "manual"], as_of)  # one query (if any)
+
     rows: list[IndicatorProgress] = []
     for ind in indicators:
         if ind.metric == "manual":
             got, day, source, reported = province_manual(ind, manual.get(ind.id, {}))
-            if got is None:
-                rows.append(IndicatorProgress(ind, None, ind.target_value, ind.target_value * expected, None, False))
-                continue
-            pct = got / ind.target_value * 100 if ind.target_value else None
-            rows.append(IndicatorProgress(ind, got, ind.target_value, ind.target_value * expected, pct,
-                                          got >= ind.target_value * expected * LAG_RATIO, day, source, reported))
-            continue
-        got = _value(ach_for(ind), ind.metric, total=True)
-        if ind.unit == "percent":  # a share of a population the records do not hold: the count is shown
-            rows.append(IndicatorProgress(ind, got, ind.target_value, ind.target_value * expected, None, True))
-            continue
-        pct = got / ind.target_value * 100 if ind.target_value else None
-        rows.append(IndicatorProgress(ind, got, ind.target_value, ind.target_value * expected, pct,
-                                      got >= ind.target_value * expected * LAG_RATIO))
+            rows.append(_indicator_row(ind, got, expected, (day, source, reported)))
+        else:
+            rows.append(_indicator_row(ind, _value(ach.of(ind), ind.metric, total=True), expected))
 
-    computed = [i for i in indicators if i.metric != "manual"]  # percent ones: shown, not in the progress
-    entered = [i for i in indicators if i.metric == "manual" and i.id in manual]
+    # computed ones (percent ones shown, not in the progress), and those with a value entered
+    counted = ([i for i in indicators if i.metric == "manual" and i.id in manual]
+               + [i for i in indicators if i.metric != "manual"])
     out: list[CommuneProgress] = []
     for n_done, c in enumerate(commune_list, 1):
-        cp = CommuneProgress(c, {}, {})
-        shares = []
-        for ind in entered:  # a commune's manual value counts only once the commune has reported one
-            mv = manual[ind.id].get(c.code)
-            if ind.id in own.get(c.code, {}):
-                target = own[c.code][ind.id]
-                cp.own_targets.add(ind.id)
-            elif ind.unit == "percent":
-                target = ind.target_value  # a share applies to every commune alike
-            else:
-                target = ind.target_value / n_communes
-            cp.targets[ind.id] = target
-            if mv is None:
-                continue
-            cp.achieved[ind.id] = mv.value
-            if target > 0:
-                shares.append(min(mv.value / target, 1.0))
-        for ind in computed:
-            got = _value(ach_for(ind), ind.metric, c.code)
-            cp.achieved[ind.id] = got
-            if ind.id in own.get(c.code, {}):
-                target = own[c.code][ind.id]
-                cp.own_targets.add(ind.id)
-            elif ind.unit == "percent":
-                continue
-            else:
-                target = ind.target_value / n_communes
-            cp.targets[ind.id] = target
-            if target > 0:
-                shares.append(min(got / target, 1.0))
-        cp.progress = sum(shares) / len(shares) if shares else 0.0
-        cp.lagging = bool(shares) and cp.progress < LAG_RATIO * expected
-        out.append(cp)
+        out.append(_commune_progress(c, counted, own.get(c.code, {}), n_communes, manual, ach, expected))
         if on_commune is not None:
             on_commune(n_done, c)
     out.sort(key=lambda r: (-r.progress, r.commune.name))
     for i, r in enumerate(out, 1):
         r.rank = i
-    unassigned = {m: v[None] for m, v in ach.items() if None in v}
+    unassigned = {m: v[None] for m, v in ach.main.items() if None in v}
     return Dashboard(campaign, start, end, group, as_of, expected, rows, out, unassigned)
 
 
@@ -415,7 +433,7 @@ def weekly_trend(campaign: Campaign, *, start: date | None = None, end: date | N
             if day is None:
                 continue
             d = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
-            monday = d - timedelta(days=d.weekday())
+            monday = week_start(d)
             series[name][monday] = series[name].get(monday, 0) + float(n or 0)
     weeks = sorted(set().union(*[s.keys() for s in series.values()]))
     return {"weeks": weeks, "series": {k: [v.get(w, 0) for w in weeks] for k, v in series.items()}}

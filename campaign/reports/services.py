@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from campaign.accounts.models import User
 from campaign.campaigns.forms import UNIT_LABELS
 from campaign.campaigns.models import TARGET_GROUPS, Indicator, IndicatorValue
+from campaign.core.tabular import csv_cell
 from campaign.core.timeutil import parse_local_date
 from campaign.courses.models import Course
 from campaign.events.models import Event
@@ -147,13 +148,6 @@ def report_xlsx(board: Dashboard, on_row: Callable[[int, CommuneProgress], None]
     return buf.getvalue()
 
 
-def _safe(value):
-    """CSV cells that a spreadsheet would run as a formula get a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def communes_csv(board: Dashboard, on_row: Callable[[int, CommuneProgress], None] | None = None) -> str:
     computed = [ip.indicator for ip in board.indicators if ip.achieved is not None]
     buf = io.StringIO()
@@ -161,7 +155,7 @@ def communes_csv(board: Dashboard, on_row: Callable[[int, CommuneProgress], None
     w.writerow(["rank", "commune_code", "commune", "progress_pct", "lagging"]
                + [f"{i.code}:{i.metric}:achieved" for i in computed] + [f"{i.code}:{i.metric}:target" for i in computed])
     for n, r in enumerate(board.communes, 1):
-        w.writerow([r.rank, r.commune.code, _safe(r.commune.name), round(r.progress * 100, 1), int(r.lagging)]
+        w.writerow([r.rank, r.commune.code, csv_cell(r.commune.name), round(r.progress * 100, 1), int(r.lagging)]
                    + [_num(r.achieved.get(i.id)) for i in computed] + [_num(r.targets.get(i.id)) for i in computed])
         if on_row is not None:
             on_row(n, r)
@@ -175,9 +169,9 @@ def indicators_csv(board: Dashboard) -> str:
                 "entered_as_of", "entered_source"])
     for ip in board.indicators:
         ind = ip.indicator
-        w.writerow([_safe(ind.code), _safe(ind.name), ind.metric, ind.unit, _safe(ind.lead_unit), _num(ind.target_value),
+        w.writerow([csv_cell(ind.code), csv_cell(ind.name), ind.metric, ind.unit, csv_cell(ind.lead_unit), _num(ind.target_value),
                     _num(round(ip.expected, 2)), _num(ip.achieved), round(ip.pct, 1) if ip.pct is not None else "",
-                    ip.entered_as_of.isoformat() if ip.entered_as_of else "", _safe(ip.entered_source)])
+                    ip.entered_as_of.isoformat() if ip.entered_as_of else "", csv_cell(ip.entered_source)])
     return "\ufeff" + buf.getvalue()
 
 

@@ -26,7 +26,13 @@ def filename(campaign: Campaign, what: str, f: dict) -> str:
     return f"{what}-{campaign.id}.csv"
 
 
-@jobs.task("reports.export", label=_l("Preparing the report"))
+def may_have_report(user, params: dict) -> bool:
+    """The report's campaign still exists and the user still coordinates its province."""
+    campaign = db.session.get(Campaign, params.get("campaign_id"))
+    return campaign is not None and perm.can_in_province(user, campaign.province_code, PROVINCE_ROLES)
+
+
+@jobs.task("reports.export", label=_l("Preparing the report"), allowed=may_have_report)
 def export(job, progress):
     """params: campaign_id, what (xlsx | communes | indicators), args (the filters, as query args)."""
     campaign = db.session.get(Campaign, job.params.get("campaign_id"))

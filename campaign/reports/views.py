@@ -14,13 +14,15 @@ from campaign.accounts import permissions as perm
 from campaign.campaigns import services as cservices
 from campaign.campaigns.forms import METRIC_LABELS, TARGET_GROUP_LABELS, UNIT_LABELS
 from campaign.campaigns.models import Campaign, IndicatorValue
+from campaign.core import tabular
 from campaign.core.services import DomainError
-from campaign.core.timeutil import to_local
-from campaign.core.types import utcnow
+from campaign.core.timeutil import local_today
 from campaign.core.web import attempt, uploaded_file
 from campaign.extensions import db
-from campaign.reports import imports, metrics, services, tasks
+from campaign.reports import metrics, services, tasks
 from campaign.reports.forms import ManualValueForm
+from campaign.reports.importers import TargetImporter
+from campaign.units import services as units
 from campaign.units.models import Commune
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -39,7 +41,7 @@ def _campaign(campaign_id: int) -> Campaign:
 def _filters(campaign: Campaign) -> dict:
     """Period (from/to, or a quarter "2026-Q3"), target group and "as of" from the query string; bad
     values are ignored (the page says what it shows)."""
-    return services.parse_filters(campaign, request.args, to_local(utcnow()).date())
+    return services.parse_filters(campaign, request.args, local_today())
 
 
 def _quarters(campaign: Campaign) -> list[str]:
@@ -67,8 +69,7 @@ def index():
     if provinces is not None:
         stmt = stmt.where(Campaign.province_code.in_(provinces or {-1}))
     campaigns = db.session.scalars(stmt).all()
-    communes = perm.grant_scope(current_user, COMMUNE_ROLES).communes
-    mine = db.session.scalars(select(Commune).where(Commune.code.in_(communes)).order_by(Commune.name)).all()
+    mine = units.communes(codes=perm.grant_scope(current_user, COMMUNE_ROLES).communes)
     commune_campaigns = db.session.scalars(
         select(Campaign).where(Campaign.province_code.in_({c.province_code for c in mine} or {-1}))
         .order_by(Campaign.starts_on.desc())).all() if mine else []
@@ -156,14 +157,13 @@ PROVINCE_WIDE = "province"
 def _value_places(campaign: Campaign) -> list[tuple[str, str]]:
     """Where the user may enter values: coordinators (and admins) the whole province and every commune,
     commune officers their own communes of the campaign's province."""
-    communes = select(Commune).where(Commune.province_code == campaign.province_code).order_by(Commune.name)
     if perm.can_in_province(current_user, campaign.province_code, PROVINCE_ROLES):
         return [(PROVINCE_WIDE, _("The whole province"))] + [
-            (str(c.code), c.name) for c in db.session.scalars(communes)]
+            (str(c.code), c.name) for c in units.communes(province_code=campaign.province_code)]
     mine = perm.grant_scope(current_user, (perm.COMMUNE_OFFICER,)).communes
     if not mine:
         return []
-    return [(str(c.code), c.name) for c in db.session.scalars(communes.where(Commune.code.in_(mine)))]
+    return [(str(c.code), c.name) for c in units.communes(province_code=campaign.province_code, codes=mine)]
 
 
 @bp.route("/campaigns/<int:campaign_id>/values", methods=["GET", "POST"])
@@ -181,7 +181,7 @@ def manual_values(campaign_id: int):
     form.indicator_id.choices = [(i.id, f"{i.code}. {i.name}") for i in indicators]
     form.place.choices = places
     if request.method == "GET":
-        form.as_of.data = to_local(utcnow()).date()
+        form.as_of.data = local_today()
         if request.args.get("place") in allowed:
             form.place.data = request.args["place"]
     status = 200
@@ -196,7 +196,7 @@ def manual_values(campaign_id: int):
             code = None if form.place.data == PROVINCE_WIDE else int(form.place.data)
             cservices.set_indicator_value(current_user, indicator, commune_code=code, as_of=form.as_of.data,
                                           value=form.value.data, source=form.source.data or "",
-                                          today=to_local(utcnow()).date())
+                                          today=local_today())
 
         if not attempt(save, form):
             status = 422
@@ -247,9 +247,17 @@ def format_number(value) -> str:
 def targets_template(campaign_id: int):
     campaign = _campaign(campaign_id)
     perm.require_province(campaign.province_code, PROVINCE_ROLES)
-    return _download(imports.template_xlsx(campaign),
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     f"chi-tieu-xa-{campaign.id}.xlsx")
+    return _download(TargetImporter(campaign).template(), tabular.XLSX_MIME, f"chi-tieu-xa-{campaign.id}.xlsx")
+
+
+def _check_targets(importer: TargetImporter, filename: str, data: bytes):
+    """(the checked file, the number of changes when "Import" confirmed a good file, else None)."""
+    if not data:
+        raise DomainError(_("Choose a file to upload."), "file")
+    parsed = importer.check(filename, data)
+    if request.form.get("confirm") and parsed.ok:
+        return parsed, importer.apply(current_user, parsed)
+    return parsed, None
 
 
 @bp.route("/campaigns/<int:campaign_id>/targets/import", methods=["GET", "POST"])
@@ -260,26 +268,17 @@ def targets_import(campaign_id: int):
     perm.require_province(campaign.province_code, PROVINCE_ROLES)
     parsed, error, payload, filename = None, None, "", ""
     if request.method == "POST":
-        filename, data = uploaded_file(imports.MAX_BYTES)  # the upload, or the confirmed preview's file
-
-        def check_or_import():
-            """Check the file; with the preview confirmed, import it: the number of changes, or None."""
-            nonlocal parsed
-            if not data:
-                raise DomainError(_("Choose a file to upload."), "file")
-            parsed = imports.parse_targets(campaign, filename, data)
-            if request.form.get("confirm") and parsed.ok:
-                return imports.apply_targets(current_user, campaign, parsed)
-            return None
-
-        outcome = attempt(check_or_import, show=False)
-        if not outcome:
-            error = outcome.error.message
-        elif outcome.value is not None:
-            flash(_("Targets imported: %(n)d changes.", n=outcome.value), "success")
-            return redirect(url_for("reports.dashboard", campaign_id=campaign.id))
-        else:
+        importer = TargetImporter(campaign)
+        filename, data = uploaded_file(tabular.MAX_BYTES)  # the upload, or the confirmed preview's file
+        outcome = attempt(lambda: _check_targets(importer, filename, data), show=False)
+        if outcome:
+            parsed, changed = outcome.value
+            if changed is not None:
+                flash(_("Targets imported: %(n)d changes.", n=changed), "success")
+                return redirect(url_for("reports.dashboard", campaign_id=campaign.id))
             payload = base64.b64encode(data).decode() if parsed.ok else ""
+        else:
+            error = outcome.error.message
     return render_template("reports/targets_import.html", campaign=campaign, parsed=parsed, error=error,
                            payload=payload, filename=filename), (422 if error or (parsed and parsed.errors) else 200)
 from campaign.reports import import_views  # noqa: E402,F401  (registers the import pages on bp)

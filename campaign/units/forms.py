@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from campaign.core.forms import IntegerField
 
 VILLAGE_KIND_LABELS = {
     "thon": _l("Thôn (village)"),

@@ -1,11 +1,12 @@
-"""Loading provinces and communes from vietnam-provinces; managing villages."""
+"""Loading provinces and communes from vietnam-provinces; the commune lists every feature shows (one
+home for "the communes of ..." and their form choices); managing villages."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from vietnam_provinces import Province as VPProvince
 from vietnam_provinces import Ward as VPWard
 
@@ -77,6 +78,64 @@ def load_units(province_code: int | None = None) -> LoadResult:
             result.communes_updated += 1
     db.session.flush()
     return result
+
+
+# --- commune lists and choices ---------------------------------------------------------------------
+
+def get_commune(code) -> Commune | None:
+    """The commune with this code (a number or its text), or None."""
+    try:
+        return db.session.get(Commune, int(code)) if code not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def province_of(commune_code: int | None) -> int | None:
+    """The province code of a commune (None for an unknown one)."""
+    if commune_code is None:
+        return None
+    return db.session.scalar(select(Commune.province_code).where(Commune.code == commune_code))
+
+
+def communes(*where, province_code: int | None = None, province_codes=None, codes=None) -> list[Commune]:
+    """Communes ordered by name: of a province (or of several), with one of ``codes``, matching the
+    further conditions ``where`` (e.g. a permission filter). Conditions given together all apply."""
+    stmt = select(Commune).order_by(Commune.name, Commune.code)
+    if province_code is not None:
+        stmt = stmt.where(Commune.province_code == province_code)
+    if province_codes is not None:
+        stmt = stmt.where(Commune.province_code.in_(list(province_codes) or [-1]))
+    if codes is not None:
+        stmt = stmt.where(Commune.code.in_(list(codes) or [-1]))
+    if where:
+        stmt = stmt.where(*where)
+    return list(db.session.scalars(stmt))
+
+
+def communes_by_code(codes) -> dict[int, Commune]:
+    """{code: commune} for the given codes, in one query."""
+    codes = {c for c in codes if c is not None}
+    if not codes:
+        return {}
+    return {c.code: c for c in db.session.scalars(select(Commune).where(Commune.code.in_(codes)))}
+
+
+def commune_codes(province_code: int) -> list[int]:
+    """The codes of a province's communes."""
+    return list(db.session.scalars(select(Commune.code).where(Commune.province_code == province_code)
+                                   .order_by(Commune.code)))
+
+
+def commune_count(province_code: int) -> int:
+    """How many communes a province has."""
+    return db.session.scalar(select(func.count()).select_from(Commune)
+                             .where(Commune.province_code == province_code)) or 0
+
+
+def commune_choices(rows, blank=None) -> list[tuple]:
+    """(code, name) pairs for a select field, after an optional ``("", blank)`` first choice."""
+    out = [(c.code, c.name) for c in rows]
+    return ([("", blank)] if blank is not None else []) + out
 
 
 def _clean_village(name: str, kind: str, households, population) -> tuple[str, str]:

@@ -36,7 +36,7 @@ def index():
         return redirect(url_for("units.commune", code=communes[0]))
     if not rows and not communes:
         abort(403)
-    mine = db.session.scalars(select(Commune).where(Commune.code.in_(communes)).order_by(Commune.name)).all()
+    mine = services.communes(codes=communes)
     counts = dict(db.session.execute(
         select(Commune.province_code, func.count()).group_by(Commune.province_code)).all())
     return render_template("units/index.html", provinces=rows, communes=mine, counts=counts)
@@ -50,10 +50,8 @@ def province(code: int):
         abort(404)
     perm.require_province(code, roles=VIEWERS)
     q = request.args.get("q", "").strip()
-    stmt = select(Commune).where(Commune.province_code == code).order_by(Commune.name)
-    if q:
-        stmt = stmt.where(Commune.search_name.like(like_pattern(q), escape="\\"))
-    communes = db.session.scalars(stmt).all()
+    search = [Commune.search_name.like(like_pattern(q), escape="\\")] if q else []
+    communes = services.communes(*search, province_code=code)
     village_counts = dict(db.session.execute(
         select(Village.commune_code, func.count()).join(Commune).where(Commune.province_code == code)
         .group_by(Village.commune_code)).all())

@@ -10,36 +10,18 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms import DateField as _DateField
-from wtforms import FloatField as _FloatField
-from wtforms import IntegerField as _IntegerField
-from wtforms import TimeField as _TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from campaign.core.forms import (
+    DateField,
+    EndAfterStart,
+    IntegerField,
+    IntSelectField,
+    IntSelectMultipleField,
+    NumberField,
+    TimeField,
+)
 from campaign.venues.models import EQUIPMENT
-
-
-def _clear_message(field_class, message):
-    """A field whose parse error is our own translated sentence (WTForms' own are English only)."""
-
-    class Field(field_class):
-        def process_formdata(self, valuelist):
-            try:
-                super().process_formdata(valuelist)
-            except ValueError as exc:
-                raise ValueError(str(message)) from exc
-
-    Field.__name__ = field_class.__name__
-    return Field
-
-
-DateField = _clear_message(_DateField, _l("Enter a valid date."))
-TimeField = _clear_message(_TimeField, _l("Enter a valid time (hh:mm)."))
-IntegerField = _clear_message(_IntegerField, _l("Enter a whole number."))
-FloatField = _clear_message(_FloatField, _l("Enter a number, with a dot for decimals."))
-
-IntSelectField = _clear_message(SelectField, _l("Choose from the list."))
-IntSelectMultipleField = _clear_message(SelectMultipleField, _l("Choose from the list."))
 
 KIND_LABELS = {
     "cultural_house": _l("Cultural house"),
@@ -74,8 +56,8 @@ class VenueForm(FlaskForm):
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     capacity = IntegerField(_l("Capacity (people)"), validators=[
         InputRequired(_l("Give the capacity.")), NumberRange(min=1, message=_l("The capacity must be at least 1."))])
-    latitude = FloatField(_l("Latitude (optional)"), validators=[Optional(), NumberRange(min=-90, max=90)])
-    longitude = FloatField(_l("Longitude (optional)"), validators=[Optional(), NumberRange(min=-180, max=180)])
+    latitude = NumberField(_l("Latitude (optional)"), validators=[Optional(), NumberRange(min=-90, max=90)])
+    longitude = NumberField(_l("Longitude (optional)"), validators=[Optional(), NumberRange(min=-180, max=180)])
     step_free = BooleanField(_l("Step-free access"))
     accessible_toilet = BooleanField(_l("Accessible toilet"))
     needs_approval = BooleanField(_l("Bookings need approval"), default=True)
@@ -117,7 +99,7 @@ def _optional_id(value):
 class BookingForm(FlaskForm):
     day = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
     start = TimeField(_l("From"), validators=[InputRequired(_l("Give the start time."))])
-    end = TimeField(_l("To"), validators=[InputRequired(_l("Give the end time."))])
+    end = TimeField(_l("To"), validators=[InputRequired(_l("Give the end time.")), EndAfterStart("start")])
     purpose = StringField(_l("Purpose"), validators=[DataRequired(_l("Say what the venue is for.")), Length(max=300)])
     expected_attendance = IntegerField(_l("Expected attendance"), validators=[
         InputRequired(_l("Give the number of people expected.")), NONNEG])
@@ -127,9 +109,11 @@ class BookingForm(FlaskForm):
 
 class SeriesForm(FlaskForm):
     first = DateField(_l("First date"), validators=[InputRequired(_l("Choose a date."))])
-    until = DateField(_l("Last date"), validators=[InputRequired(_l("Choose a date."))])
+    until = DateField(_l("Last date"), validators=[InputRequired(_l("Choose a date.")),
+                                                   EndAfterStart("first", _l("The last date must not be before the first date."),
+                                                                 same_allowed=True)])
     start = TimeField(_l("From"), validators=[InputRequired(_l("Give the start time."))])
-    end = TimeField(_l("To"), validators=[InputRequired(_l("Give the end time."))])
+    end = TimeField(_l("To"), validators=[InputRequired(_l("Give the end time.")), EndAfterStart("start")])
     purpose = StringField(_l("Purpose"), validators=[DataRequired(_l("Say what the venue is for.")), Length(max=300)])
     expected_attendance = IntegerField(_l("Expected attendance"), validators=[
         InputRequired(_l("Give the number of people expected.")), NONNEG])
@@ -146,7 +130,7 @@ class SearchForm(FlaskForm):
                              validate_choice=False)
     day = DateField(_l("Date"), validators=[InputRequired(_l("Choose a date."))])
     start = TimeField(_l("From"), validators=[InputRequired(_l("Give the start time."))])
-    end = TimeField(_l("To"), validators=[InputRequired(_l("Give the end time."))])
+    end = TimeField(_l("To"), validators=[InputRequired(_l("Give the end time.")), EndAfterStart("start")])
     capacity = IntegerField(_l("At least this many seats"), validators=[Optional(), NONNEG])
     equipment = SelectMultipleField(_l("Equipment needed"), choices=list(EQUIPMENT_LABELS.items()),
                                     validators=[Optional()], validate_choice=False)
@@ -166,7 +150,8 @@ class CancelForm(FlaskForm):
 class ClosureForm(FlaskForm):
     start_day = DateField(_l("From date"), validators=[InputRequired(_l("Choose a date."))])
     start = TimeField(_l("From time"), validators=[InputRequired(_l("Give the start time."))])
-    end_day = DateField(_l("To date"), validators=[InputRequired(_l("Choose a date."))])
+    end_day = DateField(_l("To date"), validators=[InputRequired(_l("Choose a date.")),
+                                                   EndAfterStart("start_day", same_allowed=True)])
     end = TimeField(_l("To time"), validators=[InputRequired(_l("Give the end time."))])
     reason = StringField(_l("Reason"), validators=[DataRequired(_l("Give the reason for the closure.")),
                                                    Length(max=300)])

@@ -22,9 +22,21 @@ from sqlalchemy.orm import selectinload
 
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, User
-from campaign.core.services import DomainError, audit, notify
+from campaign.core.services import (
+    DomainError,
+    audit,
+    end_after_start_problem,
+    notify,
+    require_end_after_start,
+)
 from campaign.core.text import fold, nfc
-from campaign.core.timeutil import LOCAL_TZ, format_date, format_datetime, local_to_utc, to_local
+from campaign.core.timeutil import (
+    day_start,
+    format_date,
+    format_datetime,
+    local_moment,
+    to_local,
+)
 from campaign.core.types import utcnow
 from campaign.extensions import db
 from campaign.venues.models import (
@@ -298,8 +310,8 @@ def rule_problems(venue: Venue, starts_at: datetime, ends_at: datetime, attendan
     ``closures``: the venue's closures already loaded (else they are queried)."""
     now = now or utcnow()
     problems: list[tuple[str, str]] = []
-    if ends_at <= starts_at:
-        return [("ends", _("The end must be after the start."))]
+    if problem := end_after_start_problem(starts_at, ends_at):
+        return [("ends", problem)]
     if starts_at < now + timedelta(hours=venue.min_notice_hours):
         problems.append(("starts", _("Bookings must be made at least %(hours)s hours ahead.",
                                      hours=venue.min_notice_hours)))
@@ -553,10 +565,9 @@ def preview_series(actor, venue: Venue, *, first: date, until: date, start: time
                    attendance: int, now: datetime | None = None) -> list[Occurrence]:
     """Each weekly occurrence with what stands in its way (rules, holidays, closures, bookings).
     Three queries whatever the number of occurrences."""
-    if end <= start:
-        raise DomainError(_("The end must be after the start."), "end")
+    require_end_after_start(start, end, "end")
     days = weekly_dates(first, until)
-    spans = [(d, local_to_utc(datetime.combine(d, start)), local_to_utc(datetime.combine(d, end))) for d in days]
+    spans = [(d, local_moment(d, start), local_moment(d, end)) for d in days]
     lo, hi = spans[0][1], spans[-1][2]
     taken = list(db.session.scalars(select(Booking).where(
         Booking.venue_id == venue.id, Booking.status.in_(ACTIVE_STATUSES),
@@ -616,8 +627,7 @@ def add_closure(actor, venue: Venue, *, starts_at: datetime, ends_at: datetime, 
     if not can_manage_venue(actor, venue) and not venue.is_manager(actor):
         raise DomainError(_("Only the venue's managers or the commune's officers may close it."))
     reason = nfc(reason)
-    if ends_at <= starts_at:
-        raise DomainError(_("The end must be after the start."), "ends")
+    require_end_after_start(starts_at, ends_at, "ends")
     if not reason:
         raise DomainError(_("Give the reason for the closure."), "reason")
     affected = bookings_in(venue.id, starts_at, ends_at)
@@ -653,8 +663,7 @@ def search_free(user, commune_code: int, starts_at: datetime, ends_at: datetime,
     """Active venues of the commune the user may book, large enough, with the equipment, and with no
     approved booking or closure in the period. Two queries whatever the number of venues; the
     hours and holiday rules are then checked in Python on the loaded rows."""
-    if ends_at <= starts_at:
-        raise DomainError(_("The end must be after the start."), "ends")
+    require_end_after_start(starts_at, ends_at, "ends")
     stmt = select(Venue).where(outside_condition(user, commune_code), Venue.active.is_(True))
     if capacity:
         stmt = stmt.where(Venue.capacity >= capacity)
@@ -677,13 +686,9 @@ def search_free(user, commune_code: int, starts_at: datetime, ends_at: datetime,
     return free
 
 
-def week_of(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
 def week_view(venue: Venue, monday: date) -> list[dict]:
     """Seven days from ``monday``: each with its bookings (pending and approved), closures and holiday."""
-    lo = local_to_utc(datetime.combine(monday, time(0)))
+    lo = day_start(monday)
     hi = lo + timedelta(days=7)
     bookings = list(db.session.scalars(select(Booking).options(selectinload(Booking.requester)).where(
         Booking.venue_id == venue.id, Booking.status.in_(ACTIVE_STATUSES),
@@ -694,7 +699,7 @@ def week_view(venue: Venue, monday: date) -> list[dict]:
     days = []
     for i in range(7):
         day = monday + timedelta(days=i)
-        d_lo = local_to_utc(datetime.combine(day, time(0)))
+        d_lo = day_start(day)
         d_hi = d_lo + timedelta(days=1)
         days.append({
             "date": day,
@@ -706,6 +711,4 @@ def week_view(venue: Venue, monday: date) -> list[dict]:
     return days
 
 
-def now_local_date() -> date:
-    return datetime.now(LOCAL_TZ).date()
 

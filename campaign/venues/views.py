@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 from flask import (
     Blueprint,
@@ -21,9 +21,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.core.services import DomainError
-from campaign.core.timeutil import format_datetime, local_to_utc
+from campaign.core.timeutil import format_datetime, local_moment, local_today, parse_local_date, week_start
 from campaign.core.web import Page, attempt, form_error, page_arg
 from campaign.extensions import db
+from campaign.units import services as units
 from campaign.units.models import Commune
 from campaign.venues import services
 from campaign.venues.forms import (
@@ -68,19 +69,16 @@ def _venue_or_404(venue_id: int) -> Venue:
 
 def _my_communes() -> list[Commune]:
     scope = perm.grant_scope(current_user, BOOKERS)
-    stmt = select(Commune).order_by(Commune.name)
     if scope.everything:
-        return list(db.session.scalars(stmt.where(
-            Commune.province_code == current_app.config["DEFAULT_PROVINCE_CODE"])))
-    return list(db.session.scalars(stmt.where(scope.condition(Commune.code, Commune.province_code))))
+        return units.communes(province_code=current_app.config["DEFAULT_PROVINCE_CODE"])
+    return units.communes(scope.condition(Commune.code, Commune.province_code))
 
 
 def _search_communes() -> list[Commune]:
     """Own communes first, then every commune of the same provinces (outside venues may be open)."""
     mine = _my_communes()
     provinces = {c.province_code for c in mine} or {current_app.config["DEFAULT_PROVINCE_CODE"]}
-    others = db.session.scalars(select(Commune).where(Commune.province_code.in_(provinces))
-                                .order_by(Commune.name)).all()
+    others = units.communes(province_codes=provinces)
     seen = {c.code for c in mine}
     return mine + [c for c in others if c.code not in seen]
 
@@ -103,8 +101,8 @@ def search():
     results = None
     starts_at = ends_at = None
     if request.args and form.validate():
-        starts_at = local_to_utc(datetime.combine(form.day.data, form.start.data))
-        ends_at = local_to_utc(datetime.combine(form.day.data, form.end.data))
+        starts_at = local_moment(form.day.data, form.start.data)
+        ends_at = local_moment(form.day.data, form.end.data)
         try:
             results = services.search_free(current_user, form.commune.data, starts_at, ends_at,
                                            form.capacity.data, [e for e in form.equipment.data or [] if e in EQUIPMENT])
@@ -270,8 +268,8 @@ def closure_new(venue_id: int):
     form = ClosureForm()
     affected = []
     if form.validate_on_submit():
-        starts_at = local_to_utc(datetime.combine(form.start_day.data, form.start.data))
-        ends_at = local_to_utc(datetime.combine(form.end_day.data, form.end.data))
+        starts_at = local_moment(form.start_day.data, form.start.data)
+        ends_at = local_moment(form.end_day.data, form.end.data)
         outcome = attempt(lambda: services.add_closure(current_user, venue, starts_at=starts_at, ends_at=ends_at,
                                                        reason=form.reason.data, on_conflict=form.on_conflict.data),
                           form)
@@ -313,8 +311,8 @@ def book(venue_id: int):
         form.start.data = _arg_time("start")
         form.end.data = _arg_time("end")
     if form.validate_on_submit():
-        starts_at = local_to_utc(datetime.combine(form.day.data, form.start.data))
-        ends_at = local_to_utc(datetime.combine(form.day.data, form.end.data))
+        starts_at = local_moment(form.day.data, form.start.data)
+        ends_at = local_moment(form.day.data, form.end.data)
         outcome = attempt(lambda: services.request_booking(current_user, venue, starts_at=starts_at, ends_at=ends_at,
                                                            purpose=form.purpose.data,
                                                            expected_attendance=form.expected_attendance.data,
@@ -334,8 +332,9 @@ def _map_field(err: DomainError) -> DomainError:
 
 
 def _arg_date(name: str) -> date | None:
+    """A date of the query string: dd/mm/yyyy or yyyy-mm-dd (None when missing or wrong)."""
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        return parse_local_date(request.args.get(name, ""))
     except ValueError:
         return None
 
@@ -378,7 +377,7 @@ def book_weekly(venue_id: int):
 def week(venue_id: int):
     venue = _venue_or_404(venue_id)
     perm.require(services.can_see_venue(current_user, venue))
-    start = services.week_of(_arg_date("start") or services.now_local_date())
+    start = week_start(_arg_date("start") or local_today())
     days = services.week_view(venue, start)
     return render_template("venues/week.html", venue=venue, days=days, start=start,
                            prev=start - timedelta(days=7), next=start + timedelta(days=7),

@@ -1,27 +1,29 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     EmailField,
-    FloatField,
-    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from campaign.accounts.forms import optional_int
 from campaign.campaigns.forms import TARGET_GROUP_LABELS
 from campaign.campaigns.models import TARGET_GROUPS
+from campaign.core.forms import (
+    DateField,
+    DateTimeField,
+    EndAfterStart,
+    IntegerField,
+    MultiCheckboxField,
+    NumberField,
+    TimeField,
+)
 
 SKILL_LABELS = {
     "vneid": _l("VNeID set-up and verification"),
@@ -64,12 +66,6 @@ STATUS_LABELS = {
 GROUP_LABELS = TARGET_GROUP_LABELS  # one list of target groups, from campaigns
 WEEKDAY_LABELS = [(0, _l("Monday")), (1, _l("Tuesday")), (2, _l("Wednesday")), (3, _l("Thursday")),
                   (4, _l("Friday")), (5, _l("Saturday")), (6, _l("Sunday"))]
-DT_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _skill_choices():
@@ -114,54 +110,49 @@ class MyProfileForm(FlaskForm, ProfileFields):
     submit = SubmitField(_l("Save"))
 
 
-class ImportForm(FlaskForm):
-    file = FileField(_l("CSV file"))
-    submit = SubmitField(_l("Import"))
+class ShiftNeeds:
+    """What a shift needs, in the shift form and in the bulk creation form."""
 
-
-class ShiftForm(FlaskForm):
     role = SelectField(_l("Role"), choices=lambda: list(ROLE_LABELS.items()), validate_choice=False)
+    location = StringField(_l("Place or address"), validators=[Optional(), Length(max=300)])
+    min_needed = IntegerField(_l("Volunteers needed (minimum)"), validators=[Optional(), NumberRange(min=0, max=500)])
+    max_needed = IntegerField(_l("Volunteers needed (maximum)"),
+                              validators=[DataRequired(_l("Enter how many volunteers are needed.")),
+                                          NumberRange(min=1, max=500)])
+    required_skill = SelectField(_l("Required skill"), choices=lambda: [("", "—")] + _skill_choices(),
+                                 validate_choice=False)
+
+
+class ShiftForm(FlaskForm, ShiftNeeds):
     title = StringField(_l("Title (optional)"), validators=[Optional(), Length(max=200)])
     commune_code = SelectField(_l("Commune or ward"), coerce=optional_int, validate_choice=False,
                                validators=[DataRequired(_l("Choose a commune or ward."))])
     village_id = SelectField(_l("Village (optional)"), coerce=optional_int, validate_choice=False,
                              validators=[Optional()])
-    location = StringField(_l("Place or address"), validators=[Optional(), Length(max=300)])
-    starts_at = DateTimeLocalField(_l("Starts"), format=DT_FORMAT,
-                                   validators=[DataRequired(_l("Enter when the shift starts."))])
-    ends_at = DateTimeLocalField(_l("Ends"), format=DT_FORMAT, validators=[DataRequired(_l("Enter when the shift ends."))])
-    min_needed = IntegerField(_l("Volunteers needed (minimum)"), validators=[Optional(), NumberRange(min=0, max=500)])
-    max_needed = IntegerField(_l("Volunteers needed (maximum)"),
-                              validators=[DataRequired(_l("Enter how many volunteers are needed.")),
-                                          NumberRange(min=1, max=500)])
-    required_skill = SelectField(_l("Required skill"), choices=lambda: [("", "—")] + _skill_choices(),
-                                 validate_choice=False)
+    starts_at = DateTimeField(_l("Starts"), validators=[DataRequired(_l("Enter when the shift starts."))])
+    ends_at = DateTimeField(_l("Ends"), validators=[DataRequired(_l("Enter when the shift ends.")),
+                                                    EndAfterStart("starts_at", _l("The shift must end after it starts."))])
     preferred_skills = MultiCheckboxField(_l("Preferred skills"), choices=_skill_choices, validate_choice=False)
-    signup_opens_at = DateTimeLocalField(_l("Sign-up opens (optional)"), format=DT_FORMAT, validators=[Optional()])
-    signup_closes_at = DateTimeLocalField(_l("Sign-up closes (optional)"), format=DT_FORMAT, validators=[Optional()])
-    signout_cutoff_at = DateTimeLocalField(_l("Sign-out cut-off (optional, default 12 hours before)"),
-                                           format=DT_FORMAT, validators=[Optional()])
+    signup_opens_at = DateTimeField(_l("Sign-up opens (optional)"), validators=[Optional()])
+    signup_closes_at = DateTimeField(_l("Sign-up closes (optional)"), validators=[Optional()])
+    signout_cutoff_at = DateTimeField(_l("Sign-out cut-off (optional, default 12 hours before)"),
+                                      validators=[Optional()])
     notes = TextAreaField(_l("Notes for volunteers"), validators=[Optional(), Length(max=2000)])
     move_to_waitlist = SelectMultipleField(_l("Move to the waiting list"), coerce=int, validate_choice=False)
     submit = SubmitField(_l("Save"))
 
 
-class BulkForm(FlaskForm):
+class BulkForm(FlaskForm, ShiftNeeds):
     communes = MultiCheckboxField(_l("Communes"), coerce=int, validate_choice=False)
     date_from = DateField(_l("First day"), validators=[DataRequired(_l("Enter the first day."))])
-    date_to = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day."))])
+    date_to = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day.")),
+                                                    EndAfterStart("date_from", _l("The last day must not be before the first day."),
+                                                                  same_allowed=True)])
     weekdays = MultiCheckboxField(_l("Days of the week"), coerce=int, choices=WEEKDAY_LABELS, validate_choice=False)
     start_time = TimeField(_l("From"), validators=[DataRequired(_l("Enter the start time."))])
-    end_time = TimeField(_l("To"), validators=[DataRequired(_l("Enter the end time."))])
+    end_time = TimeField(_l("To"), validators=[DataRequired(_l("Enter the end time.")),
+                                                     EndAfterStart("start_time", _l("The shift must end after it starts."))])
     skip_holidays = BooleanField(_l("Skip public holidays"), default=True)
-    role = SelectField(_l("Role"), choices=lambda: list(ROLE_LABELS.items()), validate_choice=False)
-    location = StringField(_l("Place or address"), validators=[Optional(), Length(max=300)])
-    min_needed = IntegerField(_l("Volunteers needed (minimum)"), validators=[Optional(), NumberRange(min=0, max=500)])
-    max_needed = IntegerField(_l("Volunteers needed (maximum)"),
-                              validators=[DataRequired(_l("Enter how many volunteers are needed.")),
-                                          NumberRange(min=1, max=500)])
-    required_skill = SelectField(_l("Required skill"), choices=lambda: [("", "—")] + _skill_choices(),
-                                 validate_choice=False)
     preview = SubmitField(_l("Preview"))
     confirm = SubmitField(_l("Create these shifts"))
 
@@ -175,7 +166,7 @@ class AssignForm(FlaskForm):
 
 
 class HoursForm(FlaskForm):
-    hours = FloatField(_l("Hours"), validators=[DataRequired(_l("Enter the hours.")), NumberRange(min=0, max=24)])
+    hours = NumberField(_l("Hours"), validators=[DataRequired(_l("Enter the hours.")), NumberRange(min=0, max=24)])
     reason = StringField(_l("Reason for the correction"), validators=[DataRequired(_l("Give a reason for the correction.")),
                                                                       Length(max=300)])
     submit = SubmitField(_l("Correct hours"))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.accounts.models import User
 from campaign.campaigns.models import Campaign
+from campaign.core import phone as phones
 from campaign.core.calendar_fields import CalendarFields, bump_sequence_on
 from campaign.core.types import UTCDateTime, utcnow
 from campaign.extensions import db
@@ -76,10 +77,8 @@ class VolunteerProfile(db.Model):
 
     @property
     def phone_masked(self) -> str:
-        """+84 90•••••67: enough to recognise, not to call."""
-        if len(self.phone) < 7:
-            return "•••"
-        return self.phone[:5] + "•" * (len(self.phone) - 7) + self.phone[-2:]
+        """090•••567: enough to recognise, not to call."""
+        return phones.mask(self.phone)
 
     def has_skill(self, skill: str | None) -> bool:
         return not skill or skill in (self.skills or [])

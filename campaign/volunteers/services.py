@@ -13,15 +13,12 @@ rule holds when one volunteer signs up for two overlapping shifts at once.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import holidays
-import phonenumbers
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import contains_eager
@@ -30,11 +27,21 @@ from campaign.accounts import permissions as perm
 from campaign.accounts.models import VOLUNTEER, RoleGrant
 from campaign.accounts.services import create_user
 from campaign.campaigns.models import TARGET_GROUPS, Campaign, Indicator, IndicatorTarget
+from campaign.core import phone as phones
 from campaign.core.services import DomainError, audit, notify
 from campaign.core.text import fold, nfc
-from campaign.core.timeutil import LOCAL_TZ, format_datetime, local_to_utc, to_local
+from campaign.core.timeutil import (
+    LOCAL_TZ,
+    day_end,
+    day_start,
+    format_datetime,
+    local_moment,
+    to_local,
+    week_start,
+)
 from campaign.core.types import utcnow
 from campaign.extensions import db
+from campaign.units import services as units
 from campaign.units.models import Commune, Village
 from campaign.volunteers.models import (
     LANGUAGES,
@@ -56,17 +63,6 @@ MAX_BULK = 2000
 
 # --- profiles --------------------------------------------------------------------------------------
 
-def normalise_phone(text: str) -> str:
-    """A Vietnamese phone number in E.164 (+84...), or DomainError."""
-    try:
-        number = phonenumbers.parse((text or "").strip(), "VN")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise DomainError(_("Enter a valid phone number, for example 0912 345 678."), "phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def _clean_codes(values, allowed, field_name: str) -> list[str]:
     values = [v.strip() for v in (values or []) if v and v.strip()]
     unknown = [v for v in values if v not in allowed]
@@ -84,7 +80,7 @@ def _check_commune(code, province_code: int | None = None, field_name: str = "ho
     return commune
 
 
-def _phone_taken(phone: str, exclude_id: int | None = None) -> bool:
+def phone_taken(phone: str, exclude_id: int | None = None) -> bool:
     stmt = select(VolunteerProfile.id).where(VolunteerProfile.phone == phone)
     if exclude_id:
         stmt = stmt.where(VolunteerProfile.id != exclude_id)
@@ -92,7 +88,7 @@ def _phone_taken(phone: str, exclude_id: int | None = None) -> bool:
 
 
 def _profile_values(*, phone, school, youth_branch, home_commune_code, skills, languages, availability) -> dict:
-    phone = normalise_phone(phone)
+    phone = phones.normalise(phone, required=True)
     _check_commune(home_commune_code)
     return dict(phone=phone, school=nfc(school)[:200], youth_branch=nfc(youth_branch)[:200],
                 home_commune_code=home_commune_code, skills=_clean_codes(skills, SKILLS, "skills"),
@@ -109,7 +105,7 @@ def register_volunteer(*, username: str, password: str, full_name: str, phone: s
     values = _profile_values(phone=phone, school=school, youth_branch=youth_branch,
                              home_commune_code=home_commune_code, skills=skills, languages=languages,
                              availability=availability)
-    if _phone_taken(values["phone"]):
+    if phone_taken(values["phone"]):
         raise DomainError(_("A volunteer with this phone number is already registered."), "phone")
     user = create_user(None, username=username, full_name=nfc(full_name), password=password, role=VOLUNTEER,
                        commune_code=home_commune_code, email=email)
@@ -135,7 +131,7 @@ def update_own_profile(user, profile: VolunteerProfile, *, full_name: str, email
     values = _profile_values(phone=phone, school=school, youth_branch=youth_branch,
                              home_commune_code=profile.home_commune_code, skills=skills, languages=languages,
                              availability=availability)
-    if _phone_taken(values["phone"], exclude_id=profile.id):
+    if phone_taken(values["phone"], exclude_id=profile.id):
         raise DomainError(_("A volunteer with this phone number is already registered."), "phone")
     email = (email or "").strip() or None
     changed = [name for name, value in values.items() if getattr(profile, name) != value]
@@ -152,7 +148,7 @@ def update_own_profile(user, profile: VolunteerProfile, *, full_name: str, email
 
 
 def _organisers_of(commune_code: int) -> list[int]:
-    province = db.session.scalar(select(Commune.province_code).where(Commune.code == commune_code))
+    province = units.province_of(commune_code)
     return list(db.session.scalars(select(RoleGrant.user_id).where(
         RoleGrant.role == "youth_organiser",
         (RoleGrant.commune_code == commune_code) | (RoleGrant.province_code == province)).distinct()))
@@ -181,49 +177,29 @@ def decide_volunteer(actor, profile: VolunteerProfile, approve: bool) -> None:
                url="/volunteers/shifts")
 
 
-CSV_COLUMNS = ("full_name", "phone", "email", "school", "youth_branch", "commune_code", "skills", "languages",
-               "availability", "consent")
-
-
-@dataclass
-class ImportResult:
-    created: list[VolunteerProfile] = field(default_factory=list)
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-def check_volunteer_row(actor, raw: dict[str, str], phones: set[str]) -> tuple[str, str | None, dict]:
-    """One row of a volunteers import (texts by CSV_COLUMNS name): (full name, email, profile values), or
-    DomainError with the reason. ``phones`` holds the numbers of the file's earlier rows (added to)."""
-    name = nfc(raw.get("full_name"))
+def check_import_row(actor, *, full_name: str, phone: str | None, email: str | None, commune_code: int,
+                     consent: bool | None, school: str = "", youth_branch: str = "", skills=(), languages=(),
+                     availability: str = "", phones: set[str]) -> tuple[str, str | None, dict]:
+    """One row of a volunteers import, its cells already read (``reports.importers.VolunteerImporter``):
+    (full name, email, profile values), or DomainError with the reason. ``phones`` holds the numbers of
+    the file's earlier rows (added to)."""
+    name = nfc(full_name)
     if not name:
         raise DomainError(_("the full name is missing"))
-    try:
-        code = int(raw.get("commune_code") or 0)
-    except ValueError:
-        code = 0
-    commune = db.session.get(Commune, code) if code else None
-    if commune is None:
-        raise DomainError(_("unknown commune code"))
-    if not perm.can_in_commune(actor, code, ORGANISERS):
+    if not perm.can_in_commune(actor, commune_code, ORGANISERS):
         raise DomainError(_("this commune is outside your scope"))
-    if (raw.get("consent") or "").lower() not in ("1", "yes", "true", "x", "có", "co"):
+    if consent is not True:
         raise DomainError(_("the volunteer's consent is not recorded"))
-    try:
-        values = _profile_values(phone=raw.get("phone"), school=raw.get("school"),
-                                 youth_branch=raw.get("youth_branch"), home_commune_code=code,
-                                 skills=(raw.get("skills") or "").split(";"),
-                                 languages=(raw.get("languages") or "").split(";"),
-                                 availability=raw.get("availability"))
-    except DomainError as err:
-        raise DomainError(err.message) from err
-    if values["phone"] in phones or _phone_taken(values["phone"]):
+    values = _profile_values(phone=phone, school=school, youth_branch=youth_branch, home_commune_code=commune_code,
+                             skills=list(skills), languages=list(languages), availability=availability)
+    if values["phone"] in phones or phone_taken(values["phone"]):
         raise DomainError(_("a volunteer with this phone number already exists"))
     phones.add(values["phone"])
-    return name, raw.get("email") or None, values
+    return name, email or None, values
 
 
-def create_imported_volunteers(actor, rows, source: str = "csv") -> list[VolunteerProfile]:
-    """Create approved volunteers (accounts and profiles) from rows checked by ``check_volunteer_row``;
+def create_imported_volunteers(actor, rows, source: str = "import") -> list[VolunteerProfile]:
+    """Create approved volunteers (accounts and profiles) from rows checked by ``check_import_row``;
     one audit entry with the count."""
     created = []
     for name, email, values in rows:
@@ -240,34 +216,6 @@ def create_imported_volunteers(actor, rows, source: str = "csv") -> list[Volunte
     audit("volunteer.imported", actor=actor, object_type="volunteer_profiles", object_id=source,
           count=len(created))
     return created
-
-
-def import_volunteers_csv(actor, data: bytes | str) -> ImportResult:
-    """Import volunteers from CSV (UTF-8, header row, columns CSV_COLUMNS; skills and languages separated
-    by ';'). All or nothing: any bad row means nothing is created, and every bad row is reported."""
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise DomainError(_("The file must be a CSV file in UTF-8."), "file") from exc
-    reader = csv.DictReader(io.StringIO(data))
-    missing = [c for c in ("full_name", "phone", "commune_code", "consent") if c not in (reader.fieldnames or [])]
-    if missing:
-        raise DomainError(_("The file lacks the columns: %(c)s.", c=", ".join(missing)), "file")
-    result = ImportResult()
-    rows, phones = [], set()
-    for n, raw in enumerate(reader, start=2):
-        raw = {k: (v or "").strip() for k, v in raw.items() if k}
-        try:
-            rows.append(check_volunteer_row(actor, raw, phones))
-        except DomainError as err:
-            result.errors.append((n, err.message))
-    if not rows and not result.errors:
-        raise DomainError(_("The file has no rows."), "file")
-    if result.errors:
-        return result
-    result.created = create_imported_volunteers(actor, rows)
-    return result
 
 
 def profile_of(user) -> VolunteerProfile | None:
@@ -426,13 +374,13 @@ def plan_bulk(actor, campaign: Campaign, *, commune_codes, date_from: date, date
     if len(days) * len(commune_codes) > MAX_BULK:
         raise DomainError(_("That would be more than %(n)d shifts; choose fewer days or communes.", n=MAX_BULK),
                           "date_to")
-    communes = {c.code: c for c in db.session.scalars(select(Commune).where(Commune.code.in_(commune_codes)))}
+    communes = units.communes_by_code(commune_codes)
     rows = []
     for code in commune_codes:
         for d in days:
             values = dict(shift_values, commune_code=code,
-                          starts_at=local_to_utc(datetime.combine(d, start_time)),
-                          ends_at=local_to_utc(datetime.combine(d, end_time)))
+                          starts_at=local_moment(d, start_time),
+                          ends_at=local_moment(d, end_time))
             clean = _shift_values(actor, campaign, values)  # raises on the first bad one
             rows.append(dict(clean, commune_name=communes[code].name))
     if not rows:
@@ -780,13 +728,9 @@ def helped_by_group(campaign_id: int, start: datetime | None = None, end: dateti
     return {g: int(n) for g, n in rows}
 
 
-def week_start(d: date) -> date:
-    return d - timedelta(days=d.weekday())
-
-
 def board(campaign: Campaign, first_week: date, weeks: int, scope_filter) -> dict:
     """The week × commune heat table: needed and filled places per cell. Two queries."""
-    start = local_to_utc(datetime.combine(first_week, time(0)))
+    start = day_start(first_week)
     end = start + timedelta(weeks=weeks)
     filled = (select(Signup.shift_id, func.count().label("n")).where(Signup.status == "confirmed")
               .group_by(Signup.shift_id).subquery())
@@ -803,7 +747,7 @@ def board(campaign: Campaign, first_week: date, weeks: int, scope_filter) -> dic
         cell["shifts"] += 1
         cell["open"] += max(needed - n, 0)
     codes = sorted({c for c, _w in cells})
-    communes = {c.code: c for c in db.session.scalars(select(Commune).where(Commune.code.in_(codes)))} if codes else {}
+    communes = units.communes_by_code(codes)
     week_list = [first_week + timedelta(weeks=i) for i in range(weeks)]
     order = sorted(codes, key=lambda c: communes[c].name)
     return {"weeks": week_list, "communes": [communes[c] for c in order], "cells": cells}
@@ -823,7 +767,7 @@ class CommuneReview:
 def review(campaign: Campaign, as_of: date, recent_weeks: int = 3) -> dict:
     """The weekly "vùng lõm" review: communes ranked by progress against their per-commune targets and by
     the help they received in the last weeks; laggards flagged. A fixed number of queries."""
-    end = local_to_utc(datetime.combine(as_of + timedelta(days=1), time(0)))
+    end = day_end(as_of)
     recent_start = end - timedelta(weeks=recent_weeks)
     indicators = db.session.scalars(select(Indicator).where(
         Indicator.campaign_id == campaign.id, Indicator.metric.in_(VOLUNTEER_METRICS))
@@ -838,7 +782,7 @@ def review(campaign: Campaign, as_of: date, recent_weeks: int = 3) -> dict:
     achieved = outcome_metrics(campaign.id, None, end)
     recent = outcome_metrics(campaign.id, recent_start, end)
     codes = set(targets) or set(achieved)
-    communes = {c.code: c for c in db.session.scalars(select(Commune).where(Commune.code.in_(codes)))} if codes else {}
+    communes = units.communes_by_code(codes)
     total_days = (campaign.ends_on - campaign.starts_on).days + 1
     elapsed = min(max((as_of - campaign.starts_on).days + 1, 0), total_days)
     expected = elapsed / total_days if total_days else 1.0

@@ -16,10 +16,11 @@ from campaign.accounts.forms import ConfirmForm
 from campaign.accounts.models import VOLUNTEER, User
 from campaign.campaigns.models import Campaign
 from campaign.core.services import DomainError
-from campaign.core.timeutil import local_to_utc, parse_local_date, to_local
+from campaign.core.timeutil import local_to_utc, local_today, parse_local_date, to_local
 from campaign.core.types import utcnow
 from campaign.core.web import Page, attempt, page_arg
 from campaign.extensions import db
+from campaign.units import services as units
 from campaign.units.models import Commune, Village
 from campaign.volunteers import services
 from campaign.volunteers.forms import (
@@ -31,7 +32,6 @@ from campaign.volunteers.forms import (
     AssignForm,
     BulkForm,
     HoursForm,
-    ImportForm,
     MyProfileForm,
     OutcomeForm,
     RegisterForm,
@@ -56,16 +56,10 @@ def _get_or_404(model, ident):
     return obj
 
 
-def _province_communes(province_code: int) -> list[tuple[int, str]]:
-    return [(c.code, c.name) for c in db.session.scalars(
-        select(Commune).where(Commune.province_code == province_code).order_by(Commune.name))]
-
-
 def _scope_communes(campaign: Campaign) -> list[Commune]:
     """The communes of the campaign's province where the user organises."""
-    return list(db.session.scalars(select(Commune).where(
-        Commune.province_code == campaign.province_code, perm.commune_filter(Commune.code, current_user, ORGANISERS))
-        .order_by(Commune.name)))
+    return units.communes(perm.commune_filter(Commune.code, current_user, ORGANISERS),
+                          province_code=campaign.province_code)
 
 
 def _campaign_for_organiser(campaign_id: int) -> tuple[Campaign, list[Commune]]:
@@ -89,7 +83,7 @@ def _redirect_back(default: str, **values):
 def join():
     form = RegisterForm()
     province = request.args.get("province", type=int) or 75
-    form.home_commune_code.choices = [("", "—")] + _province_communes(province)
+    form.home_commune_code.choices = units.commune_choices(units.communes(province_code=province), blank="—")
     if form.validate_on_submit():
         if attempt(lambda: services.register_volunteer(
                 username=form.username.data, password=form.password.data, full_name=form.full_name.data,
@@ -193,7 +187,7 @@ def my_profile():
 def _statement(profile: VolunteerProfile):
     served = services.served(profile)
     return render_template("volunteers/statement.html", profile=profile, served=served,
-                           total=round(sum(s.hours or 0 for s in served), 2), today=to_local(utcnow()).date())
+                           total=round(sum(s.hours or 0 for s in served), 2), today=local_today())
 
 
 @bp.get("/my/statement")
@@ -286,28 +280,9 @@ def decide(profile_id: int):
 @bp.route("/people/import", methods=["GET", "POST"])
 @login_required
 def import_people():
+    """The volunteers import lives on the shared import engine (XLSX or CSV, template, preview)."""
     _organiser_anywhere()
-    form = ImportForm()
-    errors: list = []
-    if form.validate_on_submit():
-        upload = form.file.data
-        if not upload:
-            form.file.errors = [_("Choose a CSV file.")]
-        else:
-            def run():
-                nonlocal errors
-                result = services.import_volunteers_csv(current_user, upload.read(2_000_001)[:2_000_000])
-                if result.errors:  # every row or none
-                    errors = result.errors
-                    raise DomainError(_("Nothing was imported: correct the rows below and send the file again."))
-                return result
-
-            outcome = attempt(run, form,
-                              conflict=_("Nothing was imported: the file clashes with existing volunteers."))
-            if outcome:
-                flash(_("%(n)d volunteers imported.", n=len(outcome.value.created)), "success")
-                return redirect(url_for("volunteers.people"))
-    return render_template("volunteers/import.html", form=form, errors=errors, columns=services.CSV_COLUMNS)
+    return redirect(url_for("reports.run_import", kind="volunteers"))
 
 
 # --- organisers: shifts -----------------------------------------------------------------------------
@@ -426,7 +401,7 @@ def bulk(campaign_id: int):
         form.communes.data = [int(c) for c in request.args.getlist("communes") if c.isdigit()]
         form.weekdays.data = [0, 1, 2, 3, 4]
         form.max_needed.data = form.max_needed.data or 4
-        start = max(campaign.starts_on, to_local(utcnow()).date() + timedelta(days=1))
+        start = max(campaign.starts_on, local_today() + timedelta(days=1))
         form.date_from.data = start
         form.date_to.data = min(campaign.ends_on, start + timedelta(days=6))
         form.start_time.data = services.time(7, 30)
@@ -459,7 +434,7 @@ def board(campaign_id: int):
         first = None
     weeks = min(max(request.args.get("weeks", 6, type=int), 1), 14)
     if first is None:  # this week; once the campaign is over, its last weeks
-        today = to_local(utcnow()).date()
+        today = local_today()
         first = services.week_start(min(max(today, campaign.starts_on), campaign.ends_on))
         if today > campaign.ends_on:
             first = max(first - timedelta(weeks=weeks - 1), services.week_start(campaign.starts_on))
@@ -476,7 +451,7 @@ def review(campaign_id: int):
     try:
         as_of = parse_local_date(request.args["as_of"])
     except (KeyError, ValueError):
-        as_of = min(to_local(utcnow()).date(), campaign.ends_on)
+        as_of = min(local_today(), campaign.ends_on)
     weeks = min(max(request.args.get("weeks", 3, type=int), 1), 12)
     data = services.review(campaign, as_of, weeks)
     return render_template("volunteers/review.html", campaign=campaign, **data)

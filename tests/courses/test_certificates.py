@@ -14,6 +14,7 @@ from campaign.courses import services
 from campaign.courses.models import Certificate
 from campaign.courses.pdf import qr_png, render_statement_pdf
 from campaign.extensions import db
+from tests.conftest import LONG_THANH, TRAN_BIEN
 from tests.courses.conftest import create_course, enrol
 
 BASE = "https://bdhvs.dongnai.gov.vn"
@@ -120,50 +121,67 @@ def test_revocation_and_reissue_keep_number_history():
     assert again.serial == 3
 
 
-def test_bulk_job_inline_issues_every_pending_certificate(app):
+def test_bulk_job_inline_issues_every_pending_certificate(app, factory):
+    """Certificates for the whole class run on the background-job framework (inline without Redis)."""
+    from campaign.courses import tasks
+
+    officer = factory.user("commune_officer", commune=TRAN_BIEN)
     course, regs = completed_class(5)
     services.issue_certificate(None, course, regs[0], BASE)
-    job = services.create_certificate_job(None, course)
     db.session.commit()
-    assert job.total == 4
-    from campaign.courses import jobs
-
     assert app.config.get("REDIS_URL") is None
-    assert jobs.start(job, BASE) == "inline"
-    assert (job.status, job.done, job.percent) == ("finished", 4, 100)
+    job = tasks.start_certificates(officer, course, BASE, "/courses/")
+    assert (job.kind, job.status, job.done, job.total, job.percent) == ("courses.certificates", "done", 4, 4, 100)
+    assert job.result == {"course_id": course.id, "issued": 4, "skipped": 0}
+    assert job.next_url == "/courses/" and job.created_by_id == officer.id
     assert db.session.query(Certificate).filter_by(course_id=course.id, status="valid").count() == 5
     with pytest.raises(DomainError):
-        services.create_certificate_job(None, course)
+        tasks.start_certificates(officer, course, BASE, "/courses/")  # nobody left without one
+    outsider = factory.user("commune_officer", commune=LONG_THANH)
+    with pytest.raises(DomainError):
+        tasks.start_certificates(outsider, course, BASE, "/courses/")
 
 
-def test_bulk_job_through_rq_simple_worker(app):
+def test_bulk_job_through_an_rq_worker(app, factory):
+    """Queued with Redis, run by a worker of the jobs framework (its own process, as in production)."""
     redis = pytest.importorskip("redis")
-    from rq import SimpleWorker
+    import os
+    import subprocess
+    import sys
+    import uuid
 
-    from campaign.courses import jobs
+    from campaign.courses import tasks
+    from campaign.jobs import services as job_services
+    from campaign.jobs.models import Job
 
     url = "redis://127.0.0.1:6379/14"
     try:
         redis.Redis.from_url(url).ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379")
+    officer = factory.user("commune_officer", commune=TRAN_BIEN)
     course, _regs = completed_class(3)
-    job = services.create_certificate_job(None, course)
     db.session.commit()
-    queue = jobs.queue(url)
-    queue.empty()
-    app.config["REDIS_URL"] = url
+    app.config.update(REDIS_URL=url, JOBS_QUEUE=f"campaign-test-{uuid.uuid4().hex[:12]}")
+    queue = job_services.queue(url)
     try:
-        assert jobs.start(job, BASE) == "queued"
+        job = tasks.start_certificates(officer, course, BASE, "/courses/")
+        assert job.status == "queued" and queue.count == 1
+        code = ("from redis import Redis\nfrom rq import Queue, Worker\n"
+                f"conn = Redis.from_url({url!r})\n"
+                f"raise SystemExit(0 if Worker([Queue({queue.name!r}, connection=conn)], connection=conn)"
+                ".work(burst=True) else 3)\n")
+        env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "test-secret-key"}
+        env.pop("REDIS_URL", None)
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-3000:]
     finally:
-        app.config["REDIS_URL"] = None
+        queue.empty()
+        queue.delete(delete_jobs=True)
+        app.config.update(REDIS_URL=None, JOBS_QUEUE=None)
     db.session.expire_all()
-    assert db.session.get(type(job), job.id).status == "queued"
-    worker = SimpleWorker([queue], connection=queue.connection)
-    assert worker.work(burst=True)
-    db.session.expire_all()
-    job = db.session.get(type(job), job.id)
-    assert (job.status, job.done, job.total) == ("finished", 3, 3)
+    job = db.session.get(Job, job.id)
+    assert (job.status, job.done, job.total) == ("done", 3, 3), job.error
     assert db.session.query(Certificate).filter_by(course_id=course.id).count() == 3
 
 

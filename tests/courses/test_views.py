@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from sqlalchemy import event, select
 
 from campaign.courses import services
-from campaign.courses.models import Attendance, Certificate, CertificateJob, Course, CourseResult
+from campaign.courses.models import Attendance, Certificate, Course, CourseResult
 from campaign.events.models import Registration
 from campaign.extensions import db
+from campaign.jobs.models import Job
 from tests.conftest import DONG_NAI, TRAN_BIEN
 from tests.courses.conftest import create_course, enrol
 
@@ -126,9 +127,13 @@ def test_certificates_issue_verify_revoke_and_job_status(factory, login_as, clie
     assert "Chỉ học viên đã hoàn thành" in resp.text
     resp = staff.post(f"/courses/{course.id}/certificates", follow_redirects=True)
     assert "Đã cấp 1 giấy chứng nhận" in resp.text
-    job_id = db.session.scalar(select(CertificateJob.id).where(CertificateJob.course_id == course.id))
-    job = staff.get(f"/courses/jobs/{job_id}")
-    assert job.json["status"] == "finished" and job.json["percent"] == 100
+    job = db.session.scalar(select(Job).where(Job.kind == "courses.certificates"))
+    assert job.status == "done" and job.result["issued"] == 1 and job.created_by_id == officer.id
+    old = staff.get(f"/courses/jobs/{job.id}")  # the old progress address: the job's page
+    assert old.status_code == 302 and old.headers["Location"].endswith(f"/jobs/{job.id}")
+    assert staff.get(f"/jobs/{job.id}.json").json["percent"] == 100
+    resp = staff.post(f"/courses/{course.id}/certificates", follow_redirects=True)  # nobody left
+    assert "đã có giấy chứng nhận" in resp.text
     pdf = staff.get(f"/courses/certificates/{cert.id}/pdf")
     assert pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
     verify = client.get(f"/courses/verify/{cert.verify_token}")

@@ -110,8 +110,25 @@ def test_job_and_value_pages_have_no_serious_accessibility_violations(page, live
     page.goto(f"{live_server}/lang/{lang}")
     browser_login(page, live_server, coord, factory.PASSWORD)
     problems = {}
-    for path in (f"/jobs/{running.id}", f"/jobs/{failed.id}", f"/reports/campaigns/{c.id}/values"):
+    for path in (f"/jobs/{running.id}", f"/jobs/{failed.id}", "/jobs/", f"/reports/campaigns/{c.id}/values"):
         page.goto(live_server + path)
         problems[path] = axe_violations(page)
     problems = {k: v for k, v in problems.items() if v}
     assert not problems, problems
+
+
+def test_my_jobs_from_the_user_menu(page, live_server, factory):
+    """Each person finds their jobs from the menu: the list, then a job's page."""
+    coord = factory.user("province_coordinator", province=DONG_NAI)
+    job = _job(coord)
+    db.session.commit()
+    browser_login(page, live_server, coord, factory.PASSWORD)
+    page.goto(live_server + "/")
+    menu = page.get_by_role("link", name="Tác vụ của tôi")
+    if not menu.is_visible():  # the collapsed menu of a narrow screen
+        page.locator(".navbar-toggler").click()
+    menu.click()
+    page.wait_for_url(lambda url: url.endswith("/jobs/"))
+    page.locator(f'a[href="/jobs/{job.id}"]').click()
+    page.wait_for_url(lambda url: url.endswith(f"/jobs/{job.id}"))
+    assert page.locator("#job-progress").is_visible()

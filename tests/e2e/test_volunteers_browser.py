@@ -74,7 +74,7 @@ def test_volunteer_pages_have_no_serious_accessibility_violations(page, live_ser
     for path in ("/volunteers/", "/volunteers/people", f"/volunteers/campaigns/{campaign.id}/board",
                  f"/volunteers/campaigns/{campaign.id}/shifts", f"/volunteers/campaigns/{campaign.id}/shifts/new",
                  f"/volunteers/campaigns/{campaign.id}/shifts/bulk", f"/volunteers/campaigns/{campaign.id}/review",
-                 f"/volunteers/shifts/{shift.id}/manage", "/volunteers/people/import"):
+                 f"/volunteers/shifts/{shift.id}/manage", "/reports/imports/volunteers"):
         page.goto(live_server + path)
         problems[path] = axe_violations(page)
     problems = {k: v for k, v in problems.items() if v}

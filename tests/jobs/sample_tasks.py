@@ -53,3 +53,8 @@ def watch_task(job, progress):
         other.dispose()
     progress(3, 5, "throttled")  # within PROGRESS_EVERY: remembered, not written
     job.result = {"seen": list(seen), "pending_visible": pending}
+
+
+@jobs.task("testjobs.guarded", allowed=lambda user, params: user.username == params.get("who"))
+def guarded_task(job, progress):
+    job.set_output(b"for one person", "guarded.txt", "text/plain")

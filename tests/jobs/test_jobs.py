@@ -177,3 +177,34 @@ def test_a_job_runs_in_the_creators_language(app, factory, login_as):
     assert job.error.startswith("The job failed because of an unexpected error")
     job = jobs.start("testjobs.boom", factory.user("admin"), locale="vi")
     assert not job.error.startswith("The job failed")
+
+
+def test_my_jobs_lists_the_users_own_jobs(app, factory, login_as):
+    user = factory.user("province_coordinator")
+    other = factory.user("commune_officer")
+    done = jobs.start("testjobs.ok", user, params={"n": 1})
+    failed = jobs.start("testjobs.refused", user)
+    theirs = jobs.start("testjobs.ok", other)
+    client = login_as(user)
+    page = client.get("/jobs/")
+    assert page.status_code == 200
+    assert f'href="/jobs/{done.id}"' in page.text and f'href="/jobs/{failed.id}"' in page.text
+    assert f'href="/jobs/{done.id}/download"' in page.text  # a finished job's file
+    assert f'href="/jobs/{failed.id}/download"' not in page.text
+    assert f'href="/jobs/{theirs.id}"' not in page.text  # only one's own jobs
+    assert page.text.index(f'href="/jobs/{failed.id}"') < page.text.index(f'href="/jobs/{done.id}"')  # newest first
+    assert 'href="/jobs/"' in page.text  # the user menu links to the list
+    assert "Bạn chưa có tác vụ nền nào." in login_as(factory.user("trainer")).get("/jobs/").text
+
+
+def test_download_checks_the_tasks_permission_again(app, factory, login_as):
+    user = factory.user("province_coordinator")
+    job = jobs.start("testjobs.guarded", user, params={"who": user.username})
+    client = login_as(user)
+    assert client.get(f"/jobs/{job.id}/download").status_code == 200
+    row = db.session.get(Job, job.id)
+    row.params = {**row.params, "who": "someone else"}  # the right the job was started under is gone
+    db.session.commit()
+    assert client.get(f"/jobs/{job.id}/download").status_code == 403
+    assert client.get(f"/jobs/{job.id}").status_code == 200  # the page (progress, counts) still shows
+    assert login_as(factory.user("admin")).get(f"/jobs/{job.id}/download").status_code == 200

@@ -86,3 +86,18 @@ def test_the_report_job_through_an_rq_worker(app, campaign_data, login_as, facto
     assert status["status"] == "done" and status["percent"] == 100, status
     sheets = _sheets(coord.get(f"/jobs/{job_id}/download").data)
     assert sheets == _sheets(coord.get(f"/reports/campaigns/{c.id}/report.xlsx?as_of=2026-06-30").data)
+
+
+def test_the_download_checks_the_permission_again(app, campaign_data, login_as, factory):
+    """A report prepared by a coordinator who has since lost the province is not handed out."""
+    c = campaign_data(size=1)
+    user = factory.user("province_coordinator", province=75)
+    coord = login_as(user)
+    resp = coord.post(f"/reports/campaigns/{c.id}/prepare?as_of=2026-06-30", data={"what": "indicators"})
+    job = db.session.scalars(db.select(Job)).one()
+    assert job.status == "done" and coord.get(f"/jobs/{job.id}/download").status_code == 200
+    db.session.execute(delete(RoleGrant).where(RoleGrant.user_id == user.id))
+    db.session.commit()
+    assert login_as(user).get(f"/jobs/{job.id}/download").status_code == 403
+    assert login_as(factory.user("admin")).get(f"/jobs/{job.id}/download").status_code == 200
+    assert resp.status_code == 302

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from campaign.core import tabular
 from campaign.core.models import AuditLog
+from campaign.core.phone import normalise as normalise_phone
 from campaign.events.models import Person, Registration
-from campaign.events.services import normalise_phone
 from campaign.extensions import db
 from campaign.units.models import Village
 from campaign.volunteers.models import VolunteerProfile

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from campaign.core.models import AuditLog, Notification
 from campaign.core.services import DomainError
+from campaign.core.timeutil import local_today, week_start
 from campaign.core.types import utcnow
 from campaign.extensions import db
 from campaign.venues import services
@@ -230,8 +231,8 @@ def test_venue_managers_approve_even_from_another_commune(factory, make_venue, o
 
 @pytest.mark.parametrize("data, text", [
     ({"start": "18:00", "end": "17:00"}, "sau giờ bắt đầu"),
-    ({"day": "32/13/2026"}, "Nhập ngày hợp lệ"),
-    ({"start": "25:61"}, "Nhập giờ hợp lệ"),
+    ({"day": "32/13/2026"}, "Nhập ngày, ví dụ 31/12/2026."),
+    ({"start": "25:61"}, "Nhập giờ, ví dụ 08:30."),
     ({"expected_attendance": "ba mươi"}, "Nhập một số nguyên"),
     ({"expected_attendance": "-3"}, "không được âm"),
     ({"expected_attendance": "500"}, "chứa được 60"),
@@ -391,7 +392,7 @@ def test_search_free_venues(factory, make_venue, make_booking, officer):
 
 def test_week_view_shows_bookings_closures_and_holidays(login_as, officer, venue, make_booking):
     year = date.today().year + 1
-    monday = services.week_of(date(year, 9, 2))
+    monday = week_start(date(year, 9, 2))
     make_booking(venue, officer, starts_at=at(monday, 18), status=APPROVED, purpose="Lớp tối thứ Hai")
     resp = login_as(officer).get(f"/venues/{venue.id}/week?start={year}-09-02")
     assert resp.status_code == 200
@@ -410,7 +411,7 @@ def test_bad_dates_in_urls_do_not_break(login_as, officer, venue):
 
 
 def test_now_is_aware():
-    assert services.utcnow().tzinfo is not None and isinstance(services.now_local_date(), date)
+    assert services.utcnow().tzinfo is not None and isinstance(local_today(), date)
     assert datetime.now().year >= 2026
 
 

@@ -34,8 +34,9 @@ ROWS = [
     Row("POST", "/volunteers/my/profile", {"admin": 404, "volunteer": 200}, data={"full_name": ""}),
     Row("GET", "/volunteers/", ORGANISERS_ANYWHERE),
     Row("GET", "/volunteers/people", ORGANISERS_ANYWHERE),
-    Row("GET", "/volunteers/people/import", ORGANISERS_ANYWHERE),
-    Row("POST", "/volunteers/people/import", ORGANISERS_ANYWHERE),
+    # the old CSV page: a redirect to the shared import engine's page (reports.run_import)
+    Row("GET", "/volunteers/people/import", {a: 302 for a in ORGANISERS_ANYWHERE}),
+    Row("POST", "/volunteers/people/import", {a: 302 for a in ORGANISERS_ANYWHERE}),
     Row("GET", "/volunteers/people/{profile_a}", ok(*TRAN_BIEN_ORGANISERS)),
     Row("GET", "/volunteers/people/{profile_a}/statement", ok(*TRAN_BIEN_ORGANISERS)),
     Row("POST", "/volunteers/people/{pending_a}/decide", redirects(*TRAN_BIEN_ORGANISERS), data={"approve": "1"}),

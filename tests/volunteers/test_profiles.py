@@ -1,12 +1,14 @@
-"""Volunteer profiles: public registration pending approval, phones normalised and masked, CSV import
-all or nothing with row-by-row errors."""
+"""Volunteer profiles: public registration pending approval, phones normalised and masked, the volunteers
+import (on the shared engine) all or nothing with row-by-row errors."""
 
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
 
 from campaign.accounts.models import User
+from campaign.core import phone
 from campaign.core.services import DomainError
 from campaign.extensions import db
 from campaign.volunteers import services
@@ -15,17 +17,17 @@ from tests.conftest import KHANH_HOA, LONG_THANH, TRAN_BIEN
 
 
 def test_phone_numbers_are_normalised_and_masked(make_profile):
-    assert services.normalise_phone("0912 345 678") == "+84912345678"
-    assert services.normalise_phone("+84 91 234 5678") == "+84912345678"
+    assert phone.normalise("0912 345 678") == "+84912345678"
+    assert phone.normalise("+84 91 234 5678") == "+84912345678"
     for bad in ("", "12345", "abc", "0912"):
         try:
-            services.normalise_phone(bad)
+            phone.normalise(bad, required=True)
         except DomainError as err:
             assert err.field == "phone"
         else:
             raise AssertionError(bad)
     p = make_profile()
-    assert p.phone_masked.startswith("+8491") and p.phone_masked.endswith(p.phone[-2:]) and "•" in p.phone_masked
+    assert p.phone_masked == phone.mask(p.phone) and "•••" in p.phone_masked and p.phone not in p.phone_masked
 
 
 def _form(**over):
@@ -43,7 +45,7 @@ def test_public_registration_is_pending_until_an_organiser_approves(client, fact
     resp = client.post("/volunteers/join", data=_form(consent=""))
     assert "Vui lòng đồng ý" in resp.text
     resp = client.post("/volunteers/join", data=_form(phone="123"))
-    assert "số điện thoại hợp lệ" in resp.text
+    assert "số điện thoại Việt Nam hợp lệ" in resp.text
     resp = client.post("/volunteers/join", data=_form(email="not-an-address"))
     assert resp.status_code == 200 and "Hãy nhập địa chỉ email hợp lệ" in resp.text
     resp = client.post("/volunteers/join", data=_form(email="hong.le@example.vn"))
@@ -82,45 +84,65 @@ CSV_OK = (
 )
 
 
+def _import(client, data: bytes, name: str = "tnv.csv", **form):
+    return client.post("/reports/imports/volunteers", data={"file": (io.BytesIO(data), name), **form},
+                       content_type="multipart/form-data")
+
+
+def _error_lines(resp) -> dict[int, str]:
+    return {int(line): reason for line, reason in
+            re.findall(r'<tr data-line="(\d+)"><th scope="row">\d+</th><td>([^<]*)</td>', resp.text)}
+
+
+def test_old_csv_page_sends_to_the_import_engine(factory, login_as):
+    organiser = login_as(factory.user("youth_organiser", commune=TRAN_BIEN))
+    for method in (organiser.get, organiser.post):
+        resp = method("/volunteers/people/import")
+        assert resp.status_code == 302 and resp.headers["Location"].endswith("/reports/imports/volunteers")
+    assert "/reports/imports/volunteers" in organiser.get("/volunteers/").text
+
+
 def test_csv_import_creates_approved_volunteers(factory, login_as):
-    organiser = factory.user("youth_organiser", commune=TRAN_BIEN)
-    resp = login_as(organiser).post("/volunteers/people/import",
-                                    data={"file": (io.BytesIO(CSV_OK.encode()), "tnv.csv")},
-                                    content_type="multipart/form-data", follow_redirects=True)
-    assert "Đã nhập 2 tình nguyện viên" in resp.text
+    """The volunteers' CSV columns, on the shared engine: preview, then every row or none."""
+    client = login_as(factory.user("youth_organiser", commune=TRAN_BIEN))
+    resp = _import(client, CSV_OK.encode())
+    assert resp.status_code == 200, _error_lines(resp)
+    assert db.session.scalar(select(func.count()).select_from(VolunteerProfile)) == 0  # a preview writes nothing
+    payload = re.search(r'name="payload" value="([^"]+)"', resp.text).group(1)
+    resp = client.post("/reports/imports/volunteers", data={"payload": payload, "filename": "tnv.csv", "confirm": "1"},
+                       follow_redirects=True)
+    assert "Đã nhập 2 dòng" in resp.text
     profiles = db.session.scalars(select(VolunteerProfile).order_by(VolunteerProfile.id)).all()
     assert [p.status for p in profiles] == ["approved", "approved"]
     assert profiles[0].languages == ["vi", "stieng"] and profiles[0].phone == "+84901111222"
+    assert profiles[0].skills == ["vneid", "public_services"]
 
 
 def test_csv_import_is_all_or_nothing_with_row_errors(factory, login_as):
-    organiser = factory.user("youth_organiser", commune=TRAN_BIEN)
+    client = login_as(factory.user("youth_organiser", commune=TRAN_BIEN))
     bad = CSV_OK + (
         f",0903333444,,,,{TRAN_BIEN},,,,yes\n"  # row 4: no name
-        f"Lê Văn C,0901111222,,,,{TRAN_BIEN},,,,yes\n"  # row 5: duplicate phone
+        f"Lê Văn C,0901111222,,,,{TRAN_BIEN},,,,yes\n"  # row 5: the same phone as row 2
         f"Phạm D,0904444555,,,,{LONG_THANH},,,,yes\n"  # row 6: outside scope
         f"Võ E,0905555666,,,,{TRAN_BIEN},flying,,,yes\n"  # row 7: unknown skill
         f"Đỗ F,0906666777,,,,{TRAN_BIEN},,,,\n"  # row 8: no consent
+        f"Hồ G,12345,,,,{TRAN_BIEN},,,,yes\n"  # row 9: not a phone number
     )
     users_before = db.session.scalar(select(func.count()).select_from(User))
-    resp = login_as(organiser).post("/volunteers/people/import",
-                                    data={"file": (io.BytesIO(bad.encode()), "tnv.csv")},
-                                    content_type="multipart/form-data")
-    assert resp.status_code == 200
-    for row, text in ((4, "thiếu họ và tên"), (5, "đã có tình nguyện viên"), (6, "xã/phường này ngoài phạm vi"),
-                      (7, "Giá trị không hợp lệ: flying"), (8, "chưa ghi nhận sự đồng ý")):
-        assert f"Dòng {row}: {text}" in resp.text, row
-    assert "Dòng 2" not in resp.text
+    resp = _import(client, bad.encode())
+    assert resp.status_code == 422
+    errors = _error_lines(resp)
+    assert set(errors) == {4, 5, 6, 7, 8, 9}
+    for row, text in ((4, "thiếu họ và tên"), (5, "đã có tình nguyện viên"), (6, "ngoài phạm vi"),
+                      (7, "flying"), (8, "chưa ghi nhận sự đồng ý"), (9, "số điện thoại Việt Nam hợp lệ")):
+        assert text in errors[row], (row, errors[row])
+    assert "payload" not in resp.text  # nothing to confirm
     assert db.session.scalar(select(func.count()).select_from(VolunteerProfile)) == 0
     assert db.session.scalar(select(func.count()).select_from(User)) == users_before
     # not a CSV at all / missing columns: a clear message
-    resp = login_as(organiser).post("/volunteers/people/import",
-                                    data={"file": (io.BytesIO(b"\xff\xfe\x00bad"), "x.csv")},
-                                    content_type="multipart/form-data")
-    assert "UTF-8" in resp.text
-    resp = login_as(organiser).post("/volunteers/people/import", data={"file": (io.BytesIO(b"a,b\n1,2\n"), "x.csv")},
-                                    content_type="multipart/form-data")
-    assert "Tệp thiếu các cột" in resp.text
+    assert "UTF-8" in _import(client, b"\xff\xfe\x00bad", "x.csv").text
+    resp = _import(client, b"a,b\n1,2\n", "x.csv")
+    assert resp.status_code == 422 and "Thiếu" in resp.text
 
 
 def test_province_organiser_manages_every_commune_but_not_another_province(factory, make_profile):

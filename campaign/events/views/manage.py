@@ -16,6 +16,7 @@ from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.accounts.models import PROVINCE_COORDINATOR, YOUTH_ORGANISER
 from campaign.core import timeutil
+from campaign.core.tabular import csv_cell as _csv_safe  # the one formula-injection guard
 from campaign.core.timeutil import local_to_utc
 from campaign.core.web import Page, attempt, page_arg
 from campaign.events import services
@@ -304,10 +305,6 @@ def registrants_csv(event_id: int):
     return resp
 
 
-def _csv_safe(value: str) -> str:
-    """Spreadsheet formula injection: a cell starting with = + - @ is shown as text."""
-    value = str(value or "")
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 @bp.route("/manage/events/<int:event_id>/register", methods=["GET", "POST"])

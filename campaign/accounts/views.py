@@ -90,16 +90,18 @@ def _manager_required() -> None:
 
 
 def _scope_choices(form) -> None:
-    """Offer the provinces and communes inside the actor's scope."""
-    provinces = perm.province_codes(current_user, roles=tuple(perm.GRANTABLE))
+    """Offer only what the actor may grant: the roles they may give, the provinces where they may
+    give a province-wide role, the communes inside their granting scope (refused on submit anyway)."""
+    form.role.choices = [(r, ROLE_LABELS[r]) for r in perm.grantable_roles(current_user)]
+    provinces = perm.grantable_provinces(current_user)
     p_stmt = select(Province).order_by(Province.name)
     c_stmt = select(Commune).order_by(Commune.name)
-    if provinces is not None:
-        p_stmt = p_stmt.where(Province.code.in_(provinces))
-        c_stmt = c_stmt.where(perm.commune_filter(Commune.code, roles=tuple(perm.GRANTABLE)))
-    else:
+    if perm.is_admin(current_user):
         default = current_app.config["DEFAULT_PROVINCE_CODE"]
         c_stmt = c_stmt.where(Commune.province_code == default)
+    else:
+        p_stmt = p_stmt.where(Province.code.in_(provinces))
+        c_stmt = c_stmt.where(perm.commune_filter(Commune.code, roles=tuple(perm.GRANTABLE)))
     form.province_code.choices = [("", _("— none —"))] + [(p.code, p.name) for p in db.session.scalars(p_stmt)]
     form.commune_code.choices = [("", _("— none —"))] + [(c.code, c.name) for c in db.session.scalars(c_stmt)]
 

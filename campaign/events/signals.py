@@ -4,12 +4,21 @@
 its children: a bridge point, a class session). Sent by check-in inside the request's transaction;
 receivers join it (they never commit). Keyword arguments: ``registration_id``, ``event_id``, ``at``
 (when the person arrived, UTC), ``actor`` (the steward, or None).
+
+``registration_confirmed``: a registration became confirmed (registered with a place left, promoted
+from the waiting list, imported, or confirmed by an organiser). ``registration_released``: a
+confirmed registration stopped being confirmed (``reason``: "cancelled" or "waitlisted"). Both are
+sent by the events services inside the caller's transaction, keyword arguments ``registration``
+(the Registration) and ``actor`` (or None); check-in issues and revokes tickets on them, so a live
+ticket exists exactly for each confirmed registration.
 """
 
 from blinker import Namespace
 
 _signals = Namespace()
 ticket_admitted = _signals.signal("ticket-admitted")
+registration_confirmed = _signals.signal("registration-confirmed")
+registration_released = _signals.signal("registration-released")
 
 
 @ticket_admitted.connect

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from campaign.accounts import permissions as perm
-from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, User
+from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, TRAINER, YOUTH_ORGANISER, User
 from campaign.core.services import DomainError, audit, notify
 from campaign.core.text import fold, nfc
 from campaign.core.timeutil import LOCAL_TZ, format_date, format_datetime, local_to_utc, to_local
@@ -46,6 +46,9 @@ from campaign.venues.models import (
 
 # Who may book venues and manage them: commune officers and province coordinators.
 BOOKERS = (PROVINCE_COORDINATOR, COMMUNE_OFFICER)
+# Who may request bookings (never manage or approve): also trainers and youth union organisers, in
+# the communes of their grants; the venue's managers decide on their requests as on any other.
+REQUESTERS = (*BOOKERS, TRAINER, YOUTH_ORGANISER)
 MAX_OCCURRENCES = 60
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
@@ -80,15 +83,15 @@ def in_province_of(user, commune_code: int) -> bool:
         return False
     province = perm._province_of(commune_code)
     return any(gr.province_code == province or (gr.commune is not None and gr.commune.province_code == province)
-               for gr in user.grants if gr.role in BOOKERS)
+               for gr in user.grants if gr.role in REQUESTERS)
 
 
 def can_book(user, venue: Venue) -> bool:
-    """An officer books in their own commune; elsewhere in the province only venues open to outside
-    requests."""
+    """An officer (or a trainer, a youth union organiser) books in the communes of their grants;
+    elsewhere in the province only venues open to outside requests."""
     if not venue.active:
         return False
-    if perm.can_in_commune(user, venue.commune_code, BOOKERS):
+    if perm.can_in_commune(user, venue.commune_code, REQUESTERS):
         return True
     return venue.allow_outside and in_province_of(user, venue.commune_code)
 
@@ -101,6 +104,8 @@ def outside_condition(user, commune_code: int):
     """A condition on Venue: the venues of this commune the user may see (all, or the open ones)."""
     if perm.can_in_commune(user, commune_code, BOOKERS):
         return Venue.commune_code == commune_code
+    if perm.can_in_commune(user, commune_code, REQUESTERS):  # they book, and see, the active ones
+        return and_(Venue.commune_code == commune_code, Venue.active.is_(True))
     if not in_province_of(user, commune_code):
         return false()
     return and_(Venue.commune_code == commune_code, Venue.allow_outside.is_(True), Venue.active.is_(True))

@@ -45,6 +45,7 @@ from campaign.venues.models import BOOKING_STATUSES, EQUIPMENT, Booking, Closure
 
 bp = Blueprint("venues", __name__, url_prefix="/venues")
 BOOKERS = services.BOOKERS
+REQUESTERS = services.REQUESTERS
 
 
 @bp.context_processor
@@ -75,8 +76,8 @@ def _require(allowed: bool) -> None:
 
 
 def _my_communes() -> list[Commune]:
-    codes = [gr.commune_code for gr in current_user.grants if gr.role in BOOKERS and gr.commune_code]
-    provinces = perm.province_codes(current_user, roles=BOOKERS)
+    codes = [gr.commune_code for gr in current_user.grants if gr.role in REQUESTERS and gr.commune_code]
+    provinces = perm.province_codes(current_user, roles=REQUESTERS)
     stmt = select(Commune).order_by(Commune.name)
     if provinces is None:
         return list(db.session.scalars(stmt.where(
@@ -98,7 +99,7 @@ def _search_communes() -> list[Commune]:
 
 
 @bp.get("/")
-@perm.roles_required(*BOOKERS)
+@perm.roles_required(*REQUESTERS)
 def index():
     communes = _my_communes()
     if len(communes) == 1:
@@ -107,7 +108,7 @@ def index():
 
 
 @bp.get("/search")
-@perm.roles_required(*BOOKERS)
+@perm.roles_required(*REQUESTERS)
 def search():
     form = SearchForm(request.args)
     communes = _search_communes()
@@ -135,7 +136,8 @@ def commune(code: int):
     venues = db.session.scalars(select(Venue).where(services.outside_condition(current_user, code))
                                 .options(selectinload(Venue.equipment)).order_by(Venue.name)).all()
     return render_template("venues/commune.html", commune=commune, venues=venues,
-                           can_edit=perm.can_in_commune(current_user, code, BOOKERS))
+                           can_edit=perm.can_in_commune(current_user, code, BOOKERS),
+                           outside_only=not perm.can_in_commune(current_user, code, REQUESTERS))
 
 
 def _venue_form(commune_code: int, venue: Venue | None = None) -> VenueForm:
@@ -522,7 +524,7 @@ def commune_bookings(code: int):
 
 
 @bp.get("/bookings/mine")
-@perm.roles_required(*BOOKERS)
+@perm.roles_required(*REQUESTERS)
 def my_bookings():
     stmt = _booking_list_stmt().where(Booking.requester_id == current_user.id)
     page = Page(stmt, page_arg(), per_page=50, scalars=False)

@@ -694,6 +694,25 @@ def search_free(user, commune_code: int, starts_at: datetime, ends_at: datetime,
     return free
 
 
+def way_out_of_clash(user, venue: Venue, starts_at: datetime, ends_at: datetime,
+                     attendance: int | None = None) -> dict | None:
+    """When the venue is taken at this time (an approved booking or a closure): the other venues of
+    its commune free for the same slot (large enough), for the refusal to offer. None when the venue
+    is not taken (the refusal was about something else)."""
+    if ends_at <= starts_at:
+        return None
+    taken = approved_overlapping(venue.id, starts_at, ends_at) or db.session.scalar(
+        select(Closure.id).where(Closure.venue_id == venue.id,
+                                 overlaps(Closure.starts_at, Closure.ends_at, starts_at, ends_at)).limit(1))
+    if not taken:
+        return None
+    free = [v for v in search_free(user, venue.commune_code, starts_at, ends_at, capacity=attendance or None)
+            if v.id != venue.id]
+    local = to_local(starts_at)
+    return {"free": free, "week": week_of(local.date()), "on": local.date(), "day": local.date().isoformat(),
+            "start": local.strftime("%H:%M"), "end": to_local(ends_at).strftime("%H:%M")}
+
+
 def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 

@@ -350,6 +350,7 @@ def book(venue_id: int):
         form.day.data = _arg_date("day")
         form.start.data = _arg_time("start")
         form.end.data = _arg_time("end")
+    way_out = None
     if form.validate_on_submit():
         starts_at = local_to_utc(datetime.combine(form.day.data, form.start.data))
         ends_at = local_to_utc(datetime.combine(form.day.data, form.end.data))
@@ -362,11 +363,12 @@ def book(venue_id: int):
         except DomainError as err:
             db.session.rollback()
             form_error(form, _map_field(err))
+            way_out = services.way_out_of_clash(current_user, venue, starts_at, ends_at, form.expected_attendance.data)
         else:
             flash(_("Booking approved.") if booking.status == "approved" else
                   _("Request sent; the venue's managers will decide."), "success")
             return redirect(url_for("venues.booking", booking_id=booking.id))
-    return render_template("venues/book.html", form=form, venue=venue)
+    return render_template("venues/book.html", form=form, venue=venue, way_out=way_out)
 
 
 def _map_field(err: DomainError) -> DomainError:

@@ -50,7 +50,7 @@ def test_publish_cancel_and_edit_by_scope():
     assert services.cancel_occurrences(None, occ[4], "following") == 2
     db.session.commit()
     assert _statuses(occ) == ["published", "cancelled", "published", "published", "cancelled", "cancelled"]
-    assert services.cancel_occurrences(None, occ[0], "all") == 2
+    assert services.cancel_occurrences(None, occ[0], "all") == 3
     db.session.commit()
     assert _statuses(occ) == ["cancelled"] * 6
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from campaign.checkin import demo
@@ -99,6 +101,24 @@ def test_demo_is_idempotent(cf, factory):
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 3
     assert db.session.scalar(select(func.count()).select_from(StewardGrant)) == 1
     assert messages[1].startswith("checkin: 0 tickets issued, 0 steward")
+    # The offline conflict the README promises (issue 22): reported, and on the conflicts page.
+    assert "2 offline scans, 1 offline conflict" in messages[0] and "0 offline scans, 1 offline conflict" in messages[1]
+    assert f"/checkin/events/{event.id}/conflicts" in messages[0]
+
+
+def test_demo_puts_the_conflict_where_the_residents_are_registered(cf, factory, login_as):
+    """The commune's first event may have no registration (issue 22, point 9): the demo chooses the
+    event whose tickets exist, and the organisers see the conflict."""
+    factory.user("volunteer", username="tnv.an")
+    cf.event(title="Lễ ra quân (không đăng ký)")
+    later = cf.event(title="Lớp kỹ năng số tối thứ Năm", starts_at=datetime(2026, 10, 17, 1, 0, tzinfo=UTC))
+    cf.ticket(later)
+    messages: list[str] = []
+    demo.load({"echo": messages.append})
+    db.session.commit()
+    assert f"1 offline conflict (/checkin/events/{later.id}/conflicts)" in messages[0]
+    page = login_as(factory.user("commune_officer")).get(f"/checkin/events/{later.id}/conflicts")
+    assert page.status_code == 200 and "demo-pho" in page.text
 
 
 def test_registration_page_partial_shows_the_ticket_and_issues_none(app, cf):

@@ -142,3 +142,28 @@ def test_data_migration_issues_missing_tickets(app, cf):
 
     new = _live(bare[0].id)
     assert services.verify_code(new.code) is not None  # signed with the campaign's key
+
+
+def register_for(event_id: int, name: str):
+    from campaign.events.models import Event
+
+    reg, _token = events.register(db.session.get(Event, event_id), full_name=name, consent=True)
+    db.session.commit()
+    return reg.status
+
+
+def test_first_registrations_at_the_same_moment_share_one_new_signing_key(app, cf):
+    """The key is made by the first ticket: concurrent first registrations (other events, the same
+    scope) must not fail on the one-active-key index."""
+    from campaign.checkin.models import SigningKey
+    from tests.concurrency import race
+
+    first = cf.event(visibility="public", registration_open=True, starts_at=FUTURE)
+    second = cf.event(visibility="public", registration_open=True, starts_at=FUTURE)
+    args = [(e.id, f"Người {n}") for n, e in enumerate([first, second] * 3)]
+    results = race("tests.checkin.test_ticket_lifecycle:register_for", args, app.config["SQLALCHEMY_DATABASE_URI"])
+    assert results == ["confirmed"] * 6, results
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(SigningKey)) == 1
+    _exactly_one_live_ticket_per_confirmed(first.id)
+    _exactly_one_live_ticket_per_confirmed(second.id)

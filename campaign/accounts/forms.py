@@ -49,7 +49,8 @@ class PasswordChangeForm(FlaskForm):
 
 
 class ScopeFields:
-    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()])
+    # The views offer only the roles the actor may grant; a forged value gets the service's clear refusal.
+    role = SelectField(_l("Role"), choices=role_choices, validators=[DataRequired()], validate_choice=False)
     province_code = SelectField(_l("Province"), coerce=optional_int, validators=[Optional()], validate_choice=False)
     commune_code = SelectField(_l("Commune or ward"), coerce=optional_int, validators=[Optional()], validate_choice=False)
 

@@ -32,6 +32,8 @@ from campaign.accounts.models import (
     ADMIN,
     COMMUNE_OFFICER,
     PROVINCE_COORDINATOR,
+    ROLE_SCOPES,
+    ROLES,
     TRAINER,
     VOLUNTEER,
     YOUTH_ORGANISER,
@@ -255,6 +257,26 @@ def can_grant(actor, role: str, province_code: int | None, commune_code: int | N
         elif gr.commune_code is not None and commune_code == gr.commune_code and province_code is None:
             return True
     return False
+
+
+def grantable_roles(actor) -> list[str]:
+    """The roles ``actor`` may grant somewhere, in the order of ROLES (what the account forms offer)."""
+    if is_admin(actor):
+        return list(ROLES)
+    if not is_authenticated(actor):
+        return []
+    allowed = {role for gr in actor.grants for role in GRANTABLE.get(gr.role, ())}
+    return [role for role in ROLES if role in allowed]
+
+
+def grantable_provinces(actor) -> set[int] | None:
+    """Provinces where ``actor`` may grant a province-wide role (None: all, for admins)."""
+    if is_admin(actor):
+        return None
+    if not is_authenticated(actor):
+        return set()
+    return {gr.province_code for gr in actor.grants if gr.province_code is not None
+            and any("province" in ROLE_SCOPES[role] for role in GRANTABLE.get(gr.role, ()))}
 
 
 def can_manage_user(actor, user) -> bool:

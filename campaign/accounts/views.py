@@ -82,14 +82,16 @@ def _manager_required() -> None:
 
 
 def _scope_choices(form) -> None:
-    """Offer the provinces and communes inside the actor's scope."""
-    provinces = perm.province_codes(current_user, roles=tuple(perm.GRANTABLE))
+    """Offer only what the actor may grant: the roles they may give, the provinces where they may
+    give a province-wide role, the communes inside their granting scope (refused on submit anyway)."""
+    form.role.choices = [(r, ROLE_LABELS[r]) for r in perm.grantable_roles(current_user)]
+    provinces = perm.grantable_provinces(current_user)
     p_stmt = select(Province).order_by(Province.name)
-    if provinces is not None:
+    if perm.is_admin(current_user):
+        communes = units.communes(province_code=current_app.config["DEFAULT_PROVINCE_CODE"])
+    else:
         p_stmt = p_stmt.where(Province.code.in_(provinces))
         communes = units.communes(perm.commune_filter(Commune.code, roles=tuple(perm.GRANTABLE)))
-    else:
-        communes = units.communes(province_code=current_app.config["DEFAULT_PROVINCE_CODE"])
     form.province_code.choices = [("", _("— none —"))] + [(p.code, p.name) for p in db.session.scalars(p_stmt)]
     form.commune_code.choices = units.commune_choices(communes, blank=_("— none —"))
 

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from campaign.checkin.models import SigningKey, key_scope
 from campaign.core.services import audit
@@ -103,7 +104,15 @@ def signing_key(campaign_id: int | None, actor=None) -> tuple[SigningKey, Ed2551
         # SECRET_KEY changed: the old key still verifies its tickets but can no longer sign.
         key.retired_at = utcnow()
         db.session.flush()
-    key = create_key(campaign_id, actor=actor)
+    try:
+        with db.session.begin_nested():
+            key = create_key(campaign_id, actor=actor)
+    except IntegrityError:
+        # Tickets are issued inside registrations: two first registrations of a campaign may make
+        # its key at the same moment. The loser of the unique index signs with the winner's key.
+        key = active_key(campaign_id)
+        if key is None:
+            raise
     private = decrypt_private_key(key.private_key_sealed, key.public_key, current_app.config["SECRET_KEY"])
     assert private is not None
     return key, private

@@ -33,7 +33,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, lazyload, load_only
 
 from campaign.accounts import permissions as perm
@@ -59,7 +58,7 @@ from campaign.core.text import like_pattern
 from campaign.core.types import utcnow
 from campaign.events.models import Event, Person, Registration
 from campaign.events.services import can_manage_event, mask_phone, normalise_phone
-from campaign.events.signals import ticket_admitted
+from campaign.events.signals import registration_confirmed, registration_released, ticket_admitted
 from campaign.extensions import db
 
 UNDO_WINDOW = timedelta(minutes=10)
@@ -94,24 +93,40 @@ def issue_ticket(registration: Registration, actor=None) -> Ticket:
     return ticket
 
 
-def ensure_ticket(registration: Registration) -> Ticket | None:
-    """The live ticket of a confirmed registration, issued on first display and committed (the
-    events feature cannot call check-in, so tickets appear where they are first shown: the
-    registration page, the printed sheet, the demo). Safe when two requests race: the loser of the
-    unique index reads the winner's ticket."""
+def current_ticket(registration: Registration) -> Ticket | None:
+    """The live ticket of a confirmed registration (issued when it was confirmed), or None."""
     if not registration_is_live(registration):
         return None
+    return live_ticket(registration.id)
+
+
+# Tickets follow the registration (events' signals): issued when it is confirmed, revoked when it is
+# cancelled or goes back to the waiting list. A registration confirmed again gets its own ticket back
+# (a printed ticket keeps working after a mistaken cancellation); a reissued ticket stays replaced.
+RELEASE_REASONS = ("cancelled", "waitlisted")
+
+
+@registration_confirmed.connect
+def _ticket_on_confirmation(sender, *, registration: Registration, actor=None, **_kw) -> None:
+    if live_ticket(registration.id) is not None:
+        return
+    released = db.session.scalar(
+        select(Ticket).where(Ticket.registration_id == registration.id, Ticket.revoke_reason.in_(RELEASE_REASONS))
+        .order_by(Ticket.revoked_at.desc(), Ticket.id.desc()).limit(1))
+    if released is not None and released.signing_key.revoked_at is None and not db.session.scalar(
+            select(Ticket.id).where(Ticket.registration_id == registration.id, Ticket.id > released.id).limit(1)):
+        released.revoked_at = released.revoked_by_id = released.revoke_reason = None
+        db.session.flush()
+        audit("checkin.ticket_restored", released, actor=actor, registration_id=registration.id)
+        return
+    issue_ticket(registration, actor=actor)
+
+
+@registration_released.connect
+def _ticket_on_release(sender, *, registration: Registration, actor=None, reason: str = "cancelled", **_kw) -> None:
     ticket = live_ticket(registration.id)
     if ticket is not None:
-        return ticket
-    try:
-        with db.session.begin_nested():
-            ticket = issue_ticket(registration)
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        ticket = live_ticket(registration.id)
-    return ticket
+        revoke_ticket(ticket, actor=actor, reason=reason)
 
 
 def revoke_ticket(ticket: Ticket, actor=None, reason: str = "cancelled") -> None:
@@ -132,7 +147,8 @@ def reissue_ticket(ticket: Ticket, actor=None) -> Ticket:
 
 
 def issue_missing_tickets(event_id: int, actor=None) -> int:
-    """Tickets for every live registration of the event that has none (after import, for the demo)."""
+    """Tickets for every live registration of the event that has none. Confirmation issues them, so
+    this finds none unless a registration was written around the events services (a repair)."""
     regs = db.session.scalars(
         select(Registration).options(joinedload(Registration.event))
         .where(Registration.event_id == event_id, registration_live_clause(),
@@ -141,6 +157,35 @@ def issue_missing_tickets(event_id: int, actor=None) -> int:
     for reg in regs:
         issue_ticket(reg, actor=actor)
     return len(regs)
+
+
+def ticket_state(ticket: Ticket, event: Event | None) -> str:
+    """What the ticket page shows: "valid" (the QR), "replaced" (reissued: a newer ticket exists),
+    "cancelled" (the registration was cancelled), "waitlisted" (back on the waiting list),
+    "event_cancelled", or "invalid" (its signing key was revoked)."""
+    if ticket.revoke_reason == "reissued":
+        return "replaced"
+    reg = ticket.registration
+    if ticket.revoked_at is not None or not registration_is_live(reg):
+        if reg.status == "confirmed" and live_ticket(reg.id) is not None:
+            return "replaced"
+        return "waitlisted" if reg.status == "waitlisted" else "cancelled"
+    if event is None or event.status == "cancelled":
+        return "event_cancelled"
+    if ticket.signing_key.revoked_at is not None:
+        return "invalid"
+    return "valid"
+
+
+def may_see_ticket(user, ticket: Ticket, event: Event | None) -> bool:
+    """Who may follow a link to someone's current ticket: the event's organisers, the account that
+    registered the person, and the person's own account."""
+    if not perm.is_authenticated(user):
+        return False
+    reg = ticket.registration
+    if reg.registered_by_id == user.id or (reg.person is not None and reg.person.user_id == user.id):
+        return True
+    return event is not None and is_organiser(user, event)
 
 
 def registration_is_live(registration: Registration) -> bool:

@@ -17,7 +17,7 @@ from campaign.checkin import devices, qr, services
 from campaign.checkin.forms import DeviceForm, SelfCheckinForm, StewardForm
 from campaign.checkin.models import CheckinDevice, StewardGrant, Ticket
 from campaign.core.services import DomainError
-from campaign.core.web import attempt, commit_read_side_effects
+from campaign.core.web import attempt
 from campaign.events.models import Event, Person, Registration
 from campaign.extensions import db, limiter
 
@@ -37,7 +37,7 @@ def inject_checkin():
 
     def checkin_ticket(registration):
         """For the registration page: (ticket, inline SVG) of a confirmed registration, or None."""
-        ticket = services.ensure_ticket(registration)
+        ticket = services.current_ticket(registration)
         return (ticket, qr.svg(ticket.code)) if ticket is not None else None
 
     return {"checkin_menu": checkin_menu, "checkin_ticket": checkin_ticket}
@@ -150,16 +150,33 @@ def ticket(token: str):
     ticket = _ticket_or_404(token)
     reg = ticket.registration
     event = db.session.get(Event, ticket.event_id)
+    state = services.ticket_state(ticket, event)
+    replacement = None
+    if state == "replaced":
+        new = services.live_ticket(reg.id)
+        # The new ticket is linked only for those who may hold it: a ticket is replaced because it
+        # was lost or shared, and the old link may be in the wrong hands.
+        if new is not None and services.may_see_ticket(current_user, new, event):
+            replacement = new
     resp = Response(render_template("checkin/ticket.html", ticket=ticket, registration=reg, event=event,
-                                    person=reg.person, svg=qr.svg(ticket.code)))
+                                    person=reg.person, state=state, replacement=replacement,
+                                    svg=qr.svg(ticket.code) if state == "valid" else None))
     resp.headers["Cache-Control"] = "private, no-store"
     resp.headers["Referrer-Policy"] = "no-referrer"
     return resp
 
 
+def _valid_ticket_or_404(token: str) -> Ticket:
+    """The QR image exists only for a ticket that admits (a cancelled one shows no code anywhere)."""
+    ticket = _ticket_or_404(token)
+    if services.ticket_state(ticket, db.session.get(Event, ticket.event_id)) != "valid":
+        abort(404)
+    return ticket
+
+
 @bp.get("/tickets/<token>/qr.png")
 def ticket_png(token: str):
-    ticket = _ticket_or_404(token)
+    ticket = _valid_ticket_or_404(token)
     resp = Response(qr.png(ticket.code), mimetype="image/png")
     resp.headers["Cache-Control"] = "private, max-age=3600"
     return resp
@@ -167,7 +184,7 @@ def ticket_png(token: str):
 
 @bp.get("/tickets/<token>/qr.svg")
 def ticket_svg(token: str):
-    ticket = _ticket_or_404(token)
+    ticket = _valid_ticket_or_404(token)
     resp = Response(qr.svg(ticket.code), mimetype="image/svg+xml")
     resp.headers["Cache-Control"] = "private, max-age=3600"
     return resp
@@ -208,11 +225,6 @@ def print_tickets(event_id: int):
     regs = db.session.scalars(stmt.limit(500)).all()
     tickets = {t.registration_id: t for t in db.session.scalars(select(Ticket).where(
         Ticket.registration_id.in_([r.id for r in regs]), Ticket.revoked_at.is_(None)))}
-    missing = [reg for reg in regs if reg.id not in tickets]
-    for reg in missing:  # registered before tickets existed: issued once, here
-        tickets[reg.id] = services.issue_ticket(reg, actor=current_user)
-    if missing:
-        commit_read_side_effects()
     sheets = [(reg, tickets[reg.id], qr.svg(tickets[reg.id].code)) for reg in regs if reg.id in tickets]
     return render_template("checkin/print.html", event=event, sheets=sheets, everyone=everyone)
 

@@ -49,6 +49,10 @@ GENDER_LABELS = {"female": _l("Female"), "male": _l("Male"), "other": _l("Other"
 VISIBILITY_LABELS = {"public": _l("Public (anyone can see and register)"),
                      "internal": _l("Internal (staff only)")}
 FREQ_LABELS = {"weekly": _l("Every week"), "monthly": _l("Every month")}
+# Which occurrences of a series a change, publication or cancellation applies to.
+SERIES_SCOPE_CHOICES = [("this", _l("This occurrence only")),
+                        ("following", _l("This and the following occurrences")),
+                        ("all", _l("The whole series"))]
 
 
 def _int_message():
@@ -75,9 +79,7 @@ class EventForm(FlaskForm):
     visibility = SelectField(_l("Who can see it"), choices=list(VISIBILITY_LABELS.items()), validate_choice=False)
     registration_open = BooleanField(_l("Registration open"), default=True)
     parent_id = HiddenField()
-    scope = RadioField(_l("Apply the changes to"), choices=[("this", _l("This occurrence only")),
-                                                           ("following", _l("This and the following occurrences"))],
-                       default="this")
+    scope = RadioField(_l("Apply the changes to"), choices=SERIES_SCOPE_CHOICES, default="this")
     submit = SubmitField(_l("Save"))
 
     def clean_values(self) -> dict:
@@ -91,6 +93,7 @@ class EventForm(FlaskForm):
 
 
 class SeriesForm(EventForm):
+    publish = BooleanField(_l("Publish every occurrence now (otherwise they are saved as drafts)"))
     freq = SelectField(_l("Repeats"), choices=list(FREQ_LABELS.items()), validate_choice=False)
     interval = IntegerField(_l("Every how many weeks or months"), default=1,
                             validators=[InputRequired(_int_message()),

@@ -22,6 +22,7 @@ from campaign.core.services import DomainError, audit, require_end_after_start
 from campaign.core.text import fold, like_pattern, nfc
 from campaign.core.timeutil import LOCAL_TZ, day_end, day_start, local_to_utc, to_local
 from campaign.core.types import utcnow
+from campaign.events import signals
 from campaign.events.models import (
     EVENT_KINDS,
     GENDERS,
@@ -438,8 +439,10 @@ def occurrence_starts(first: datetime, freq: str, interval: int, count: int | No
 
 
 def create_series(actor, *, freq: str, interval: int = 1, count: int | None = None, until: datetime | None = None,
-                  province_code: int, title: str, starts_at: datetime, ends_at: datetime, **values) -> EventSeries:
-    """A weekly or monthly series with its occurrences stored as events."""
+                  province_code: int, title: str, starts_at: datetime, ends_at: datetime, publish: bool = False,
+                  **values) -> EventSeries:
+    """A weekly or monthly series with its occurrences stored as events: drafts, or all published
+    at once (``publish``)."""
     if freq not in RECURRENCE_FREQS:
         raise DomainError(_("Choose weekly or monthly."), "freq")
     if interval < 1:
@@ -461,8 +464,10 @@ def create_series(actor, *, freq: str, interval: int = 1, count: int | None = No
                              ends_at=start + duration, **values)
         event.series_id = series.id
         event.recurrence_id = start
+        if publish:
+            publish_event(actor, event)
     db.session.flush()
-    audit("series.created", series, actor=actor, occurrences=len(starts), rule=series.rule)
+    audit("series.created", series, actor=actor, occurrences=len(starts), rule=series.rule, published=publish)
     return series
 
 
@@ -475,10 +480,79 @@ def following_occurrences(event: Event) -> list[Event]:
                                    .order_by(Event.recurrence_id)))
 
 
+# "This occurrence / this and the following / the whole series", as calendar apps ask.
+SERIES_SCOPES = ("this", "following", "all")
+
+
+def series_occurrences(event: Event, scope: str) -> list[Event]:
+    """The occurrences an action on ``event`` applies to, in order."""
+    if scope not in SERIES_SCOPES:
+        raise DomainError(_("Choose which occurrences the change applies to."), "scope")
+    if event.series_id is None or scope == "this":
+        return [event]
+    if scope == "following":
+        return following_occurrences(event)
+    return list(db.session.scalars(select(Event).where(Event.series_id == event.series_id)
+                                   .order_by(Event.recurrence_id, Event.id)))
+
+
+def series_draft_count(event: Event) -> int:
+    """How many occurrences of the event's series are still drafts (0 outside a series)."""
+    if event.series_id is None:
+        return 0
+    return db.session.scalar(select(func.count()).select_from(Event).where(
+        Event.series_id == event.series_id, Event.status == "draft")) or 0
+
+
+def publish_occurrences(actor, event: Event, scope: str = "this") -> int:
+    """Publish the drafts among the chosen occurrences (cancelled ones stay cancelled). Returns how
+    many were published."""
+    if scope == "this" or event.series_id is None:
+        was_draft = event.status == "draft"
+        publish_event(actor, event)
+        return int(was_draft)
+    drafts = [occ for occ in series_occurrences(event, scope) if occ.status == "draft"]
+    for occ in drafts:
+        publish_event(actor, occ)
+    if drafts:
+        audit("series.published", event.series, actor=actor, scope=scope, occurrences=len(drafts))
+    return len(drafts)
+
+
+def cancel_occurrences(actor, event: Event, scope: str = "this", reason: str = "") -> int:
+    """Cancel the chosen occurrences. "following" also ends the series before this occurrence;
+    "all" cancels every occurrence not yet over (those already held stay on record, with their
+    attendance). Returns how many were cancelled."""
+    if scope == "this" or event.series_id is None:
+        was_live = event.status != "cancelled"
+        cancel_event(actor, event, reason)
+        return int(was_live)
+    if scope == "following":
+        live = sum(1 for occ in following_occurrences(event) if occ.status != "cancelled")
+        cancel_following(actor, event, reason)
+        return live
+    now = utcnow()
+    todo = [occ for occ in series_occurrences(event, "all") if occ.status != "cancelled" and occ.ends_at >= now]
+    for occ in todo:
+        cancel_event(actor, occ, reason)
+    audit("series.cancelled", event.series, actor=actor, occurrences=len(todo))
+    return len(todo)
+
+
+def update_occurrences(actor, event: Event, scope: str = "this", **values) -> int:
+    """Edit the chosen occurrences (see update_following for how times move). Returns how many changed."""
+    if scope == "this" or event.series_id is None:
+        return int(bool(update_event(actor, event, **values)))
+    return _update_each(actor, event, series_occurrences(event, scope), values)
+
+
 def update_following(actor, event: Event, **values) -> int:
     """Apply changes to this occurrence and the later ones. A new start or end time moves each
     occurrence by the same wall-clock shift. Returns how many occurrences changed."""
-    occurrences = following_occurrences(event)
+    return _update_each(actor, event, following_occurrences(event), values)
+
+
+def _update_each(actor, event: Event, occurrences: list[Event], values: dict) -> int:
     shift_start = values.pop("starts_at", event.starts_at) - event.starts_at
     new_duration = values.pop("ends_at", None)
     duration = (new_duration - event.starts_at - shift_start) if new_duration is not None else None
@@ -604,6 +678,8 @@ def register(event: Event, *, full_name: str, consent: bool, phone: str | None =
     db.session.add(reg)
     db.session.flush()
     audit("registration.created", reg, actor=actor, event=event.id, status=reg.status, source=reg.source)
+    if confirmed:
+        signals.registration_confirmed.send(reg, registration=reg, actor=actor)
     return reg, token
 
 
@@ -639,6 +715,8 @@ def promote_waitlist(event: Event, actor=None) -> list[Registration]:
         audit("registration.promoted", reg, actor=actor, event=event.id)
         promoted.append(reg)
     db.session.flush()
+    for reg in promoted:
+        signals.registration_confirmed.send(reg, registration=reg, actor=actor)
     return promoted
 
 
@@ -655,6 +733,7 @@ def cancel_registration(reg: Registration, actor=None) -> list[Registration]:
     db.session.flush()
     audit("registration.cancelled", reg, actor=actor, event=event.id)
     if was_confirmed:
+        signals.registration_released.send(reg, registration=reg, actor=actor, reason="cancelled")
         _free_place(event)
         return promote_waitlist(event, actor)
     return []
@@ -671,6 +750,7 @@ def set_registration_status(actor, reg: Registration, status: str) -> None:
         return
     event = lock_event(reg.event)
     db.session.refresh(reg)
+    was_confirmed = reg.status == "confirmed"
     if status == "confirmed":
         if reg.status == "cancelled":
             clash = db.session.scalar(select(Registration.id).where(
@@ -683,12 +763,15 @@ def set_registration_status(actor, reg: Registration, status: str) -> None:
                               "status")
         reg.status, reg.confirmed_at, reg.cancelled_at = "confirmed", utcnow(), None
     else:  # waitlisted
-        was_confirmed = reg.status == "confirmed"
         reg.status, reg.cancelled_at = "waitlisted", None
         if was_confirmed:
             _free_place(event)
     db.session.flush()
     audit("registration.status", reg, actor=actor, status=status, event=event.id)
+    if status == "confirmed":
+        signals.registration_confirmed.send(reg, registration=reg, actor=actor)
+    elif was_confirmed:
+        signals.registration_released.send(reg, registration=reg, actor=actor, reason="waitlisted")
 
 
 def anonymise_person(actor, person: Person) -> None:

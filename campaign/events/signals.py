@@ -9,6 +9,12 @@ receivers join it (they never commit). Keyword arguments: ``registration_id``, `
 the request's transaction. Receivers remove what they keep of that person (courses: the name on
 certificates and their PDFs). Keyword arguments: ``person_id``, ``registration_ids``, ``texts`` (the
 name and phone forms to forget, see core.privacy), ``actor``.
+``registration_confirmed``: a registration became confirmed (registered with a place left, promoted
+from the waiting list, imported, or confirmed by an organiser). ``registration_released``: a
+confirmed registration stopped being confirmed (``reason``: "cancelled" or "waitlisted"). Both are
+sent by the events services inside the caller's transaction, keyword arguments ``registration``
+(the Registration) and ``actor`` (or None); check-in issues and revokes tickets on them, so a live
+ticket exists exactly for each confirmed registration.
 """
 
 from blinker import Namespace
@@ -16,6 +22,8 @@ from blinker import Namespace
 _signals = Namespace()
 ticket_admitted = _signals.signal("ticket-admitted")
 person_anonymised = _signals.signal("person-anonymised")
+registration_confirmed = _signals.signal("registration-confirmed")
+registration_released = _signals.signal("registration-released")
 
 
 @ticket_admitted.connect

@@ -59,7 +59,7 @@ def download(job_id: int):
         abort(403)  # the right the job was started under has been withdrawn since
     name = job.output_filename
     ascii_name = name.encode("ascii", "ignore").decode().replace('"', "") or "download"
-    return Response(data, mimetype=job.output_mimetype or "application/octet-stream", headers={
+    return Response(data, content_type=job.output_mimetype or "application/octet-stream", headers={
         "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}",
         "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 

@@ -131,8 +131,9 @@ def report_xlsx(board: Dashboard, on_row: Callable[[int, CommuneProgress], None]
 
     cs = wb.create_sheet(_sheet_title(_("Communes")))
     computed = [ip.indicator for ip in board.indicators if ip.achieved is not None]
+    achieved, target = _("achieved"), _("target")  # not inside an f-string: the extractor would miss them
     cs.append([_("Rank"), _("Commune or ward"), _("Progress (%)"), _("Lagging")]
-              + [f"{i.code}. {_('achieved')}" for i in computed] + [f"{i.code}. {_('target')}" for i in computed])
+              + [f"{i.code}. {achieved}" for i in computed] + [f"{i.code}. {target}" for i in computed])
     for cell in cs[1]:
         cell.font = Font(bold=True)
     for n, r in enumerate(board.communes, 1):
@@ -148,12 +149,18 @@ def report_xlsx(board: Dashboard, on_row: Callable[[int, CommuneProgress], None]
     return buf.getvalue()
 
 
+CSV_MIMETYPE = "text/csv; charset=utf-8"  # given as content_type, so the charset appears once
+
+
 def communes_csv(board: Dashboard, on_row: Callable[[int, CommuneProgress], None] | None = None) -> str:
+    """One row a commune. Headers in the user's language (as the XLSX); values stay plain numbers and
+    codes, so a spreadsheet can sum them."""
     computed = [ip.indicator for ip in board.indicators if ip.achieved is not None]
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["rank", "commune_code", "commune", "progress_pct", "lagging"]
-               + [f"{i.code}:{i.metric}:achieved" for i in computed] + [f"{i.code}:{i.metric}:target" for i in computed])
+    achieved, target = _("achieved"), _("target")
+    w.writerow([_("Rank"), _("Commune code"), _("Commune or ward"), _("Progress (%)"), _("Lagging")]
+               + [f"{i.code}. {achieved}" for i in computed] + [f"{i.code}. {target}" for i in computed])
     for n, r in enumerate(board.communes, 1):
         w.writerow([r.rank, r.commune.code, csv_cell(r.commune.name), round(r.progress * 100, 1), int(r.lagging)]
                    + [_num(r.achieved.get(i.id)) for i in computed] + [_num(r.targets.get(i.id)) for i in computed])
@@ -165,8 +172,8 @@ def communes_csv(board: Dashboard, on_row: Callable[[int, CommuneProgress], None
 def indicators_csv(board: Dashboard) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["no", "indicator", "metric", "unit", "lead_unit", "target", "expected_by_now", "achieved", "pct",
-                "entered_as_of", "entered_source"])
+    w.writerow([_("No."), _("Indicator"), _("Measured by"), _("Unit"), _("Lead unit"), _("Target"),
+                _("Expected by now"), _("Achieved"), "%", _("Entered as of"), _("Source of the entered figure")])
     for ip in board.indicators:
         ind = ip.indicator
         w.writerow([csv_cell(ind.code), csv_cell(ind.name), ind.metric, ind.unit, csv_cell(ind.lead_unit), _num(ind.target_value),

@@ -56,9 +56,9 @@ def export(job, progress):
     if what == "xlsx":
         data, mimetype = services.report_xlsx(board, on_row=written), XLSX
     elif what == "communes":
-        data, mimetype = services.communes_csv(board, on_row=written).encode(), "text/csv; charset=utf-8"
+        data, mimetype = services.communes_csv(board, on_row=written).encode(), services.CSV_MIMETYPE
     else:
-        data, mimetype = services.indicators_csv(board).encode(), "text/csv; charset=utf-8"
+        data, mimetype = services.indicators_csv(board).encode(), services.CSV_MIMETYPE
     progress(total, total, _("Ready"))
     job.set_output(data, filename(campaign, what, f), mimetype)
     job.result = {"campaign_id": campaign.id, "what": what, "communes": len(board.communes),

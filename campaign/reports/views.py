@@ -91,7 +91,7 @@ def dashboard(campaign_id: int):
 
 
 def _download(body, mimetype: str, filename: str) -> Response:
-    return Response(body, mimetype=mimetype,
+    return Response(body, content_type=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
@@ -114,7 +114,7 @@ def export_csv(campaign_id: int, kind: str):
     perm.require_province(campaign.province_code, PROVINCE_ROLES)
     board = _board(campaign, _filters(campaign))
     body = services.communes_csv(board) if kind == "communes" else services.indicators_csv(board)
-    return _download(body, "text/csv; charset=utf-8", f"{kind}-{campaign.id}.csv")
+    return _download(body, services.CSV_MIMETYPE, f"{kind}-{campaign.id}.csv")
 
 
 @bp.post("/campaigns/<int:campaign_id>/prepare")

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from campaign.accounts import permissions as perm
-from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, User
+from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, TRAINER, YOUTH_ORGANISER, User
 from campaign.core.services import (
     DomainError,
     audit,
@@ -36,6 +36,7 @@ from campaign.core.timeutil import (
     format_datetime,
     local_moment,
     to_local,
+    week_start,
 )
 from campaign.core.types import utcnow
 from campaign.extensions import db
@@ -58,6 +59,9 @@ from campaign.venues.models import (
 
 # Who may book venues and manage them: commune officers and province coordinators.
 BOOKERS = (PROVINCE_COORDINATOR, COMMUNE_OFFICER)
+# Who may request bookings (never manage or approve): also trainers and youth union organisers, in
+# the communes of their grants; the venue's managers decide on their requests as on any other.
+REQUESTERS = (*BOOKERS, TRAINER, YOUTH_ORGANISER)
 MAX_OCCURRENCES = 60
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
@@ -84,13 +88,13 @@ def can_look_after(user, venue: Venue) -> bool:
 
 
 def can_book(user, venue: Venue) -> bool:
-    """An officer books in their own commune; elsewhere in the province only venues open to outside
-    requests."""
+    """An officer (or a trainer, a youth union organiser) books in the communes of their grants;
+    elsewhere in the province only venues open to outside requests."""
     if not venue.active:
         return False
-    if perm.can_in_commune(user, venue.commune_code, BOOKERS):
+    if perm.can_in_commune(user, venue.commune_code, REQUESTERS):
         return True
-    return venue.allow_outside and perm.acts_in_province(user, perm.province_of(venue.commune_code), BOOKERS)
+    return venue.allow_outside and perm.acts_in_province(user, perm.province_of(venue.commune_code), REQUESTERS)
 
 
 def can_see_venue(user, venue: Venue) -> bool:
@@ -101,7 +105,9 @@ def outside_condition(user, commune_code: int):
     """A condition on Venue: the venues of this commune the user may see (all, or the open ones)."""
     if perm.can_in_commune(user, commune_code, BOOKERS):
         return Venue.commune_code == commune_code
-    if not perm.acts_in_province(user, perm.province_of(commune_code), BOOKERS):
+    if perm.can_in_commune(user, commune_code, REQUESTERS):  # they book, and see, the active ones
+        return and_(Venue.commune_code == commune_code, Venue.active.is_(True))
+    if not perm.acts_in_province(user, perm.province_of(commune_code), REQUESTERS):
         return false()
     return and_(Venue.commune_code == commune_code, Venue.allow_outside.is_(True), Venue.active.is_(True))
 
@@ -684,6 +690,25 @@ def search_free(user, commune_code: int, starts_at: datetime, ends_at: datetime,
         if not problems:
             free.append(venue)
     return free
+
+
+def way_out_of_clash(user, venue: Venue, starts_at: datetime, ends_at: datetime,
+                     attendance: int | None = None) -> dict | None:
+    """When the venue is taken at this time (an approved booking or a closure): the other venues of
+    its commune free for the same slot (large enough), for the refusal to offer. None when the venue
+    is not taken (the refusal was about something else)."""
+    if ends_at <= starts_at:
+        return None
+    taken = approved_overlapping(venue.id, starts_at, ends_at) or db.session.scalar(
+        select(Closure.id).where(Closure.venue_id == venue.id,
+                                 overlaps(Closure.starts_at, Closure.ends_at, starts_at, ends_at)).limit(1))
+    if not taken:
+        return None
+    free = [v for v in search_free(user, venue.commune_code, starts_at, ends_at, capacity=attendance or None)
+            if v.id != venue.id]
+    local = to_local(starts_at)
+    return {"free": free, "week": week_start(local.date()), "on": local.date(), "day": local.date().isoformat(),
+            "start": local.strftime("%H:%M"), "end": to_local(ends_at).strftime("%H:%M")}
 
 
 def week_view(venue: Venue, monday: date) -> list[dict]:

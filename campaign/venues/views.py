@@ -45,6 +45,7 @@ from campaign.venues.models import BOOKING_STATUSES, EQUIPMENT, Booking, Closure
 
 bp = Blueprint("venues", __name__, url_prefix="/venues")
 BOOKERS = services.BOOKERS
+REQUESTERS = services.REQUESTERS
 
 
 @bp.context_processor
@@ -68,7 +69,7 @@ def _venue_or_404(venue_id: int) -> Venue:
 
 
 def _my_communes() -> list[Commune]:
-    scope = perm.grant_scope(current_user, BOOKERS)
+    scope = perm.grant_scope(current_user, REQUESTERS)
     if scope.everything:
         return units.communes(province_code=current_app.config["DEFAULT_PROVINCE_CODE"])
     return units.communes(scope.condition(Commune.code, Commune.province_code))
@@ -84,7 +85,7 @@ def _search_communes() -> list[Commune]:
 
 
 @bp.get("/")
-@perm.roles_required(*BOOKERS)
+@perm.roles_required(*REQUESTERS)
 def index():
     communes = _my_communes()
     if len(communes) == 1:
@@ -93,7 +94,7 @@ def index():
 
 
 @bp.get("/search")
-@perm.roles_required(*BOOKERS)
+@perm.roles_required(*REQUESTERS)
 def search():
     form = SearchForm(request.args)
     communes = _search_communes()
@@ -121,7 +122,8 @@ def commune(code: int):
     venues = db.session.scalars(select(Venue).where(services.outside_condition(current_user, code))
                                 .options(selectinload(Venue.equipment)).order_by(Venue.name)).all()
     return render_template("venues/commune.html", commune=commune, venues=venues,
-                           can_edit=perm.can_in_commune(current_user, code, BOOKERS))
+                           can_edit=perm.can_in_commune(current_user, code, BOOKERS),
+                           outside_only=not perm.can_in_commune(current_user, code, REQUESTERS))
 
 
 def _venue_form(commune_code: int, venue: Venue | None = None) -> VenueForm:
@@ -310,6 +312,7 @@ def book(venue_id: int):
         form.day.data = _arg_date("day")
         form.start.data = _arg_time("start")
         form.end.data = _arg_time("end")
+    way_out = None
     if form.validate_on_submit():
         starts_at = local_moment(form.day.data, form.start.data)
         ends_at = local_moment(form.day.data, form.end.data)
@@ -323,7 +326,8 @@ def book(venue_id: int):
                   _("Request sent; the venue's managers will decide."), "success")
             return redirect(url_for("venues.booking", booking_id=booking.id))
         form_error(form, _map_field(outcome.error))
-    return render_template("venues/book.html", form=form, venue=venue)
+        way_out = services.way_out_of_clash(current_user, venue, starts_at, ends_at, form.expected_attendance.data)
+    return render_template("venues/book.html", form=form, venue=venue, way_out=way_out)
 
 
 def _map_field(err: DomainError) -> DomainError:
@@ -465,7 +469,7 @@ def commune_bookings(code: int):
 
 
 @bp.get("/bookings/mine")
-@perm.roles_required(*BOOKERS)
+@perm.roles_required(*REQUESTERS)
 def my_bookings():
     stmt = _booking_list_stmt().where(Booking.requester_id == current_user.id)
     page = Page(stmt, page_arg(), per_page=50, scalars=False)

@@ -255,3 +255,39 @@ def test_demo_command_loads_accounts_for_every_role_once(runner):
     assert runner.invoke(args=["demo", "--no-history"]).exit_code == 0
     assert db.session.scalar(select(db.func.count()).select_from(User)) == users
     assert "nothing loaded" in runner.invoke(args=["demo", "--if-empty"]).output
+
+
+def _options(html: str, name: str) -> list[str]:
+    import re
+
+    select_html = re.search(rf'<select[^>]*name="{name}".*?</select>', html, re.S)
+    return re.findall(r'<option[^>]*value="([^"]*)"', select_html.group(0)) if select_html else []
+
+
+def test_create_form_offers_only_what_the_person_may_grant(login_as, factory):
+    """Issue 22 (5): roles and scopes beyond the person's own are not offered (and still refused)."""
+    officer = login_as(factory.user("commune_officer", commune=TRAN_BIEN))
+    page = officer.get("/users/new").text
+    assert _options(page, "role") == ["commune_officer", "trainer", "volunteer"]
+    assert _options(page, "province_code") == []  # no province-wide role to give
+    assert _options(page, "commune_code") == ["", str(TRAN_BIEN)]
+
+    coord = login_as(factory.user("province_coordinator", province=DONG_NAI))
+    page = coord.get("/users/new").text
+    assert _options(page, "role") == ["province_coordinator", "commune_officer", "youth_organiser", "trainer",
+                                      "volunteer"]
+    assert _options(page, "province_code") == ["", str(DONG_NAI)]
+    communes = _options(page, "commune_code")
+    assert str(LONG_THANH) in communes and len(communes) == 96  # the 95 of Đồng Nai, and none
+
+    youth = login_as(factory.user("youth_organiser", province=DONG_NAI))
+    page = youth.get("/users/new").text
+    assert _options(page, "role") == ["volunteer"]
+    # Trainers give no roles: the page itself is refused.
+    assert login_as(factory.user("trainer", province=DONG_NAI)).get("/users/new").status_code == 403
+
+    admin = login_as(factory.user("admin"))
+    assert _options(admin.get("/users/new").text, "role")[0] == "admin"
+    # The detail page's grant form offers the same.
+    user = factory.user("volunteer", commune=TRAN_BIEN)
+    assert _options(officer.get(f"/users/{user.id}").text, "role") == ["commune_officer", "trainer", "volunteer"]

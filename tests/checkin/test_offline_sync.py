@@ -210,7 +210,9 @@ def test_demo_has_one_offline_conflict_and_is_idempotent(cf, factory):
     for _ in range(2):
         demo.load({"echo": messages.append})
         db.session.commit()
-    assert messages[0].endswith("2 offline scans") and messages[1].endswith("0 offline scans")
+    conflicts_page = f"1 offline conflict (/checkin/events/{event.id}/conflicts)"
+    assert messages[0].endswith(f"2 offline scans, {conflicts_page}")
+    assert messages[1].endswith(f"0 offline scans, {conflicts_page}")
     rows = db.session.scalars(select(CheckIn).order_by(CheckIn.id)).all()
     assert [(r.device_id, r.result) for r in rows] == [("demo-phone-1", "duplicate"), ("demo-phone-2", "accepted")]
     assert len(services.conflicts(event)) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from campaign.checkin import demo
@@ -30,9 +32,11 @@ def test_reissue_revokes_the_old_ticket(cf, factory, login_as):
     resp = officer.post(f"/checkin/tickets/{ticket.token}/reissue")
     assert resp.status_code == 302
     assert db.session.get(Ticket, ticket.id).revoke_reason == "reissued"
-    assert "đã bị hủy" in officer.get(f"/tickets/{ticket.token}").text
+    old_page = officer.get(f"/tickets/{ticket.token}").text
+    assert "Đã được thay" in old_page and "<svg" not in old_page and ticket.short_code not in old_page
     live = db.session.scalar(select(Ticket).where(Ticket.revoked_at.is_(None)))
     assert live.registration_id == ticket.registration_id and live.code != ticket.code
+    assert f"/tickets/{live.token}" in old_page  # the organiser is led to the new ticket
 
 
 def _print_queries(client, event_id: int) -> int:
@@ -51,12 +55,12 @@ def test_printable_sheet_of_residents_registered_on_their_behalf(cf, factory, lo
     page = client.get(f"/checkin/events/{event.id}/print")
     assert all(t.short_code in page.text for t in mine) and "Người khác" not in page.text
     assert page.text.count("<svg") == 2
-    # Registrations made before tickets existed get theirs on the first print; then a bounded
-    # number of queries, whatever the number of tickets.
+    # Printing issues nothing (tickets are issued on confirmation; a registration written around the
+    # events services has none and is not printed); a bounded number of queries, whatever the number.
     reg = cf.registration(event, name="Cụ bà", registered_by=officer, ticket=False)
-    assert "Cụ bà" in client.get(f"/checkin/events/{event.id}/print").text
+    assert "Cụ bà" not in client.get(f"/checkin/events/{event.id}/print").text
     assert db.session.scalar(select(func.count()).select_from(Ticket).where(
-        Ticket.registration_id == reg.id)) == 1
+        Ticket.registration_id == reg.id)) == 0
     small = _print_queries(client, event.id)
     for i in range(12):
         cf.ticket(event, name=f"Cụ {i}", registered_by=officer, commit=False)
@@ -97,19 +101,41 @@ def test_demo_is_idempotent(cf, factory):
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 3
     assert db.session.scalar(select(func.count()).select_from(StewardGrant)) == 1
     assert messages[1].startswith("checkin: 0 tickets issued, 0 steward")
+    # The offline conflict the README promises (issue 22): reported, and on the conflicts page.
+    assert "2 offline scans, 1 offline conflict" in messages[0] and "0 offline scans, 1 offline conflict" in messages[1]
+    assert f"/checkin/events/{event.id}/conflicts" in messages[0]
 
 
-def test_registration_page_partial_issues_and_shows_the_ticket(app, cf):
+def test_demo_puts_the_conflict_where_the_residents_are_registered(cf, factory, login_as):
+    """The commune's first event may have no registration (issue 22, point 9): the demo chooses the
+    event whose tickets exist, and the organisers see the conflict."""
+    factory.user("volunteer", username="tnv.an")
+    cf.event(title="Lễ ra quân (không đăng ký)")
+    later = cf.event(title="Lớp kỹ năng số tối thứ Năm", starts_at=datetime(2026, 10, 17, 1, 0, tzinfo=UTC))
+    cf.ticket(later)
+    messages: list[str] = []
+    demo.load({"echo": messages.append})
+    db.session.commit()
+    assert f"1 offline conflict (/checkin/events/{later.id}/conflicts)" in messages[0]
+    page = login_as(factory.user("commune_officer")).get(f"/checkin/events/{later.id}/conflicts")
+    assert page.status_code == 200 and "demo-pho" in page.text
+
+
+def test_registration_page_partial_shows_the_ticket_and_issues_none(app, cf):
     from flask import render_template_string
 
     event = cf.event()
-    reg = cf.registration(event, ticket=False)
+    ticket = cf.ticket(event)
+    reg = ticket.registration
     with app.test_request_context("/"):
         html = render_template_string('{% include "checkin/_registration_ticket.html" %}', reg=reg)
-        again = render_template_string('{% include "checkin/_registration_ticket.html" %}', reg=reg)
-    ticket = db.session.scalar(select(Ticket).where(Ticket.registration_id == reg.id))
-    assert ticket.short_code in html and html == again
+    assert ticket.short_code in html
     assert [r.text for r in read_svg(html[html.index("<svg"):])] == [ticket.code]
+    # A registration without a ticket (written around the events services) gets none by being shown.
+    bare = cf.registration(event, ticket=False)
+    with app.test_request_context("/"):
+        assert "<svg" not in render_template_string('{% include "checkin/_registration_ticket.html" %}', reg=bare)
+    assert db.session.scalar(select(Ticket).where(Ticket.registration_id == bare.id)) is None
     reg.status = "cancelled"
     db.session.commit()
     with app.test_request_context("/"):

@@ -288,7 +288,7 @@ def test_bad_registration_input(kw, field):
     assert count(Registration) == 0 and count(Person) == 0
 
 
-def test_registration_closed_for_drafts_cancelled_internal_and_past_events():
+def test_registration_closed_for_drafts_cancelled_internal_and_past_events(factory):
     for kw in ({"status": "draft"}, {"visibility": "internal"}, {"registration_open": False},
                {"starts_at": future(-3), "ends_at": future(-3) + timedelta(hours=1)}):
         event = create_event(**kw)
@@ -296,7 +296,7 @@ def test_registration_closed_for_drafts_cancelled_internal_and_past_events():
             services.register(event, full_name="An", consent=True)
         db.session.rollback()
     internal = create_event(visibility="internal")
-    reg, _ = services.register(internal, full_name="An", consent=True, actor=object())
+    reg, _ = services.register(internal, full_name="An", consent=True, actor=factory.user("commune_officer"))
     assert reg.source == "staff"
 
 

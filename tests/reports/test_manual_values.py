@@ -138,8 +138,8 @@ def test_pages_and_exports_show_the_values(app, campaign_data, login_as, factory
     assert six[7] == "4321" and six[9] == "2026-06-20" and six[10] == "Công an tỉnh"
     communes = list(csv.DictReader(io.StringIO(coord.get(f"/reports/campaigns/{c.id}/communes.csv?as_of=2026-06-30")
                                                 .text.lstrip("\ufeff"))))
-    by_code = {int(r["commune_code"]): r for r in communes}
-    assert by_code[TRAN_BIEN]["6:manual:achieved"] == "1234" and by_code[LONG_THANH]["6:manual:achieved"] == ""
+    by_code = {int(r["Mã xã/phường"]): r for r in communes}  # Vietnamese headers (issue 22)
+    assert by_code[TRAN_BIEN]["6. đạt được"] == "1234" and by_code[LONG_THANH]["6. đạt được"] == ""
 
 
 def test_queries_do_not_grow_with_the_values(app, campaign_data, login_as, factory):

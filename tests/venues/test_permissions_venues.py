@@ -1,7 +1,9 @@
 """The permission matrix of the venue pages: every route × every kind of user (tests/matrix.py).
 
 venue_a: a Trấn Biên venue closed to outside requests; venue_open: one open to the province's other
-communes (officer_b of Long Thành may see and book it, not manage it)."""
+communes (officer_b of Long Thành may see and book it, not manage it). The youth union organiser and
+the trainer hold Đồng Nai grants: they request bookings of every venue of the province (issue 22),
+never manage, approve or list a commune's bookings."""
 
 from __future__ import annotations
 
@@ -17,9 +19,10 @@ from tests.conftest import TRAN_BIEN
 from tests.matrix import Row, check_row, ok
 from tests.venues.conftest import ALL_DAY, at, next_weekday
 
-BOOKERS = ok("admin", "coord", "coord_kh", "officer_a", "officer_b")
-DONG_NAI_BOOKERS = ok("admin", "coord", "officer_a", "officer_b")
+BOOKERS = ok("admin", "coord", "coord_kh", "officer_a", "officer_b", "youth", "trainer")
+DONG_NAI_BOOKERS = ok("admin", "coord", "officer_a", "officer_b", "youth", "trainer")
 MANAGERS_A = ok("admin", "coord", "officer_a")
+REQUESTERS_A = ok("admin", "coord", "officer_a", "youth", "trainer")  # venue_a: its commune's scope
 REDIRECT_A = {a: 302 for a in MANAGERS_A}
 DAY = next_weekday(2).isoformat()
 BOOK = {"day": DAY, "start": "18:00", "end": "17:00", "purpose": "x", "expected_attendance": "1"}  # refused: 200
@@ -27,7 +30,7 @@ WEEKLY = {"first": DAY, "until": DAY, "start": "18:00", "end": "20:00", "purpose
           "preview": "1"}
 
 ROWS = [
-    Row("GET", "/venues/", {**ok("admin", "coord", "coord_kh"), "officer_a": 302, "officer_b": 302}),
+    Row("GET", "/venues/", {**ok("admin", "coord", "coord_kh", "youth", "trainer"), "officer_a": 302, "officer_b": 302}),
     Row("GET", "/venues/search", BOOKERS),
     Row("GET", f"/venues/search?commune={TRAN_BIEN}&day={DAY}&start=09:00&end=10:00", BOOKERS),
     Row("GET", "/venues/bookings/mine", BOOKERS),
@@ -35,22 +38,22 @@ ROWS = [
     Row("GET", f"/venues/communes/{TRAN_BIEN}/bookings", MANAGERS_A),
     Row("GET", f"/venues/communes/{TRAN_BIEN}/new", MANAGERS_A),
     Row("POST", f"/venues/communes/{TRAN_BIEN}/new", MANAGERS_A, data={"name": ""}),
-    Row("GET", "/venues/{venue_a}", MANAGERS_A),
+    Row("GET", "/venues/{venue_a}", REQUESTERS_A),
     Row("GET", "/venues/{venue_open}", DONG_NAI_BOOKERS),
     Row("GET", "/venues/{venue_a}/edit", MANAGERS_A),
     Row("POST", "/venues/{venue_a}/edit", MANAGERS_A, data={"name": ""}),
     Row("GET", "/venues/{venue_open}/edit", MANAGERS_A),
-    Row("GET", "/venues/{venue_a}/week", MANAGERS_A),
+    Row("GET", "/venues/{venue_a}/week", REQUESTERS_A),
     Row("GET", "/venues/{venue_open}/week", DONG_NAI_BOOKERS),
-    Row("GET", "/venues/{venue_a}/book", MANAGERS_A),
-    Row("POST", "/venues/{venue_a}/book", MANAGERS_A, data=BOOK),
+    Row("GET", "/venues/{venue_a}/book", REQUESTERS_A),
+    Row("POST", "/venues/{venue_a}/book", REQUESTERS_A, data=BOOK),
     Row("GET", "/venues/{venue_open}/book", DONG_NAI_BOOKERS),
     Row("POST", "/venues/{venue_open}/book", DONG_NAI_BOOKERS, data=BOOK),
-    Row("GET", "/venues/{venue_a}/book/weekly", MANAGERS_A),
-    Row("POST", "/venues/{venue_a}/book/weekly", MANAGERS_A, data=WEEKLY),
+    Row("GET", "/venues/{venue_a}/book/weekly", REQUESTERS_A),
+    Row("POST", "/venues/{venue_a}/book/weekly", REQUESTERS_A, data=WEEKLY),
     Row("POST", "/venues/{venue_open}/book/weekly", DONG_NAI_BOOKERS, data=WEEKLY),
     Row("POST", "/venues/{venue_a}/photos", REDIRECT_A),
-    Row("GET", "/venues/photos/{photo_a}/thumb.jpg", MANAGERS_A),
+    Row("GET", "/venues/photos/{photo_a}/thumb.jpg", REQUESTERS_A),
     Row("GET", "/venues/photos/{photo_open}/full.jpg", DONG_NAI_BOOKERS),
     Row("POST", "/venues/photos/{photo_a}/delete", REDIRECT_A),
     Row("GET", "/venues/{venue_a}/closures/new", MANAGERS_A),

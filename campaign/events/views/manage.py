@@ -183,10 +183,13 @@ def series_new():
                 until = local_to_utc(datetime.combine(form.until.data, datetime.max.time().replace(microsecond=0)))
             outcome = attempt(lambda: services.create_series(
                 current_user, freq=form.freq.data, interval=form.interval.data or 1, count=form.count.data,
-                until=until, province_code=province_code, commune_code=commune_code, **values), form)
+                until=until, province_code=province_code, commune_code=commune_code,
+                publish=bool(form.publish.data), **values), form)
             if outcome:
-                flash(_("Series created with %(n)d occurrences (drafts). Publish each occurrence or edit them.",
-                        n=len(outcome.value.occurrences)), "success")
+                n = len(outcome.value.occurrences)
+                flash(_("Series created and published: %(n)d occurrences.", n=n) if form.publish.data else
+                      _("Series created with %(n)d occurrences (drafts). Publish them all at once from any "
+                        "occurrence, or one by one.", n=n), "success")
                 return redirect(url_for("events.manage_list"))
     return render("events/series_form.html", form=form)
 
@@ -210,8 +213,8 @@ def event_edit(event_id: int):
         values["commune_code"] = commune_code
 
         def save() -> str:
-            if form.scope.data == "following" and event.series_id is not None:
-                n = services.update_following(current_user, event, **values)
+            if form.scope.data in ("following", "all") and event.series_id is not None:
+                n = services.update_occurrences(current_user, event, form.scope.data, **values)
                 return _("Changes saved to %(n)d occurrences.", n=n)
             services.update_event(current_user, event, **values)
             return _("Event saved.")
@@ -237,21 +240,28 @@ def _named_operation(event_id: int, operation, message: str):
 @bp.post("/manage/events/<int:event_id>/publish")
 @login_required
 def event_publish(event_id: int):
-    return _named_operation(event_id, lambda e: services.publish_event(current_user, e), _("Event published."))
+    return _series_operation(event_id, services.publish_occurrences, _("Event published."),
+                             lambda n: _("%(n)d occurrences published.", n=n))
 
 
 @bp.post("/manage/events/<int:event_id>/cancel")
 @login_required
 def event_cancel(event_id: int):
-    following = request.form.get("following") == "1"
+    return _series_operation(event_id, services.cancel_occurrences, _("Event cancelled."),
+                             lambda n: _("%(n)d occurrences cancelled.", n=n))
 
-    def op(event):
-        if following and event.series_id is not None:
-            services.cancel_following(current_user, event)
-        else:
-            services.cancel_event(current_user, event)
 
-    return _named_operation(event_id, op, _("Event cancelled."))
+def _series_operation(event_id: int, operation, one: str, many):
+    """Publish or cancel "this occurrence", "this and the following" or "the whole series" (the
+    form's ``scope``; ``following=1`` is the older form of "following")."""
+    event = _managed_event(event_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    scope = request.form.get("scope") or ("following" if request.form.get("following") == "1" else "this")
+    outcome = attempt(lambda: operation(current_user, event, scope))
+    if outcome:
+        flash(one if scope == "this" or event.series_id is None else many(outcome.value), "success")
+    return redirect(url_for("events.manage_event", event_id=event_id))
 
 
 @bp.post("/manage/events/<int:event_id>/duplicate")
@@ -273,6 +283,7 @@ def manage_event(event_id: int):
     return render("events/manage_event.html", event=event, page=page, search=search, phones=phones,
                   can_manage=can_manage, confirm=ConfirmForm(), status_form=StatusForm(),
                   counts=services.registration_counts([event.id]).get(event.id, {}),
+                  series_drafts=services.series_draft_count(event) if can_manage else 0,
                   can_anonymise={r.person_id: services.can_anonymise(current_user, r.person) for r in page.items})
 
 
@@ -299,7 +310,7 @@ def registrants_csv(event_id: int):
                          _csv_safe(reg.needs), REGISTRATION_STATUS_LABELS[reg.status],
                          timeutil.format_datetime(reg.created_at),
                          _("staff") if reg.source == "staff" else _("online")])
-    resp = Response(out.getvalue(), mimetype="text/csv; charset=utf-8")
+    resp = Response(out.getvalue(), content_type="text/csv; charset=utf-8")
     resp.headers["Content-Disposition"] = f'attachment; filename="registrants-{event.id}.csv"'
     resp.headers["Cache-Control"] = "private, no-store"
     return resp

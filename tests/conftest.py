@@ -56,6 +56,7 @@ def app_config(tmp_path_factory) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10000 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "10000 per minute",
         "SECRET_KEY": "test-secret-key",
         "SERVER_NAME": None,
     }

@@ -31,14 +31,25 @@ def normalise_username(username: str) -> str:
 
 
 def authenticate(username: str, password: str) -> User | None:
+    """The user whose password this is, or None. A failed attempt on an existing account is
+    audited (the password is not); a successful one records the time and is audited too."""
     user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None:
         check_password_hash(_dummy_hash(), password or "")
         return None
     if not user.check_password(password or "") or not user.active:
+        audit("user.login_failed", user, actor=None)
         return None
     user.last_login_at = utcnow()
+    audit("user.logged_in", user, actor=user)
     return user
+
+
+def log_out(user: User) -> None:
+    """End the user's sessions on the server: every cookie of this account (a copy included) stops
+    working, not only the one in this browser."""
+    user.end_sessions()
+    audit("user.logged_out", user, actor=user)
 
 
 def validate_password(password: str, username: str = "") -> None:

@@ -1,6 +1,19 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+import time
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -18,7 +31,7 @@ from campaign.accounts.forms import (
 )
 from campaign.accounts.models import RoleGrant, User
 from campaign.core.services import DomainError
-from campaign.core.web import Page, form_error, page_arg, redirect_next
+from campaign.core.web import Page, attempt, form_error, page_arg, redirect_next
 from campaign.extensions import db, limiter
 from campaign.units.models import Commune, Province
 
@@ -29,19 +42,52 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _login_account() -> str:
+    """The rate-limit key of the account a login names (whatever address tries it)."""
+    return "login-account:" + services.normalise_username(request.form.get("username", ""))[:80]
+
+
+def _login_failed(_response) -> bool:
+    """Only failed attempts count: an office behind one address is not locked out by its own logins."""
+    return bool(g.get("login_failed"))
+
+
+@bp.before_app_request
+def end_idle_session():
+    """A logged-in session unused for SESSION_IDLE_MINUTES ends: the time of the last request is kept
+    in the (signed) session cookie and checked here, on the server."""
+    if "_user_id" not in session or request.endpoint == "static":
+        return
+    now = int(time.time())
+    seen = session.get("_seen")
+    if isinstance(seen, int) and now - seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
+        logout_user()
+        session.pop("_seen", None)
+        flash(_("Your session has expired after a period of inactivity. Please log in again."), "info")
+        return
+    if not isinstance(seen, int) or now - seen >= 60:  # rewrite the cookie at most once a minute
+        session["_seen"] = now
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(_login_account_limit, key_func=_login_account, methods=["POST"], deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect_next("core.index")
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
+        user = attempt(lambda: services.authenticate(form.username.data, form.password.data)).value
         if user is None:
+            g.login_failed = True
             form.password.errors = [_("Wrong username or password.")]
         else:
             login_user(user)
-            db.session.commit()
+            session["_seen"] = int(time.time())
             flash(_("Welcome, %(name)s.", name=user.full_name), "success")
             return redirect_next("core.index")
     return render_template("accounts/login.html", form=form)
@@ -53,7 +99,10 @@ def logout():
     form = ConfirmForm()
     resp = redirect(url_for("core.index"))
     if form.validate_on_submit():
+        user = current_user._get_current_object()
+        attempt(lambda: services.log_out(user))  # every copy of the session cookie stops working
         logout_user()
+        session.pop("_seen", None)
         flash(_("You have logged out."), "info")
         # Nothing of this session in the browser's HTTP cache. The page's script (check-in) sends
         # clear_site_data=1 only after it made sure no unsent scan and no registered device would

@@ -561,8 +561,11 @@ def find_registration(token: str) -> Registration | None:
 
 
 def _find_or_create_person(phone: str | None, values: dict) -> tuple[Person, bool]:
+    """For staff: the known person with this phone (staff pages may link records to a known person),
+    or a new known person. Self-registered records are never matched by their (unverified) phone."""
+    known = (Person.phone == phone) & Person.self_registered.is_(False)
     if phone:
-        person = db.session.scalar(select(Person).where(Person.phone == phone))
+        person = db.session.scalar(select(Person).where(known))
         if person is not None:
             return person, False
         try:
@@ -570,7 +573,7 @@ def _find_or_create_person(phone: str | None, values: dict) -> tuple[Person, boo
                 person = Person(phone=phone, **values)
                 db.session.add(person)
         except IntegrityError:  # another registration created this person a moment ago
-            person = db.session.scalar(select(Person).where(Person.phone == phone))
+            person = db.session.scalar(select(Person).where(known))
             if person is None:
                 raise
             return person, False
@@ -579,6 +582,16 @@ def _find_or_create_person(phone: str | None, values: dict) -> tuple[Person, boo
     db.session.add(person)
     db.session.flush()
     return person, True
+
+
+def _self_registered_person(phone: str | None, values: dict) -> Person:
+    """A public form's own record of what the visitor typed. A phone proves nothing (anyone can type
+    anyone's number), so it never attaches to, shows or changes an existing person; staff can link
+    records to a known person on their pages."""
+    person = Person(phone=phone, self_registered=True, **values)
+    db.session.add(person)
+    db.session.flush()
+    return person
 
 
 def registration_open(event: Event, staff: bool = False) -> bool:
@@ -623,17 +636,19 @@ def register(event: Event, *, full_name: str, consent: bool, phone: str | None =
     lock_event(event)
     if not registration_open(event, staff=staff):
         raise DomainError(_("Registration for this event is closed."))
-    person, created = _find_or_create_person(phone, dict(
-        full_name=full_name, search_name=fold(full_name), birth_year=birth_year, gender=gender or None,
-        commune_code=commune_code, village_id=village_id, target_groups=groups,
-        needs=(needs or "").strip()[:1000], consent_at=utcnow(), consent_text=CONSENT_VERSION))
+    values = dict(full_name=full_name, search_name=fold(full_name), birth_year=birth_year, gender=gender or None,
+                  commune_code=commune_code, village_id=village_id, target_groups=groups,
+                  needs=(needs or "").strip()[:1000], consent_at=utcnow(), consent_text=CONSENT_VERSION)
+    if staff:
+        person, created = _find_or_create_person(phone, values)
+    else:
+        person, created = _self_registered_person(phone, values), True
     if not created:
         duplicate = db.session.scalar(select(Registration.id).where(
             Registration.event_id == event.id, Registration.person_id == person.id,
             Registration.status != "cancelled"))
         if duplicate is not None:
-            raise DomainError(_("This phone number is already registered for this event. Open the private link "
-                                "you received when registering to see or cancel that registration."), "phone")
+            raise DomainError(_("This person already has another registration for this event."), "phone")
         if person.anonymised_at is None:
             person.consent_at, person.consent_text = utcnow(), CONSENT_VERSION
     confirmed = _take_place(event)

@@ -28,10 +28,10 @@ from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.accounts.models import PROVINCE_COORDINATOR, User
 from campaign.campaigns.models import Campaign
-from campaign.core import timeutil
+from campaign.core import limits, timeutil
 from campaign.core.services import DomainError
 from campaign.core.timeutil import local_to_utc
-from campaign.core.web import Page, form_error, page_arg
+from campaign.core.web import Page, attempt, form_error, page_arg
 from campaign.events import services
 from campaign.events.forms import (
     EVENT_KIND_LABELS,
@@ -49,7 +49,7 @@ from campaign.events.forms import (
     StatusForm,
 )
 from campaign.events.models import Event, Person, Registration
-from campaign.extensions import db, limiter
+from campaign.extensions import db
 from campaign.units.models import Commune, Province, Village
 
 bp = Blueprint("events", __name__)
@@ -151,33 +151,23 @@ def _registration_form(event: Event, form_cls=RegistrationForm):
 
 
 def _do_register(event: Event, form, actor=None):
-    try:
-        reg, token = services.register(
+    def register():
+        return services.register(
             event, full_name=form.full_name.data, phone=form.phone.data, birth_year=form.birth_year.data,
             gender=form.gender.data or None, target_groups=form.target_groups.data or [],
             commune_code=form.commune_code.data if form.commune_code.data != -1 else 0,
             village_id=form.village_id.data if form.village_id.data not in (-1,) else 0,
             needs=form.needs.data or "", consent=bool(form.consent.data), actor=actor)
-        db.session.commit()
-    except DomainError as err:
-        db.session.rollback()
-        form_error(form, err)
-        return None, None
-    except IntegrityError:
-        db.session.rollback()
-        form.phone.errors = list(form.phone.errors) + [
-            _("This phone number is already registered for this event. Open the private link you received "
-              "when registering to see or cancel that registration.")]
-        return None, None
-    return reg, token
 
-
-def _registration_limit() -> str:
-    return current_app.config.get("REGISTRATION_RATE_LIMIT", "30 per minute")
+    # Only staff registrations link to a known person, so only they can meet an existing registration.
+    outcome = attempt(register, form, conflict=_("This person already has another registration for this event."),
+                      conflict_field="phone")
+    return outcome.value if outcome else (None, None)
 
 
 @bp.route("/events/<int:event_id>", methods=["GET", "POST"])
-@limiter.limit(_registration_limit, methods=["POST"])
+@limits.public_write("REGISTRATION_RATE_LIMIT",
+                     ("REGISTRATION_TARGET_RATE_LIMIT", limits.view_arg_key("event", "event_id")))
 def event_page(event_id: int):
     event = _public_event_or_404(event_id)
     can_register = services.registration_open(event)
@@ -232,11 +222,10 @@ def my_registration(token: str):
 
 
 @bp.post("/r/<token>/cancel")
+@limits.public_write("PRIVATE_LINK_RATE_LIMIT")
 def cancel_my_registration(token: str):
     reg = _registration_or_404(token)
-    if ConfirmForm().validate_on_submit():
-        services.cancel_registration(reg)
-        db.session.commit()
+    if ConfirmForm().validate_on_submit() and attempt(lambda: services.cancel_registration(reg)):
         flash(_("Your registration has been cancelled."), "info")
     return redirect(url_for("events.my_registration", token=token))
 

@@ -450,7 +450,8 @@ class ResidentImporter(Importer):
         if phones:
             found = list(phones)
             for start in range(0, len(found), 500):
-                for person in db.session.scalars(select(Person).where(Person.phone.in_(found[start:start + 500]))):
+                for person in db.session.scalars(select(Person).where(
+                        Person.phone.in_(found[start:start + 500]), Person.self_registered.is_(False))):
                     existing[person.phone] = person
         enrolled: set[int] = set()
         if course is not None and existing:

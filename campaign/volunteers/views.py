@@ -16,10 +16,11 @@ from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.accounts.models import VOLUNTEER, User
 from campaign.campaigns.models import Campaign
+from campaign.core import limits
 from campaign.core.services import DomainError
 from campaign.core.timeutil import local_to_utc, parse_local_date, to_local
 from campaign.core.types import utcnow
-from campaign.core.web import Page, form_error, page_arg
+from campaign.core.web import Page, attempt, form_error, page_arg
 from campaign.extensions import db
 from campaign.units.models import Commune, Village
 from campaign.volunteers import services
@@ -91,28 +92,24 @@ def _redirect_back(default: str, **values):
 
 # --- public sign-up ----------------------------------------------------------------------------------
 
+def _home_commune_key() -> str:
+    return "commune:" + (request.form.get("home_commune_code") or "")[:12]
+
+
 @bp.route("/join", methods=["GET", "POST"])
+@limits.public_write("VOLUNTEER_SIGNUP_RATE_LIMIT", ("VOLUNTEER_SIGNUP_TARGET_RATE_LIMIT", _home_commune_key))
 def join():
     form = RegisterForm()
     province = request.args.get("province", type=int) or 75
     form.home_commune_code.choices = [("", "—")] + _province_communes(province)
-    if form.validate_on_submit():
-        try:
-            services.register_volunteer(
-                username=form.username.data, password=form.password.data, full_name=form.full_name.data,
-                phone=form.phone.data, email=form.email.data, school=form.school.data,
-                youth_branch=form.youth_branch.data, home_commune_code=form.home_commune_code.data,
-                skills=form.skills.data, languages=form.languages.data, availability=form.availability.data,
-                consent=form.consent.data)
-            db.session.commit()
-        except DomainError as err:
-            db.session.rollback()
-            form_error(form, err)
-        except IntegrityError:
-            db.session.rollback()
-            form.username.errors = [_("This username is already taken.")]
-        else:
-            return render_template("volunteers/joined.html")
+    if form.validate_on_submit() and attempt(lambda: services.register_volunteer(
+            username=form.username.data, password=form.password.data, full_name=form.full_name.data,
+            phone=form.phone.data, email=form.email.data, school=form.school.data,
+            youth_branch=form.youth_branch.data, home_commune_code=form.home_commune_code.data,
+            skills=form.skills.data, languages=form.languages.data, availability=form.availability.data,
+            consent=form.consent.data), form, conflict=_("This username is already taken."),
+            conflict_field="username"):
+        return render_template("volunteers/joined.html")
     return render_template("volunteers/join.html", form=form)
 
 

@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -273,3 +274,58 @@ def user_reset_password(user_id: int):
     else:
         flash(_("Enter a password."), "danger")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
+
+
+# --- the audit log -----------------------------------------------------------------------------
+
+AUDIT_OBJECT_TYPES = {
+    "users": _l("Account"), "role_grants": _l("Role"), "campaigns": _l("Campaign"), "indicators": _l("Indicator"),
+    "indicator_targets": _l("Indicator target"), "indicator_values": _l("Indicator value"),
+    "events": _l("Event"), "event_series": _l("Event series"), "persons": _l("Person"),
+    "registrations": _l("Registration"), "checkin_tickets": _l("Ticket"), "checkins": _l("Check-in scan"),
+    "checkin_steward_grants": _l("Check-in steward"), "checkin_devices": _l("Check-in device"),
+    "courses": _l("Class"), "course_results": _l("Class result"), "course_certificates": _l("Certificate"),
+    "venues": _l("Venue"), "bookings": _l("Venue booking"), "villages": _l("Village"),
+    "volunteer_profiles": _l("Volunteer"), "volunteer_shifts": _l("Volunteer shift"),
+    "volunteer_signups": _l("Shift sign-up"), "jobs": _l("Background job"), "feed_tokens": _l("Calendar feed"),
+}
+
+
+def _audit_period() -> tuple:
+    """The date filters (dd/mm/yyyy, local days) as UTC bounds; a bad date is ignored with a message."""
+    from campaign.core.timeutil import parse_local_date
+    from campaign.events.services import local_date_bounds
+
+    bounds = []
+    for name in ("from", "to"):
+        raw = request.args.get(name, "").strip()
+        if not raw:
+            bounds.append(None)
+            continue
+        try:
+            day = parse_local_date(raw[:20])
+            start, end = local_date_bounds(day)
+        except (ValueError, OverflowError):
+            flash(_("Enter dates as dd/mm/yyyy."), "warning")
+            bounds.append(None)
+            continue
+        bounds.append(start if name == "from" else end)
+    return tuple(bounds)
+
+
+@bp.get("/audit")
+@login_required
+def audit_log():
+    """Who did what to which record: administrators see everything, province coordinators the
+    records of their province (and their own actions). Filterable, 50 entries a page."""
+    if not services.can_read_audit_log(current_user):
+        abort(403)
+    since, until = _audit_period()
+    object_type = request.args.get("type", "")
+    filters = {"action": request.args.get("action", ""), "actor": request.args.get("actor", ""),
+               "object_type": object_type if object_type in AUDIT_OBJECT_TYPES else "",
+               "object_id": request.args.get("id", "")}
+    page = Page(services.audit_log_query(current_user, since=since, until=until, **filters),
+                min(page_arg(), 1_000_000), per_page=50, scalars=False)
+    return render_template("accounts/audit_log.html", page=page, filters=filters, types=AUDIT_OBJECT_TYPES,
+                           date_from=request.args.get("from", "")[:20], date_to=request.args.get("to", "")[:20])

@@ -29,7 +29,7 @@ from campaign.accounts.forms import ConfirmForm
 from campaign.accounts.models import PROVINCE_COORDINATOR, User
 from campaign.campaigns.models import Campaign
 from campaign.core import limits, timeutil
-from campaign.core.services import DomainError
+from campaign.core.services import DomainError, audit
 from campaign.core.timeutil import local_to_utc
 from campaign.core.web import Page, attempt, form_error, page_arg
 from campaign.events import services
@@ -531,6 +531,10 @@ def registrants_csv(event_id: int):
                          _csv_safe(reg.needs), REGISTRATION_STATUS_LABELS[reg.status],
                          timeutil.format_datetime(reg.created_at),
                          _("staff") if reg.source == "staff" else _("online")])
+    # Who took a copy of the list, and how much of it, is on record (the audit log page shows it);
+    # not the search typed, which may be a name or a phone.
+    attempt(lambda: audit("registrations.exported", event, actor=current_user, rows=len(rows), full_phones=full,
+                          searched=bool(request.args.get("q")), status=request.args.get("status", "")[:20]))
     resp = Response(out.getvalue(), mimetype="text/csv; charset=utf-8")
     resp.headers["Content-Disposition"] = f'attachment; filename="registrants-{event.id}.csv"'
     resp.headers["Cache-Control"] = "private, no-store"

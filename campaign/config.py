@@ -42,6 +42,13 @@ def instance_secret_key(instance_path: str) -> str:
     return key
 
 
+def _public_limits(env: dict[str, str]) -> dict[str, str]:
+    """The public writes' rate limits set in the environment (names and defaults: core/limits.py)."""
+    from campaign.core.limits import DEFAULTS
+
+    return {name: env[name] for name in DEFAULTS if env.get(name)}
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -71,6 +78,7 @@ class Settings:
             session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES") or 120),
             default_province_code=int(env.get("DEFAULT_PROVINCE_CODE") or 75),
             proxy_fix=_bool(env.get("PROXY_FIX")),
+            extra=_public_limits(env),
         )
 
     def flask_config(self) -> dict:
@@ -105,4 +113,5 @@ class Settings:
             "DEFAULT_PROVINCE_CODE": self.default_province_code,
             "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
             "PROXY_FIX": self.proxy_fix,
+            **self.extra,
         }

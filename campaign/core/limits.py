@@ -49,12 +49,14 @@ def view_arg_key(kind: str, arg: str) -> Callable[[], str]:
 
 def form_key(kind: str, field: str, scope_arg: str | None = None) -> Callable[[], str]:
     """A per-target key from a form field (only its digits and letters, lower case), optionally
-    within the URL's ``scope_arg`` (e.g. a phone within one event)."""
+    within the URL's ``scope_arg`` (e.g. a phone within one event). An empty field counts nothing."""
 
     def key() -> str:
         raw = "".join(ch for ch in (request.form.get(field) or "")[:100] if ch.isalnum()).lower()
         if raw.startswith("84"):  # +84 912... and 0912... are one phone
             raw = "0" + raw[2:]
+        if not raw:
+            return ""  # the field was left empty: nothing to count for this target
         scope = (request.view_args or {}).get(scope_arg, "") if scope_arg else ""
         return f"{kind}:{scope}:{raw}"
 
@@ -83,7 +85,7 @@ def public_write(name: str, *targets: tuple[str, Callable[[], str]]):
 
 
 def _hit_or_429(name: str, key: str) -> None:
-    if not current_app.config.get("RATELIMIT_ENABLED", True):
+    if not key or not current_app.config.get("RATELIMIT_ENABLED", True):
         return
     scope = f"target:{request.endpoint}"
     try:

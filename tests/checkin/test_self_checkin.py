@@ -92,6 +92,10 @@ def test_guessing_codes_for_one_phone_is_limited(app, client, cf):
         assert codes == [200, 200, 200, 429]  # from four addresses: the phone's own limit holds
         other = client.post(path, data={"code": "AAAA", "phone": "0999 999 999", "uuid": str(uuid.uuid4())})
         assert other.status_code == 200
+        # the whole code, without a phone, is not held by any phone's limit
+        for _ in range(4):
+            whole = client.post(path, data={"code": hoa.short_code, "uuid": str(uuid.uuid4())})
+            assert whole.status_code == 200
     finally:
         app.config["SELF_CHECKIN_PHONE_RATE_LIMIT"] = "10000 per minute"
         limiter.reset()

@@ -42,6 +42,13 @@ def instance_secret_key(instance_path: str) -> str:
     return key
 
 
+def _public_limits(env: dict[str, str]) -> dict[str, str]:
+    """The public writes' rate limits set in the environment (names and defaults: core/limits.py)."""
+    from campaign.core.limits import DEFAULTS
+
+    return {name: env[name] for name in DEFAULTS if env.get(name)}
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -49,6 +56,8 @@ class Settings:
     redis_url: str | None = None
     session_cookie_secure: bool = False
     login_rate_limit: str = "10 per minute"
+    login_account_rate_limit: str = "5 per minute;20 per hour"
+    session_idle_minutes: int = 120
     default_locale: str = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
     default_province_code: int = 75  # Đồng Nai
@@ -65,8 +74,11 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             session_cookie_secure=_bool(env.get("SESSION_COOKIE_SECURE")),
             login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "10 per minute",
+            login_account_rate_limit=env.get("LOGIN_ACCOUNT_RATE_LIMIT") or "5 per minute;20 per hour",
+            session_idle_minutes=int(env.get("SESSION_IDLE_MINUTES") or 120),
             default_province_code=int(env.get("DEFAULT_PROVINCE_CODE") or 75),
             proxy_fix=_bool(env.get("PROXY_FIX")),
+            extra=_public_limits(env),
         )
 
     def flask_config(self) -> dict:
@@ -78,7 +90,17 @@ class Settings:
             "REDIS_URL": self.redis_url,
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
+            # Redis unreachable: keep limiting, per process, in memory (Flask-Limiter logs a warning and
+            # checks Redis again now and then); never turn a request into a 500 because of the limiter.
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            "RATELIMIT_SWALLOW_ERRORS": True,
+            "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+            if self.redis_url else {},
+            # Failed logins only: per address, and per account (whatever the address).
             "LOGIN_RATE_LIMIT": self.login_rate_limit,
+            "LOGIN_ACCOUNT_RATE_LIMIT": self.login_account_rate_limit,
+            # A logged-in session unused for this long ends (the next request goes to the login page).
+            "SESSION_IDLE_MINUTES": self.session_idle_minutes,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.session_cookie_secure,
@@ -92,4 +114,5 @@ class Settings:
             "DEFAULT_PROVINCE_CODE": self.default_province_code,
             "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
             "PROXY_FIX": self.proxy_fix,
+            **self.extra,
         }

@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from campaign import create_app
 from campaign.config import normalise_database_url
+from campaign.core.limits import DEFAULTS as PUBLIC_LIMITS
 from campaign.extensions import db
 from tests.factories import Factory
 
@@ -56,6 +57,9 @@ def app_config(tmp_path_factory) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10000 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "10000 per minute",
+        # every public write's limit (campaign/core/limits.py): tests that check one lower it
+        **{name: "10000 per minute" for name in PUBLIC_LIMITS},
         "SECRET_KEY": "test-secret-key",
         "SERVER_NAME": None,
     }

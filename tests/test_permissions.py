@@ -50,6 +50,9 @@ ROWS = [
         data={"password": "another-pass-1"}),
     # an officer's account: the province above it and fellow officers of the commune
     Row("GET", "/users/{officer_a}", ok("admin", "coord", "officer_a")),
+    # the audit log: administrators, and province coordinators for their province (issue 14, 13)
+    Row("GET", "/audit", ok("admin", "coord", "coord_kh")),
+    Row("GET", "/audit?action=event&type=events&from=01/01/2026&to=31/12/2026&page=2", ok("admin", "coord", "coord_kh")),
 ]
 
 

@@ -31,14 +31,25 @@ def normalise_username(username: str) -> str:
 
 
 def authenticate(username: str, password: str) -> User | None:
+    """The user whose password this is, or None. A failed attempt on an existing account is
+    audited (the password is not); a successful one records the time and is audited too."""
     user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None:
         check_password_hash(_dummy_hash(), password or "")
         return None
     if not user.check_password(password or "") or not user.active:
+        audit("user.login_failed", user, actor=None)
         return None
     user.last_login_at = utcnow()
+    audit("user.logged_in", user, actor=user)
     return user
+
+
+def log_out(user: User) -> None:
+    """End the user's sessions on the server: every cookie of this account (a copy included) stops
+    working, not only the one in this browser."""
+    user.end_sessions()
+    audit("user.logged_out", user, actor=user)
 
 
 def validate_password(password: str, username: str = "") -> None:
@@ -174,3 +185,41 @@ def visible_users(actor, query: str | None = None):
         pattern = f"%{query.strip().lower()}%"
         stmt = stmt.where(or_(User.username.like(pattern), db.func.lower(User.full_name).like(pattern)))
     return stmt
+
+
+# --- the audit log page ------------------------------------------------------------------------
+
+def can_read_audit_log(user) -> bool:
+    """Administrators (everything) and province coordinators (their province's records)."""
+    return perm.is_admin(user) or bool(perm.province_codes(user))
+
+
+def audit_log_query(user, *, action: str = "", actor: str = "", object_type: str = "", object_id: str = "",
+                    since=None, until=None):
+    """The audit entries ``user`` may read, newest first, filtered. Coordinators see the entries of
+    records in their provinces and their own actions; entries with no province (accounts without a
+    scope, the system) only administrators. ``since``/``until``: aware UTC datetimes (until
+    excluded). Every filter is an indexed or bounded condition; the page is paginated."""
+    from campaign.core.models import AuditLog
+    from campaign.core.text import like_pattern
+
+    stmt = select(AuditLog, User).outerjoin(User, User.id == AuditLog.actor_id)
+    provinces = perm.province_codes(user)
+    if provinces is not None:
+        stmt = stmt.where(or_(AuditLog.province_code.in_(provinces or {-1}), AuditLog.actor_id == user.id))
+    action = (action or "").strip()[:80]
+    if action:
+        stmt = stmt.where(AuditLog.action.like(like_pattern(action), escape="\\"))
+    actor = normalise_username(actor)[:80]
+    if actor:
+        stmt = stmt.where(User.username == actor)
+    if object_type:
+        stmt = stmt.where(AuditLog.object_type == object_type[:40])
+    object_id = (object_id or "").strip()[:64]
+    if object_id:
+        stmt = stmt.where(AuditLog.object_id == object_id)
+    if since is not None:
+        stmt = stmt.where(AuditLog.at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditLog.at < until)
+    return stmt.order_by(AuditLog.id.desc())

@@ -1,7 +1,21 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+import time
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
@@ -29,8 +43,40 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_account_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def _login_account() -> str:
+    """The rate-limit key of the account a login names (whatever address tries it)."""
+    return "login-account:" + services.normalise_username(request.form.get("username", ""))[:80]
+
+
+def _login_failed(_response) -> bool:
+    """Only failed attempts count: an office behind one address is not locked out by its own logins."""
+    return bool(g.get("login_failed"))
+
+
+@bp.before_app_request
+def end_idle_session():
+    """A logged-in session unused for SESSION_IDLE_MINUTES ends: the time of the last request is kept
+    in the (signed) session cookie and checked here, on the server."""
+    if "_user_id" not in session or request.endpoint == "static":
+        return
+    now = int(time.time())
+    seen = session.get("_seen")
+    if isinstance(seen, int) and now - seen > current_app.config["SESSION_IDLE_MINUTES"] * 60:
+        logout_user()
+        session.pop("_seen", None)
+        flash(_("Your session has expired after a period of inactivity. Please log in again."), "info")
+        return
+    if not isinstance(seen, int) or now - seen >= 60:  # rewrite the cookie at most once a minute
+        session["_seen"] = now
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(_login_account_limit, key_func=_login_account, methods=["POST"], deduct_when=_login_failed)
 def login():
     if current_user.is_authenticated:
         return redirect_next("core.index")
@@ -38,9 +84,11 @@ def login():
     if form.validate_on_submit():
         user = attempt(lambda: services.authenticate(form.username.data, form.password.data)).value
         if user is None:
+            g.login_failed = True
             form.password.errors = [_("Wrong username or password.")]
         else:
             login_user(user)
+            session["_seen"] = int(time.time())
             flash(_("Welcome, %(name)s.", name=user.full_name), "success")
             return redirect_next("core.index")
     return render_template("accounts/login.html", form=form)
@@ -52,7 +100,10 @@ def logout():
     form = ConfirmForm()
     resp = redirect(url_for("core.index"))
     if form.validate_on_submit():
+        user = current_user._get_current_object()
+        attempt(lambda: services.log_out(user))  # every copy of the session cookie stops working
         logout_user()
+        session.pop("_seen", None)
         flash(_("You have logged out."), "info")
         # Nothing of this session in the browser's HTTP cache. The page's script (check-in) sends
         # clear_site_data=1 only after it made sure no unsent scan and no registered device would
@@ -189,3 +240,58 @@ def user_reset_password(user_id: int):
     else:
         flash(_("Enter a password."), "danger")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
+
+
+# --- the audit log -----------------------------------------------------------------------------
+
+AUDIT_OBJECT_TYPES = {
+    "users": _l("Account"), "role_grants": _l("Role"), "campaigns": _l("Campaign"), "indicators": _l("Indicator"),
+    "indicator_targets": _l("Indicator target"), "indicator_values": _l("Indicator value"),
+    "events": _l("Event"), "event_series": _l("Event series"), "persons": _l("Person"),
+    "registrations": _l("Registration"), "checkin_tickets": _l("Ticket"), "checkins": _l("Check-in scan"),
+    "checkin_steward_grants": _l("Check-in steward"), "checkin_devices": _l("Check-in device"),
+    "courses": _l("Class"), "course_results": _l("Class result"), "course_certificates": _l("Certificate"),
+    "venues": _l("Venue"), "bookings": _l("Venue booking"), "villages": _l("Village"),
+    "volunteer_profiles": _l("Volunteer"), "volunteer_shifts": _l("Volunteer shift"),
+    "volunteer_signups": _l("Shift sign-up"), "jobs": _l("Background job"), "feed_tokens": _l("Calendar feed"),
+}
+
+
+def _audit_period() -> tuple:
+    """The date filters (dd/mm/yyyy, local days) as UTC bounds; a bad date is ignored with a message."""
+    from campaign.core.timeutil import parse_local_date
+    from campaign.events.services import local_date_bounds
+
+    bounds = []
+    for name in ("from", "to"):
+        raw = request.args.get(name, "").strip()
+        if not raw:
+            bounds.append(None)
+            continue
+        try:
+            day = parse_local_date(raw[:20])
+            start, end = local_date_bounds(day)
+        except (ValueError, OverflowError):
+            flash(_("Enter dates as dd/mm/yyyy."), "warning")
+            bounds.append(None)
+            continue
+        bounds.append(start if name == "from" else end)
+    return tuple(bounds)
+
+
+@bp.get("/audit")
+@login_required
+def audit_log():
+    """Who did what to which record: administrators see everything, province coordinators the
+    records of their province (and their own actions). Filterable, 50 entries a page."""
+    if not services.can_read_audit_log(current_user):
+        abort(403)
+    since, until = _audit_period()
+    object_type = request.args.get("type", "")
+    filters = {"action": request.args.get("action", ""), "actor": request.args.get("actor", ""),
+               "object_type": object_type if object_type in AUDIT_OBJECT_TYPES else "",
+               "object_id": request.args.get("id", "")}
+    page = Page(services.audit_log_query(current_user, since=since, until=until, **filters),
+                min(page_arg(), 1_000_000), per_page=50, scalars=False)
+    return render_template("accounts/audit_log.html", page=page, filters=filters, types=AUDIT_OBJECT_TYPES,
+                           date_from=request.args.get("from", "")[:20], date_to=request.args.get("to", "")[:20])

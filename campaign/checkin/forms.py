@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class StewardForm(FlaskForm):
@@ -12,10 +12,14 @@ class StewardForm(FlaskForm):
 
 
 class SelfCheckinForm(FlaskForm):
-    code = StringField(_l("The short code under the QR on your ticket, or your phone number"),
-                       validators=[DataRequired(_l("Enter your ticket's short code or your phone number.")),
-                                   Length(max=40)],
+    code = StringField(_l("The short code under the QR on your ticket"),
+                       description=_l("All 8 characters, e.g. AB12-CD34. Or only the last 4 characters together "
+                                      "with your phone number below."),
+                       validators=[DataRequired(_l("Enter the short code printed on your ticket.")), Length(max=40)],
                        render_kw={"autocomplete": "off", "autocapitalize": "characters"})
+    phone = StringField(_l("Your phone number (only with the last 4 characters)"),
+                        validators=[Optional(), Length(max=40)],
+                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
     uuid = HiddenField()
     submit = SubmitField(_l("Check me in"))
 

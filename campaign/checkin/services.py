@@ -57,7 +57,7 @@ from campaign.core.services import DomainError, audit
 from campaign.core.text import like_pattern
 from campaign.core.types import utcnow
 from campaign.events.models import Event, Person, Registration
-from campaign.events.services import can_manage_event, mask_phone, normalise_phone
+from campaign.events.services import can_manage_event, mask_phone
 from campaign.events.signals import registration_confirmed, registration_released, ticket_admitted
 from campaign.extensions import db
 
@@ -965,33 +965,7 @@ def self_checkin_open(event: Event, now: datetime | None = None) -> bool:
     return event.status == "published" and event.starts_at - SELF_OPENS_BEFORE <= now <= event.ends_at
 
 
-def find_own_ticket(session_event: Event, text: str) -> Ticket | None:
-    """A live ticket valid at this session, from its short code or its holder's phone number."""
-    chain_ids = [e.id for e in event_chain(session_event)]
-    short = codes.parse_short_code(text)
-    base = (select(Ticket).join(Registration, Ticket.registration_id == Registration.id)
-            .where(Ticket.event_id.in_(chain_ids), Ticket.revoked_at.is_(None), registration_live_clause()))
-    if short:
-        return db.session.scalar(base.where(Ticket.short_code == short))
-    try:
-        phone = normalise_phone(text)
-    except DomainError:
-        return None
-    if phone is None:
-        return None
-    return db.session.scalar(base.join(Person, Registration.person_id == Person.id)
-                             .where(Person.phone == phone).order_by(Ticket.id).limit(1))
-
-
-def self_check_in(session_event: Event, text: str, client_uuid: str) -> Answer:
-    """An attendee checks themselves in at the poster. Recorded like a steward's scan (method
-    "self", no steward); what was typed is not stored."""
-    if not self_checkin_open(session_event):
-        raise DomainError(_("Self check-in is open from two hours before the start until the end of the event."))
-    ticket = find_own_ticket(session_event, text)
-    data = Scan(uuid=client_uuid, event_id=session_event.id, method="self",
-                ticket_token=ticket.token if ticket else None, code=None if ticket else "self")
-    return scan(data, None, session_event)
+# find_own_ticket and self_check_in: campaign/checkin/selfcheck.py (a phone alone checks nobody in).
 
 
 # --- manual lookup ---------------------------------------------------------------------------

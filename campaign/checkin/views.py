@@ -13,13 +13,14 @@ from sqlalchemy.orm import joinedload
 from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.accounts.models import PROVINCE_COORDINATOR, YOUTH_ORGANISER, User
-from campaign.checkin import devices, qr, services
+from campaign.checkin import devices, qr, selfcheck, services
 from campaign.checkin.forms import DeviceForm, SelfCheckinForm, StewardForm
 from campaign.checkin.models import CheckinDevice, StewardGrant, Ticket
+from campaign.core import limits
 from campaign.core.services import DomainError
 from campaign.core.web import attempt
 from campaign.events.models import Event, Person, Registration
-from campaign.extensions import db, limiter
+from campaign.extensions import db
 
 bp = Blueprint("checkin", __name__)
 
@@ -242,7 +243,9 @@ def poster(event_id: int):
 
 
 @bp.route("/self/<int:event_id>/<token>", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@limits.public_write("SELF_CHECKIN_RATE_LIMIT",
+                     ("SELF_CHECKIN_TARGET_RATE_LIMIT", limits.view_arg_key("event", "event_id")),
+                     ("SELF_CHECKIN_PHONE_RATE_LIMIT", limits.form_key("phone", "phone", "event_id")))
 def self_checkin(event_id: int, token: str):
     event = db.session.get(Event, event_id)
     if event is None or not services.check_poster_token(event_id, token):
@@ -254,14 +257,19 @@ def self_checkin(event_id: int, token: str):
             client_uuid = str(uuidlib.UUID(form.uuid.data or ""))
         except ValueError:
             client_uuid = str(uuidlib.uuid4())
-        answer = attempt(lambda: services.self_check_in(event, form.code.data, client_uuid), form).value
-        if answer is not None:  # an invalid code is recorded too
+        outcome = attempt(lambda: selfcheck.self_check_in(event, form.code.data, form.phone.data or "", client_uuid),
+                          form)
+        if outcome:
+            answer = outcome.value
             if answer.checkin.result == "invalid":
-                form.code.errors = [_("No ticket of this event matches. Check the code or the phone number, "
-                                      "or ask a steward.")]
+                # One answer for every failure: it tells nothing about who is registered.
+                form.code.errors = [_("No ticket of this event matches. Type the whole short code printed on "
+                                      "your ticket, or its last 4 characters with your phone number, or ask a "
+                                      "steward.")]
                 answer = None
     form.uuid.data = str(uuidlib.uuid4())  # a new attempt gets a new UUID; a resent form repeats its own
     form.code.data = ""
+    form.phone.data = ""
     resp = Response(render_template("checkin/self.html", event=event, form=form, answer=answer,
                                     is_open=services.self_checkin_open(event)))
     resp.headers["Cache-Control"] = "no-store"

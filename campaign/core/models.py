@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.core.types import UTCDateTime, utcnow
@@ -23,8 +23,13 @@ class AuditLog(db.Model):
     object_type: Mapped[str] = mapped_column(String(40), nullable=False)
     object_id: Mapped[str] = mapped_column(String(64), nullable=False)
     details: Mapped[dict] = mapped_column(JSON, default=dict, nullable=False)
+    # The province the record belongs to, when it has one (an event's, a person's commune's, ...):
+    # province coordinators see their province's entries on the audit log page.
+    province_code: Mapped[int | None] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)
+    __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),
+                      Index("ix_audit_log_province", "province_code", "id"),
+                      Index("ix_audit_log_at", "at"))
 
 
 class Notification(db.Model):

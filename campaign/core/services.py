@@ -45,7 +45,8 @@ def require_end_after_start(starts, ends, field: str, *, same_allowed: bool = Fa
 
 def audit(action: str, obj: Any = None, *, actor=None, object_type: str | None = None,
           object_id: Any = None, **details: Any) -> AuditLog:
-    """Record an operation. ``obj`` (a model) gives the type and id unless given explicitly."""
+    """Record an operation. ``obj`` (a model) gives the type and id unless given explicitly, and the
+    province the entry belongs to when the record has one."""
     if obj is not None:
         object_type = object_type or obj.__tablename__
         if object_id is None:
@@ -59,9 +60,47 @@ def audit(action: str, obj: Any = None, *, actor=None, object_type: str | None =
         object_type=object_type or "",
         object_id=str(object_id),
         details={k: _jsonable(v) for k, v in details.items()},
+        province_code=province_of(obj),
     )
     db.session.add(entry)
     return entry
+
+
+# Relationships followed (in this order) to find the province of an audited record.
+_PROVINCE_PATHS = ("event", "course", "campaign", "shift", "venue", "registration", "ticket", "profile", "series",
+                   "parent", "commune", "home_commune", "user")
+
+
+def province_of(obj: Any, depth: int = 0) -> int | None:
+    """The province a record belongs to: its own ``province_code``, else that of a related record
+    (its event, campaign, commune, ...), else for an account the province of its first scoped role.
+    None when nothing says (then only administrators see its audit entries)."""
+    if obj is None or depth > 3:
+        return None
+    code = getattr(obj, "province_code", None)
+    if isinstance(code, int):
+        return code
+    try:
+        from sqlalchemy import inspect
+
+        mapper = inspect(type(obj))
+    except Exception:  # noqa: BLE001 - not a mapped object
+        return None
+    with db.session.no_autoflush:
+        for name in _PROVINCE_PATHS:
+            if name in mapper.relationships:
+                related = getattr(obj, name, None)
+                if related is not None and not isinstance(related, list):
+                    found = province_of(related, depth + 1)
+                    if found is not None:
+                        return found
+        for grant in getattr(obj, "grants", None) or []:
+            found = grant.province_code
+            if found is None and getattr(grant, "commune", None) is not None:
+                found = grant.commune.province_code
+            if found is not None:
+                return found
+    return None
 
 
 def _jsonable(value: Any) -> Any:

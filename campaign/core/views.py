@@ -23,26 +23,32 @@ def index():
 
 @bp.get("/healthz")
 def healthz():
+    """The database is required (503 without it). Redis is not: without it the rate limits fall back
+    to per-process memory and background jobs run inline, so an unreachable Redis reports
+    ``"status": "degraded"`` with 200 (a load balancer must not take every instance out)."""
     status = {"database": "ok"}
     code = 200
+    degraded = False
     try:
         db.session.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any failure means "not healthy"
         status["database"] = "error"
         code = 503
     redis_url = current_app.config.get("REDIS_URL")
+    status["rate_limits"] = "memory"
     if redis_url:
         try:
             import redis
 
-            redis.Redis.from_url(redis_url, socket_timeout=2).ping()
+            redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1).ping()
             status["redis"] = "ok"
+            status["rate_limits"] = "redis"
         except Exception:  # noqa: BLE001
             status["redis"] = "error"
-            code = 503
+            degraded = True
     else:
         status["redis"] = "not configured"
-    status["status"] = "ok" if code == 200 else "error"
+    status["status"] = "error" if code != 200 else ("degraded" if degraded else "ok")
     return jsonify(status), code
 
 

@@ -30,6 +30,7 @@ from campaign.courses.models import (
     Course,
     CourseResult,
     CourseTopic,
+    course_trainers,
 )
 from campaign.courses.pdf import CertificateFacts, render_certificate_pdf
 from campaign.events import services as events
@@ -89,6 +90,18 @@ def is_course_trainer(user, course: Course) -> bool:
 def can_teach(user, course: Course) -> bool:
     """Roll call, results, the class overview: the course's trainers and its organisers."""
     return is_course_trainer(user, course) or can_manage_course(user, course)
+
+
+def _trainer_sees_own_learners(user, event: Event) -> bool:
+    """An event's registrant list for a trainer: only when the event is one of their own classes
+    (or a session of one). The trainer role alone shows no one's list."""
+    ids = [event.id] + ([event.parent_id] if event.parent_id else [])
+    return db.session.scalar(
+        select(course_trainers.c.course_id).join(Course, Course.id == course_trainers.c.course_id)
+        .where(Course.event_id.in_(ids), course_trainers.c.user_id == user.id).limit(1)) is not None
+
+
+events.REGISTRANT_VIEWER_CHECKS.append(_trainer_sees_own_learners)
 
 
 def is_public(course: Course) -> bool:

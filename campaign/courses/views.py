@@ -9,6 +9,7 @@ from sqlalchemy import and_, or_, select
 
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import PROVINCE_COORDINATOR, YOUTH_ORGANISER
+from campaign.core import limits
 from campaign.core.requests import int_arg
 from campaign.core.services import DomainError
 from campaign.core.timeutil import local_moment
@@ -249,16 +250,19 @@ def add_sessions(course_id: int):
 
 def _enrol(course: Course, form, actor):
     if form.validate_on_submit():
-        outcome = attempt(lambda: services.enrol(course, actor=actor, full_name=form.full_name.data,
-                                                 phone=form.phone.data, birth_year=form.birth_year.data,
-                                                 needs=form.needs.data or "", consent=form.consent.data,
-                                                 commune_code=course.event.commune_code), form)
+        outcome = attempt(lambda: services.enrol(
+            course, actor=actor, full_name=form.full_name.data, phone=form.phone.data,
+            birth_year=form.birth_year.data, needs=form.needs.data or "", consent=form.consent.data,
+            commune_code=course.event.commune_code), form,
+            conflict=_("This person already has another registration for this event."), conflict_field="phone")
         if outcome:
-            return outcome.value  # (registration, private token)
+            return outcome.value
     return None
 
 
 @bp.route("/<int:course_id>/enrol", methods=["GET", "POST"])
+@limits.public_write("REGISTRATION_RATE_LIMIT",
+                     ("REGISTRATION_TARGET_RATE_LIMIT", limits.view_arg_key("course", "course_id")))
 def enrol(course_id: int):
     """Public enrolment: a place while places remain, the waiting list after."""
     course = _course_or_404(course_id)

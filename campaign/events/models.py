@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -213,6 +214,10 @@ class Person(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     consent_text: Mapped[str] = mapped_column(String(40), nullable=False, default="")  # version agreed to
+    # Made by a public form (registration, class enrolment): the phone was typed by a visitor and
+    # nobody checked it is theirs, so such a record is never found, shown or reused by its phone.
+    self_registered: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False,
+                                                  server_default=false())
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     anonymised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
@@ -221,8 +226,10 @@ class Person(db.Model):
     village = relationship("Village")
 
     __table_args__ = (
+        # One known person per phone; self-registered records may share a phone (anyone can type any).
         Index("uq_persons_phone", "phone", unique=True,
-              postgresql_where=text("phone IS NOT NULL"), sqlite_where=text("phone IS NOT NULL")),
+              postgresql_where=text("phone IS NOT NULL AND NOT self_registered"),
+              sqlite_where=text("phone IS NOT NULL AND NOT self_registered")),
         CheckConstraint("gender IS NULL OR gender IN ('female', 'male', 'other')", name="gender_known"),
         CheckConstraint("birth_year IS NULL OR (birth_year >= 1900 AND birth_year <= 2100)", name="birth_year_sane"),
         CheckConstraint("anonymised_at IS NULL OR phone IS NULL", name="anonymised_has_no_phone"),

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from campaign import jobs
 from campaign.accounts import permissions as perm
-from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, TRAINER, YOUTH_ORGANISER
+from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, YOUTH_ORGANISER
 from campaign.campaigns.models import TARGET_GROUPS, Campaign
 from campaign.core import phone, privacy
 from campaign.core.services import DomainError, audit, require_end_after_start
@@ -44,8 +44,10 @@ ANONYMOUS_NAME = "—"
 
 # Who organises events in a scope (create, edit, publish, see registrants and their phones).
 EVENT_ORGANISERS = (PROVINCE_COORDINATOR, COMMUNE_OFFICER, YOUTH_ORGANISER)
-# Who may look at an event's registrant list (phones masked unless they organise it).
-REGISTRANT_VIEWERS = EVENT_ORGANISERS + (TRAINER,)
+# Who may look at an event's registrant list: its organisers. Features built on events may let a
+# few more people see one event's list (courses: the class's own trainers), by adding a check
+# ``(user, event) -> bool`` here; phones stay masked for them. A trainer's role alone shows nothing.
+REGISTRANT_VIEWER_CHECKS: list = []
 # Fields whose change attendees would notice: each change bumps ``sequence``.
 VISIBLE_FIELDS = ("title", "description", "starts_at", "ends_at", "all_day", "place", "address", "directions",
                   "online_url", "status", "commune_code", "kind", "visibility")
@@ -70,11 +72,11 @@ def can_manage_event(user, event: Event) -> bool:
 
 
 def can_view_registrants(user, event: Event) -> bool:
+    """The event's organisers, and whoever a feature above lets see this event's list (a class's
+    trainers see their own class's learners, nothing else)."""
     if can_manage_event(user, event):
         return True
-    if event.commune_code is not None:
-        return perm.in_commune_scope(user, event.commune_code, event.province_code, REGISTRANT_VIEWERS)
-    return perm.can_in_province(user, event.province_code, REGISTRANT_VIEWERS)
+    return perm.is_authenticated(user) and any(check(user, event) for check in REGISTRANT_VIEWER_CHECKS)
 
 
 def _in_commune(user, person: Person, roles) -> bool:
@@ -594,8 +596,11 @@ def find_registration(token: str) -> Registration | None:
 
 
 def _find_or_create_person(phone: str | None, values: dict) -> tuple[Person, bool]:
+    """For staff: the known person with this phone (staff pages may link records to a known person),
+    or a new known person. Self-registered records are never matched by their (unverified) phone."""
+    known = (Person.phone == phone) & Person.self_registered.is_(False)
     if phone:
-        person = db.session.scalar(select(Person).where(Person.phone == phone))
+        person = db.session.scalar(select(Person).where(known))
         if person is not None:
             return person, False
         try:
@@ -603,7 +608,7 @@ def _find_or_create_person(phone: str | None, values: dict) -> tuple[Person, boo
                 person = Person(phone=phone, **values)
                 db.session.add(person)
         except IntegrityError:  # another registration created this person a moment ago
-            person = db.session.scalar(select(Person).where(Person.phone == phone))
+            person = db.session.scalar(select(Person).where(known))
             if person is None:
                 raise
             return person, False
@@ -612,6 +617,16 @@ def _find_or_create_person(phone: str | None, values: dict) -> tuple[Person, boo
     db.session.add(person)
     db.session.flush()
     return person, True
+
+
+def _self_registered_person(phone: str | None, values: dict) -> Person:
+    """A public form's own record of what the visitor typed. A phone proves nothing (anyone can type
+    anyone's number), so it never attaches to, shows or changes an existing person; staff can link
+    records to a known person on their pages."""
+    person = Person(phone=phone, self_registered=True, **values)
+    db.session.add(person)
+    db.session.flush()
+    return person
 
 
 def registration_open(event: Event, staff: bool = False) -> bool:
@@ -656,17 +671,19 @@ def register(event: Event, *, full_name: str, consent: bool, phone: str | None =
     lock_event(event)
     if not registration_open(event, staff=staff):
         raise DomainError(_("Registration for this event is closed."))
-    person, created = _find_or_create_person(phone, dict(
-        full_name=full_name, search_name=fold(full_name), birth_year=birth_year, gender=gender or None,
-        commune_code=commune_code, village_id=village_id, target_groups=groups,
-        needs=(needs or "").strip()[:1000], consent_at=utcnow(), consent_text=CONSENT_VERSION))
+    values = dict(full_name=full_name, search_name=fold(full_name), birth_year=birth_year, gender=gender or None,
+                  commune_code=commune_code, village_id=village_id, target_groups=groups,
+                  needs=(needs or "").strip()[:1000], consent_at=utcnow(), consent_text=CONSENT_VERSION)
+    if staff:
+        person, created = _find_or_create_person(phone, values)
+    else:
+        person, created = _self_registered_person(phone, values), True
     if not created:
         duplicate = db.session.scalar(select(Registration.id).where(
             Registration.event_id == event.id, Registration.person_id == person.id,
             Registration.status != "cancelled"))
         if duplicate is not None:
-            raise DomainError(_("This phone number is already registered for this event. Open the private link "
-                                "you received when registering to see or cancel that registration."), "phone")
+            raise DomainError(_("This person already has another registration for this event."), "phone")
         if person.anonymised_at is None:
             person.consent_at, person.consent_text = utcnow(), CONSENT_VERSION
     confirmed = _take_place(event)

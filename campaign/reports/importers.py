@@ -497,7 +497,8 @@ class ResidentImporter(Importer):
         class, whether it enrols them; the preview's cells. Returns the number of new enrolments."""
         existing = {}
         for start in range(0, len(phones), 500):
-            for person in db.session.scalars(select(Person).where(Person.phone.in_(phones[start:start + 500]))):
+            for person in db.session.scalars(select(Person).where(
+                    Person.phone.in_(phones[start:start + 500]), Person.self_registered.is_(False))):
                 existing[person.phone] = person
         enrolled: set[int] = set()
         if course is not None and existing:

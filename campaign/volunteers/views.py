@@ -15,6 +15,7 @@ from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.accounts.models import VOLUNTEER, User
 from campaign.campaigns.models import Campaign
+from campaign.core import limits
 from campaign.core.services import DomainError
 from campaign.core.timeutil import local_to_utc, local_today, parse_local_date, to_local
 from campaign.core.types import utcnow
@@ -79,7 +80,12 @@ def _redirect_back(default: str, **values):
 
 # --- public sign-up ----------------------------------------------------------------------------------
 
+def _home_commune_key() -> str:
+    return "commune:" + (request.form.get("home_commune_code") or "")[:12]
+
+
 @bp.route("/join", methods=["GET", "POST"])
+@limits.public_write("VOLUNTEER_SIGNUP_RATE_LIMIT", ("VOLUNTEER_SIGNUP_TARGET_RATE_LIMIT", _home_commune_key))
 def join():
     form = RegisterForm()
     province = request.args.get("province", type=int) or 75

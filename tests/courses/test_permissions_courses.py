@@ -52,6 +52,13 @@ ROWS = [
     Row("POST", "/courses/certificates/{cert}/reissue", ok(*MANAGERS, status=302),
         data={"reissue-learner_name": "Tên đã sửa"}),
     Row("GET", "/courses/verify/{token}", ok(*ACTORS), public=True),
+    # the class's learners on the events pages: its organisers and its own trainer (phones masked);
+    # a trainer sees no other class's learners (issue 14, point 12)
+    Row("GET", "/manage/events/{course_event}", ok(*TEACHERS)),
+    Row("GET", "/manage/events/{course_event}/registrants.csv", ok(*TEACHERS)),
+    Row("GET", "/manage/events/{session}", ok(*TEACHERS)),
+    Row("GET", "/manage/events/{other_course_event}", ok(*MANAGERS)),
+    Row("GET", "/manage/events/{other_course_event}/registrants.csv", ok(*MANAGERS)),
 ]
 
 
@@ -70,10 +77,36 @@ def objects(factory, actors):
                        starts_on=date(2026, 1, 1), ends_on=date(2026, 2, 1), issuing_unit="UBND", pdf=b"%PDF-1.4")
     db.session.add(cert)
     db.session.commit()
-    return {"course": course.id, "internal": internal.id, "session": session.id, "reg": reg.id, "cert": cert.id,
+    other_course = create_course(sessions=1)
+    return {"course_event": course.event_id, "other_course_event": other_course.event_id,
+            "course": course.id, "internal": internal.id, "session": session.id, "reg": reg.id, "cert": cert.id,
             "token": cert.verify_token, "job": 1}
 
 
 @pytest.mark.parametrize("row", ROWS, ids=str)
 def test_permission_matrix(app, factory, row):
     check_row(app, factory, row, objects)
+
+
+def test_trainers_see_only_their_own_learners_and_csv_downloads_are_audited(login_as, factory):
+    from sqlalchemy import select
+
+    from campaign.core.models import AuditLog
+    from tests.conftest import DONG_NAI
+
+    trainer = factory.user("trainer", province=DONG_NAI)
+    mine = create_course(sessions=1, trainer_ids=[trainer.id])
+    theirs = create_course(sessions=1)
+    enrol(mine, 1, prefix="Học viên của tôi")
+    enrol(theirs, 1, prefix="Học viên lớp khác")
+    client = login_as(trainer)
+    page = client.get(f"/manage/events/{mine.event_id}")
+    assert page.status_code == 200 and "Học viên của tôi 001" in page.text
+    assert client.get(f"/manage/events/{theirs.event_id}").status_code == 403
+    assert client.get(f"/manage/events/{theirs.event_id}/registrants.csv").status_code == 403
+    csv = client.get(f"/manage/events/{mine.event_id}/registrants.csv?q=0901")
+    assert csv.status_code == 200
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "registrations.exported"))
+    assert entry.actor_id == trainer.id and entry.object_id == str(mine.event_id)
+    assert entry.details["rows"] == 0 and entry.details["searched"] is True and "0901" not in str(entry.details)
+    assert entry.province_code == DONG_NAI

@@ -252,21 +252,25 @@ def test_private_link_token_is_stored_hashed():
     assert services.find_registration("") is None
 
 
-def test_duplicate_phone_on_same_event_is_refused_but_not_elsewhere():
+def test_duplicate_known_phone_on_same_event_is_refused_to_staff_but_not_elsewhere(factory):
+    officer = factory.user("commune_officer", commune=TRAN_BIEN)
     event, other = create_event(), create_event()
-    register(event, name="Trần Thị Bình", phone="0901234123")
+    register(event, name="Trần Thị Bình", phone="0901234123", actor=officer)
     with pytest.raises(DomainError) as err:
-        services.register(event, full_name="Ai đó", phone="+84 90 123 4123", consent=True)
+        services.register(event, full_name="Ai đó", phone="+84 90 123 4123", consent=True, actor=officer)
     assert err.value.field == "phone" and "Bình" not in err.value.message
     db.session.rollback()
-    register(other, name="Trần Thị Bình", phone="0901234123")
+    register(other, name="Trần Thị Bình", phone="0901234123", actor=officer)
     assert count(Person) == 1 and count(Registration) == 2
     # after a cancellation the same person may register again
     reg = db.session.scalar(select(Registration).where(Registration.event_id == event.id))
     services.cancel_registration(reg)
     db.session.commit()
-    register(event, name="Trần Thị Bình", phone="0901234123")
+    register(event, name="Trần Thị Bình", phone="0901234123", actor=officer)
     assert count(Registration, Registration.event_id == event.id) == 2
+    # a public registration with that phone is its own record: it neither fails nor joins hers
+    register(event, name="Ai đó", phone="0901234123")
+    assert count(Person) == 2 and count(Registration, Registration.event_id == event.id) == 3
 
 
 @pytest.mark.parametrize("kw, field", [

@@ -16,6 +16,7 @@ from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.accounts.models import PROVINCE_COORDINATOR, YOUTH_ORGANISER
 from campaign.core import timeutil
+from campaign.core.services import audit
 from campaign.core.tabular import csv_cell as _csv_safe  # the one formula-injection guard
 from campaign.core.timeutil import local_to_utc
 from campaign.core.web import Page, attempt, page_arg
@@ -310,6 +311,10 @@ def registrants_csv(event_id: int):
                          _csv_safe(reg.needs), REGISTRATION_STATUS_LABELS[reg.status],
                          timeutil.format_datetime(reg.created_at),
                          _("staff") if reg.source == "staff" else _("online")])
+    # Who took a copy of the list, and how much of it, is on record (the audit log page shows it);
+    # not the search typed, which may be a name or a phone.
+    attempt(lambda: audit("registrations.exported", event, actor=current_user, rows=len(rows), full_phones=full,
+                          searched=bool(request.args.get("q")), status=request.args.get("status", "")[:20]))
     resp = Response(out.getvalue(), content_type="text/csv; charset=utf-8")
     resp.headers["Content-Disposition"] = f'attachment; filename="registrants-{event.id}.csv"'
     resp.headers["Cache-Control"] = "private, no-store"

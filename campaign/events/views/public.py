@@ -12,13 +12,13 @@ from sqlalchemy import func, select
 
 from campaign.accounts.forms import ConfirmForm
 from campaign.campaigns.models import Campaign
-from campaign.core import timeutil
+from campaign.core import limits, timeutil
 from campaign.core.web import Page, attempt, page_arg
 from campaign.events import services
 from campaign.events.forms import RegistrationForm
 from campaign.events.models import Event, Registration
 from campaign.events.views import bp, date_arg, int_arg, province_communes, render
-from campaign.extensions import db, limiter
+from campaign.extensions import db
 from campaign.units.models import Commune, Village
 
 
@@ -90,17 +90,14 @@ def do_register(event: Event, form, actor=None):
         commune_code=form.commune_code.data if form.commune_code.data != -1 else 0,
         village_id=form.village_id.data if form.village_id.data not in (-1,) else 0,
         needs=form.needs.data or "", consent=bool(form.consent.data), actor=actor), form,
-        conflict=_("This phone number is already registered for this event. Open the private link you received "
-                   "when registering to see or cancel that registration."), conflict_field="phone")
+        # Only staff registrations link to a known person, so only they can meet an existing registration.
+        conflict=_("This person already has another registration for this event."), conflict_field="phone")
     return outcome.value if outcome else (None, None)
 
 
-def _registration_limit() -> str:
-    return current_app.config.get("REGISTRATION_RATE_LIMIT", "30 per minute")
-
-
 @bp.route("/events/<int:event_id>", methods=["GET", "POST"])
-@limiter.limit(_registration_limit, methods=["POST"])
+@limits.public_write("REGISTRATION_RATE_LIMIT",
+                     ("REGISTRATION_TARGET_RATE_LIMIT", limits.view_arg_key("event", "event_id")))
 def event_page(event_id: int):
     event = _public_event_or_404(event_id)
     can_register = services.registration_open(event)
@@ -153,6 +150,7 @@ def my_registration(token: str):
 
 
 @bp.post("/r/<token>/cancel")
+@limits.public_write("PRIVATE_LINK_RATE_LIMIT")
 def cancel_my_registration(token: str):
     reg = _registration_or_404(token)
     if ConfirmForm().validate_on_submit() and attempt(lambda: services.cancel_registration(reg)):

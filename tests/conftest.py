@@ -21,7 +21,7 @@ from sqlalchemy import text
 from campaign import create_app
 from campaign.config import normalise_database_url
 from campaign.core.limits import DEFAULTS as PUBLIC_LIMITS
-from campaign.extensions import db
+from campaign.extensions import db, limiter
 from tests.factories import Factory
 
 DONG_NAI = 75
@@ -129,6 +129,7 @@ def _db(request, app):
         db.session.rollback()
         db.session.remove()
         clean_tables()
+        limiter.reset()  # each test starts with no requests counted (limits are per test, not per run)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from campaign.core.services import DomainError, audit
 from campaign.core.text import fold, like_pattern, nfc
 from campaign.core.timeutil import LOCAL_TZ, local_to_utc, to_local
 from campaign.core.types import utcnow
+from campaign.events import signals
 from campaign.events.models import (
     EVENT_KINDS,
     GENDERS,
@@ -249,6 +250,9 @@ def update_event(actor, event: Event, **values) -> dict:
         event.sequence += 1
     if changes:
         audit("event.updated", event, actor=actor, changes=changes, sequence=event.sequence)
+    noticed = {k: v for k, v in changes.items() if k in VISIBLE_FIELDS and k != "status"}
+    if noticed and event.status == "published":
+        signals.event_changed.send(event, event=event, changes=noticed, actor=actor)
     if "capacity" in changes:
         promote_waitlist(event, actor)
     return changes
@@ -271,6 +275,7 @@ def cancel_event(actor, event: Event, reason: str = "") -> None:
     event.cancelled_at = utcnow()
     event.sequence += 1
     audit("event.cancelled", event, actor=actor, reason=reason, sequence=event.sequence)
+    signals.event_cancelled.send(event, event=event, reason=reason, actor=actor)
 
 
 def duplicate_event(actor, event: Event) -> Event:
@@ -645,6 +650,7 @@ def register(event: Event, *, full_name: str, consent: bool, phone: str | None =
     db.session.add(reg)
     db.session.flush()
     audit("registration.created", reg, actor=actor, event=event.id, status=reg.status, source=reg.source)
+    signals.registration_created.send(event, registration=reg, token=token, actor=actor)
     return reg, token
 
 
@@ -680,6 +686,8 @@ def promote_waitlist(event: Event, actor=None) -> list[Registration]:
         audit("registration.promoted", reg, actor=actor, event=event.id)
         promoted.append(reg)
     db.session.flush()
+    for reg in promoted:
+        signals.registration_promoted.send(event, registration=reg, actor=actor)
     return promoted
 
 

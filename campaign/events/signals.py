@@ -4,12 +4,26 @@
 its children: a bridge point, a class session). Sent by check-in inside the request's transaction;
 receivers join it (they never commit). Keyword arguments: ``registration_id``, ``event_id``, ``at``
 (when the person arrived, UTC), ``actor`` (the steward, or None).
+
+The registration and event signals below are sent by the event services inside the caller's
+transaction, so that what a receiver writes (e.g. an outbox message) commits or rolls back with the
+change itself:
+
+- ``registration_created``: ``registration``, ``token`` (the private link's secret, known only now),
+  ``actor``;
+- ``registration_promoted``: ``registration`` moved from the waiting list to confirmed, ``actor``;
+- ``event_changed``: ``event`` and ``changes`` ({field: [old, new]}) of fields attendees notice;
+- ``event_cancelled``: ``event``, ``reason``.
 """
 
 from blinker import Namespace
 
 _signals = Namespace()
 ticket_admitted = _signals.signal("ticket-admitted")
+registration_created = _signals.signal("registration-created")
+registration_promoted = _signals.signal("registration-promoted")
+event_changed = _signals.signal("event-changed")
+event_cancelled = _signals.signal("event-cancelled")
 
 
 @ticket_admitted.connect

@@ -46,7 +46,8 @@ class Mailbox:
         self.messages: list[email.message.EmailMessage] = []
         self.envelopes = []
         self.arrived = threading.Condition()
-        self.hold = None  # a threading.Event: while set... the server holds DATA until it is set
+        self.hold = None  # a threading.Event: the server holds DATA until it is set, then refuses it
+        self.holding = threading.Event()  # set when a DATA is being held
         self.reject_next: str | None = None
 
     async def handle_DATA(self, server, session, envelope):
@@ -54,6 +55,7 @@ class Mailbox:
             import asyncio
 
             hold = self.hold
+            self.holding.set()
             while not hold.is_set():
                 await asyncio.sleep(0.01)
             return "451 4.3.0 try again later"  # never accepted: the client died meanwhile
@@ -100,12 +102,26 @@ class Gateway:
         self.requests: list[dict] = []
         self.script: list[tuple[int, dict]] = [(200, {"id": "ok-1"})]
         self.seen: dict[str, tuple[int, dict]] = {}
+        self.delivered: list[dict] = []  # accepted, once per request id
         self.lock = threading.Lock()
+        self.hold = None  # a threading.Event: accept, then hold the answer until it is set
+        self.holding = threading.Event()
 
     def answer(self, body: dict, headers) -> tuple[int, dict]:
+        request_id = body.get("request_id") or body.get("tracking_id")
         with self.lock:
             self.requests.append({"body": body, "headers": dict(headers)})
-            return self.script.pop(0) if len(self.script) > 1 else self.script[0]
+            if request_id and request_id in self.seen:
+                return self.seen[request_id]  # a repeat of an accepted request: not delivered twice
+            status, answer = self.script.pop(0) if len(self.script) > 1 else self.script[0]
+            if 200 <= status < 300 and answer.get("error", 0) in (0, "0"):
+                self.delivered.append(body)
+                if request_id:
+                    self.seen[request_id] = (status, answer)
+        if self.hold is not None:
+            self.holding.set()
+            self.hold.wait(30)
+        return status, answer
 
 
 @pytest.fixture

@@ -147,10 +147,9 @@ def _insert(values: dict) -> bool:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(Message).values(**values).on_conflict_do_nothing(
-        index_elements=["kind", "object_type", "object_id", "recipient", "occasion"])
-    result = db.session.execute(stmt)
-    return bool(result.rowcount)
+    stmt = insert(Message.__table__).values(**values).on_conflict_do_nothing(
+        index_elements=["kind", "object_type", "object_id", "recipient", "occasion"]).returning(Message.__table__.c.id)
+    return db.session.execute(stmt).first() is not None
 
 
 def queue(kind: str, object_type: str, object_id: int, rec: Recipient, template: str, params: dict, *,

@@ -31,6 +31,7 @@ def _message_settings(app):
     for k in MESSAGE_SETTINGS:
         app.config.pop(k, None)
     app.config["MESSAGES_BASE_URL"] = "http://campaign.test/"
+    app.config["MESSAGES_REQUEST_LIMIT"] = "10000 per minute"
     yield
     for k, v in saved.items():
         if v is None:

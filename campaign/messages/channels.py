@@ -23,6 +23,7 @@ import logging
 import os
 import smtplib
 import ssl
+import threading
 import unicodedata
 import urllib.error
 import urllib.request
@@ -154,21 +155,46 @@ class EmailChannel(Channel):
             msg.add_alternative(out.html, subtype="html")
         return msg
 
+    _local = threading.local()
+
+    def _connect(self):
+        """One SMTP connection per worker thread, kept across the messages of a delivery run
+        (:func:`close`), opened again when the server dropped it."""
+        url_text = setting("MESSAGES_SMTP_URL")
+        held = getattr(self._local, "smtp", None)
+        if held is not None and held[0] == url_text:
+            return held[1]
+        self.close()
+        url = urlsplit(url_text)
+        if url.scheme == "smtps":
+            smtp = smtplib.SMTP_SSL(url.hostname, url.port or 465, timeout=TIMEOUT,
+                                    context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(url.hostname, url.port or 25, timeout=TIMEOUT)
+        if "starttls=1" in (url.query or ""):
+            smtp.starttls(context=ssl.create_default_context())
+        if url.username:
+            smtp.login(unquote(url.username), unquote(url.password or ""))
+        self._local.smtp = (url_text, smtp)
+        return smtp
+
+    def close(self) -> None:
+        held = getattr(self._local, "smtp", None)
+        self._local.smtp = None
+        if held is not None:
+            try:
+                held[1].quit()
+            except (OSError, smtplib.SMTPException):
+                held[1].close()
+
     def send(self, out: Outgoing) -> Sent:
-        url = urlsplit(setting("MESSAGES_SMTP_URL"))
         msg = self.build(out)
         try:
-            if url.scheme == "smtps":
-                smtp = smtplib.SMTP_SSL(url.hostname, url.port or 465, timeout=TIMEOUT,
-                                        context=ssl.create_default_context())
-            else:
-                smtp = smtplib.SMTP(url.hostname, url.port or 25, timeout=TIMEOUT)
-            with smtp:
-                if "starttls=1" in (url.query or ""):
-                    smtp.starttls(context=ssl.create_default_context())
-                if url.username:
-                    smtp.login(unquote(url.username), unquote(url.password or ""))
-                refused = smtp.send_message(msg)
+            try:
+                refused = self._connect().send_message(msg)
+            except smtplib.SMTPServerDisconnected:  # a kept connection timed out: once more, afresh
+                self.close()
+                refused = self._connect().send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:
             raise PermanentError(f"recipient refused: {_smtp_reason(exc.recipients)}") from exc
         except smtplib.SMTPResponseException as exc:
@@ -177,6 +203,7 @@ class EmailChannel(Channel):
                 raise PermanentError(reason) from exc
             raise TemporaryError(reason) from exc
         except (OSError, smtplib.SMTPException) as exc:
+            self.close()
             raise TemporaryError(f"SMTP: {exc}") from exc
         if refused:
             raise PermanentError(f"recipient refused: {_smtp_reason(refused)}")
@@ -296,6 +323,14 @@ CHANNELS: dict[str, Channel] = {c.name: c for c in (EmailChannel(), ZaloChannel(
 
 def get(name: str) -> Channel:
     return CHANNELS[name]
+
+
+def close_all() -> None:
+    """End the connections kept during a delivery run."""
+    for channel in CHANNELS.values():
+        close = getattr(channel, "close", None)
+        if close is not None:
+            close()
 
 
 def configured() -> list[str]:

@@ -254,15 +254,20 @@ def deliver_due(limit: int | None = None, now: datetime | None = None) -> Counte
     by outcome (sent, retry, failed)."""
     counts: Counter = Counter()
     handled = 0
-    while limit is None or handled < limit:
-        batch = claim(min(BATCH, limit - handled) if limit else BATCH, now=now)
-        if not batch:
-            break
-        messages = {m.id: m for m in db.session.scalars(select(Message).where(Message.id.in_(batch)))}
-        db.session.commit()  # nothing held while talking to providers
-        for message_id in batch:
-            counts[deliver_claimed(messages[message_id])] += 1
-            handled += 1
+    try:
+        while limit is None or handled < limit:
+            batch = claim(min(BATCH, limit - handled) if limit else BATCH, now=now)
+            if not batch:
+                break
+            messages = {m.id: m for m in db.session.scalars(select(Message).where(Message.id.in_(batch)))}
+            for m in messages.values():
+                db.session.expunge(m)  # kept as loaded (a commit would expire them: a query each)
+            db.session.commit()  # nothing held while talking to providers
+            for message_id in batch:
+                counts[deliver_claimed(messages[message_id])] += 1
+                handled += 1
+    finally:
+        channels.close_all()
     return counts
 
 

@@ -7,8 +7,9 @@ The scratch database's public schema is DROPPED and rebuilt (never point it at r
 BENCH_DATABASE_URL a throwaway SQLite file is used. A real SMTP server (aiosmtpd) runs in this
 process on a free port. For ``--small`` and then ``--reminders`` people (each registered, with an
 e-mail, for one of the day's activities 100 people each) it times ``reminders.queue_due_reminders``
-(the tick) and ``outbox.deliver_due`` and counts SQL statements: messages a second, and queries per
-message for both sizes (constant when they match).
+(the tick) and ``outbox.deliver_due`` (``--workers`` at once) and counts SQL statements: messages a
+second, and queries per message for both sizes (constant when they match). Every message must arrive
+exactly once (the SMTP server counts them).
 """
 
 from __future__ import annotations
@@ -40,13 +41,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def run(app, n: int, sink: Sink, counter: list) -> dict:
+def deliver(app, workers: int, now):
+    """``workers`` delivery workers at once (threads, each with its own session), as rq workers would."""
+    from collections import Counter
+    from concurrent.futures import ThreadPoolExecutor
+
+    from campaign.messages import outbox
+
+    def one():
+        with app.app_context():
+            return outbox.deliver_due(now=now)
+
+    total = Counter()
+    with ThreadPoolExecutor(workers) as pool:
+        for counts in pool.map(lambda _i: one(), range(workers)):
+            total.update(counts)
+    return total
+
+
+def run(app, n: int, sink: Sink, counter: list, workers: int = 1) -> dict:
     from sqlalchemy import insert, text
 
     from campaign.core.timeutil import LOCAL_TZ
     from campaign.events.models import Event, Person, Registration
     from campaign.extensions import db
-    from campaign.messages import outbox, reminders
+    from campaign.messages import reminders
     from campaign.messages.models import ContactPreference
 
     with app.app_context():
@@ -85,7 +104,7 @@ def run(app, n: int, sink: Sink, counter: list) -> dict:
         sink.count = 0
         counter[0] = 0
         t0 = time.perf_counter()
-        counts = outbox.deliver_due(now=now + timedelta(hours=12))
+        counts = deliver(app, workers, now + timedelta(hours=12))
         t_deliver, q_deliver = time.perf_counter() - t0, counter[0]
         return {"n": n, "queued": queued, "queue_s": t_queue, "queue_q": q_queue, "sent": counts.get("sent", 0),
                 "arrived": sink.count, "deliver_s": t_deliver, "deliver_q": q_deliver}
@@ -95,6 +114,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reminders", type=int, default=10_000)
     parser.add_argument("--small", type=int, default=1_000)
+    parser.add_argument("--workers", type=int, default=1, help="delivery workers at once (threads)")
     args = parser.parse_args()
 
     from aiosmtpd.controller import Controller
@@ -126,10 +146,10 @@ def main() -> None:
         load_units(75)
         db.session.commit()
         event.listen(db.engine, "before_cursor_execute", lambda *a, **k: counter.__setitem__(0, counter[0] + 1))
-    print(f"database: {url.split('://')[0]}")
+    print(f"database: {url.split('://')[0]}, delivery workers: {args.workers}")
     try:
         for n in (args.small, args.reminders):
-            r = run(app, n, sink, counter)
+            r = run(app, n, sink, counter, args.workers)
             print(f"{r['n']:>6} reminders: queued {r['queued']} in {r['queue_s']:.1f} s ({r['queued'] / r['queue_s']:.0f}/s, "
                   f"{r['queue_q'] / max(r['queued'], 1):.2f} queries each); delivered {r['sent']} (arrived "
                   f"{r['arrived']}) in {r['deliver_s']:.1f} s ({r['sent'] / r['deliver_s']:.0f} messages/s, "

@@ -305,6 +305,32 @@ def own_logout():
     return redirect(url_for("core.index"))
 
 
+# --- an account's own choices ----------------------------------------------------------------------
+
+@bp.route("/account/messages", methods=["GET", "POST"])
+@login_required
+def account_preferences():
+    pref = outbox.preference_of(user_id=current_user.id)
+    form = PreferencesForm(formdata=None, channels=pref.channels if pref else [],
+                           reminders=[k for k in services.REMINDER_KINDS if k not in (pref.reminders_off if pref else [])],
+                           consent=bool(pref and pref.consent_at and not pref.withdrawn_at)) \
+        if request.method == "GET" else PreferencesForm()
+    if request.method == "POST" and form.validate_on_submit():
+        def save():
+            mine = services.preference_for(user_id=current_user.id)
+            services.save_preferences(mine, channels=form.channels.data or [],
+                                      reminders_off=[k for k in services.REMINDER_KINDS
+                                                     if k not in (form.reminders.data or [])],
+                                      consent=bool(form.consent.data))
+            if not form.consent.data:
+                services.withdraw_reminders(mine)
+        if attempt(save, form):
+            flash(_("Your choices are saved."), "success")
+            return redirect(url_for("messages.account_preferences"))
+    return render_template("messages/account_preferences.html", form=form, pref=pref,
+                           consent_text=services.consent_text())
+
+
 # --- stopping reminders --------------------------------------------------------------------------
 
 @bp.route("/messages/stop/<token>", methods=["GET", "POST"])

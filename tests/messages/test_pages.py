@@ -274,3 +274,17 @@ def test_organisers_see_messages_resend_and_announce(app, factory, mailbox):
     ann = messages(kind="announcement")[0]
     client.post(f"/manage/events/{event.id}/messages/{ann.id}/resend")
     assert messages(id=ann.id)[0].status in ("queued", "sent")
+
+
+def test_an_account_chooses_its_channels_and_reminders(app, factory, login_as):
+    user = factory.user("volunteer")
+    client = login_as(user)
+    assert client.get("/account/messages").status_code == 200
+    resp = client.post("/account/messages", data={"channels": ["zalo", "email"], "reminders": ["event", "session"],
+                                                  "consent": "y"})
+    assert resp.status_code == 302
+    pref = db.session.scalar(select(ContactPreference).where(ContactPreference.user_id == user.id))
+    assert pref.channels == ["zalo", "email"] and pref.reminders_off == ["shift"] and pref.consent_at is not None
+    rec = outbox.user_recipient(user, "+84912345678")
+    assert not outbox.queue("reminder", "shift", 1, rec, "reminder", {}, reminder_kind="shift")
+    assert outbox.queue("reminder", "event", 1, rec, "reminder", {}, reminder_kind="event")

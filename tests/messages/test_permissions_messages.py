@@ -41,6 +41,8 @@ ROWS = [
     Row("POST", "/me/logout", REDIRECTED),
     Row("GET", "/messages/stop/{stop_token}", EVERYONE, public=True),
     Row("POST", "/messages/stop/{stop_token}", EVERYONE, public=True),
+    Row("GET", "/account/messages", ok(*[a for a in ACTORS if a != "anon"])),
+    Row("POST", "/account/messages", ok(*[a for a in ACTORS if a != "anon"], status=302), data={"channels": ["email"]}),
     # organisers
     Row("GET", "/manage/events/{event_a}/messages", ok(*MANAGERS_A)),
     Row("POST", "/manage/events/{event_a}/messages/{message_a}/resend", ok(*MANAGERS_A, status=302)),

@@ -30,6 +30,7 @@ from campaign.events import services as events
 from campaign.events.models import Event, Person
 from campaign.extensions import csrf, db, limiter
 from campaign.messages import (
+    digests,
     hooks,  # noqa: F401 - connects the receivers of the lower features' signals
     outbox,
     reminders,
@@ -432,6 +433,7 @@ def carry_out_erasure(person_id: int):
 @click.option("--no-deliver", is_flag=True, help="Only queue the reminders.")
 def tick_command(no_deliver: bool):
     queued = reminders.queue_due_reminders()
+    queued += digests.queue_weekly_summaries()
     db.session.commit()
     counts = {} if no_deliver else dict(outbox.deliver_due())
     click.echo(f"reminders queued: {queued}; delivered: {counts.get('sent', 0)}, retry: {counts.get('retry', 0)}, "

@@ -311,9 +311,7 @@ def _record_failure(message: Message, reason: str, temporary: bool) -> str:
 # --- rendering -----------------------------------------------------------------------------------
 
 def _context(message: Message) -> dict:
-    from campaign.core.types import UTCDateTime  # noqa: F401 - times in params are ISO strings
-
-    params = dict(message.params or {})
+    params = dict(message.params or {})  # times are ISO strings: "..._at" keys become datetimes
     for key, value in list(params.items()):
         if key.endswith("_at") and isinstance(value, str) and value:
             try:
@@ -349,8 +347,7 @@ def _render_block(template_name: str, block: str, context: dict) -> str:
 
 def render(message: Message) -> Outgoing:
     """The message in its language: subject, plain text, HTML, SMS text, template data."""
-    if not g:  # flask-babel's force_locale needs a non-empty g outside a request
-        g.messages_render = True
+    g.messages_render = True  # flask-babel's force_locale needs a non-empty g outside a request
     with force_locale(message.language or "vi"):
         context = _context(message)
         base = f"messages/mail/{message.template}"

@@ -4,6 +4,7 @@ from wtforms import (
     BooleanField,
     HiddenField,
     PasswordField,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -56,6 +57,8 @@ class PreferencesForm(FlaskForm):
     person_id = HiddenField()
     channels = CheckboxesField(_l("Reach me by"), choices=list(CHANNEL_LABELS.items()))
     reminders = CheckboxesField(_l("Send me"), choices=list(REMINDER_LABELS.items()))
+    language = SelectField(_l("Language of the messages"), choices=[("vi", "Tiếng Việt"), ("en", "English")],
+                           default="vi")
     consent = BooleanField(_l("I agree to receive reminders (I can stop them at any time)"))
     submit = SubmitField(_l("Save my choices"))
 

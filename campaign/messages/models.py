@@ -83,6 +83,7 @@ class ContactPreference(db.Model):
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     channels: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # e.g. ["zalo", "sms"]
     reminders_off: Mapped[list] = mapped_column(JSON, nullable=False, default=list)  # kinds: event, session, shift
+    language: Mapped[str] = mapped_column(String(8), nullable=False, default="vi")  # of the messages
     consent_version: Mapped[str] = mapped_column(String(40), nullable=False, default="")
     consent_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -90,6 +90,7 @@ def _apply_preference(rec: Recipient, pref: ContactPreference | None) -> Recipie
         rec.channels = list(pref.channels or [])
         rec.reminders_off = list(pref.reminders_off or [])
         rec.reminders_allowed = pref.withdrawn_at is None
+        rec.language = pref.language or "vi"
     return rec
 
 

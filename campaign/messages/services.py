@@ -266,9 +266,13 @@ def preference_for(*, person_id: int | None = None, user_id: int | None = None) 
 
 
 def save_preferences(pref: ContactPreference, *, channels: list[str], reminders_off: list[str],
-                     email: str | None = None, consent: bool | None = None) -> None:
+                     email: str | None = None, consent: bool | None = None, language: str | None = None) -> None:
     from campaign.messages.models import CHANNELS
 
+    if language is not None:
+        if language not in current_app.config.get("LANGUAGES", {"vi": "", "en": ""}):
+            raise DomainError(_("Choose a language from the list."), "language")
+        pref.language = language
     pref.channels = [c for c in channels if c in CHANNELS and c != "dev"]
     pref.reminders_off = [k for k in reminders_off if k in REMINDER_KINDS]
     if email is not None:
@@ -358,6 +362,7 @@ def own_data(person_ids: list[int]) -> dict:
                              for c in certs],
             "preferences": None if pref is None else {
                 "email": pref.email, "channels": pref.channels, "reminders_off": pref.reminders_off,
+                "language": pref.language,
                 "consent_version": pref.consent_version, "consent_text": pref.consent_text,
                 "consent_at": pref.consent_at.isoformat() if pref.consent_at else None,
                 "withdrawn_at": pref.withdrawn_at.isoformat() if pref.withdrawn_at else None,

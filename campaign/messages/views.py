@@ -233,7 +233,8 @@ def own_page():
             "prefs": PreferencesForm(formdata=None, person_id=pid, channels=pref.get("channels") or [],
                                      reminders=[k for k in services.REMINDER_KINDS
                                                 if k not in (pref.get("reminders_off") or [])],
-                                     consent=bool(pref.get("consent_at")) and not pref.get("withdrawn_at")),
+                                     consent=bool(pref.get("consent_at")) and not pref.get("withdrawn_at"),
+                                     language=pref.get("language") or "vi"),
             "action": PersonActionForm(formdata=None, person_id=pid),
         }
     return _private(render_template("messages/own_page.html", data=data, forms=forms,
@@ -267,7 +268,7 @@ def own_preferences():
             services.save_preferences(pref, channels=form.channels.data or [],
                                       reminders_off=[k for k in services.REMINDER_KINDS
                                                      if k not in (form.reminders.data or [])],
-                                      consent=bool(form.consent.data))
+                                      consent=bool(form.consent.data), language=form.language.data)
             if not form.consent.data:
                 services.withdraw_reminders(pref)
         if attempt(save):
@@ -314,7 +315,8 @@ def account_preferences():
     pref = outbox.preference_of(user_id=current_user.id)
     form = PreferencesForm(formdata=None, channels=pref.channels if pref else [],
                            reminders=[k for k in services.REMINDER_KINDS if k not in (pref.reminders_off if pref else [])],
-                           consent=bool(pref and pref.consent_at and not pref.withdrawn_at)) \
+                           consent=bool(pref and pref.consent_at and not pref.withdrawn_at),
+                           language=pref.language if pref else "vi") \
         if request.method == "GET" else PreferencesForm()
     if request.method == "POST" and form.validate_on_submit():
         def save():
@@ -322,7 +324,7 @@ def account_preferences():
             services.save_preferences(mine, channels=form.channels.data or [],
                                       reminders_off=[k for k in services.REMINDER_KINDS
                                                      if k not in (form.reminders.data or [])],
-                                      consent=bool(form.consent.data))
+                                      consent=bool(form.consent.data), language=form.language.data)
             if not form.consent.data:
                 services.withdraw_reminders(mine)
         if attempt(save, form):

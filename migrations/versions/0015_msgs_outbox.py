@@ -57,6 +57,7 @@ def upgrade():
     sa.Column('email', sa.String(length=254), nullable=True),
     sa.Column('channels', sa.JSON(), nullable=False),
     sa.Column('reminders_off', sa.JSON(), nullable=False),
+    sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('consent_version', sa.String(length=40), nullable=False),
     sa.Column('consent_text', sa.Text(), nullable=False),
     sa.Column('consent_at', campaign.core.types.UTCDateTime(timezone=True), nullable=True),

@@ -164,3 +164,19 @@ def test_claims_never_overlap_and_an_expired_lease_is_claimed_again(app):
     later = utcnow() + timedelta(seconds=outbox.LEASE_SECONDS + 1)
     assert sorted(outbox.claim(10, now=later)) == sorted(first + second)
     assert {m.attempts for m in messages()} == {2}
+
+
+def test_a_message_goes_in_the_persons_language(app, mailbox):
+    from campaign.messages import hooks, services
+
+    event = make_event()
+    reg, token = events.register(event, full_name="John Smith", consent=True)
+    pref = services.preference_for(person_id=reg.person_id)
+    pref.email, pref.language = "john@example.com", "en"
+    db.session.execute(Message.__table__.delete())
+    hooks.registration_created(None, registration=reg, token=token)
+    db.session.commit()
+    outbox.deliver_due()
+    [mail] = mailbox.wait_for(1)
+    assert mail["Subject"] == "You are registered: Hướng dẫn cài VNeID"
+    assert "Your place is confirmed." in text_of(mail)

@@ -432,7 +432,7 @@ def announcement_recipients(event: Event) -> list[Registration]:
     return people_of(event, statuses=("confirmed",))
 
 
-def check_announcement(event: Event, subject: str, body: str) -> Announcement:
+def check_announcement(event: Event | None, subject: str, body: str, count: bool = True) -> Announcement:
     subject, body = nfc(subject), (body or "").strip()
     if not subject:
         raise DomainError(_("Write a subject."), "subject")
@@ -442,7 +442,7 @@ def check_announcement(event: Event, subject: str, body: str) -> Announcement:
         raise DomainError(_("Write the message."), "body")
     if len(body) > 2000:
         raise DomainError(_("The message is too long (at most 2000 characters)."), "body")
-    return Announcement(subject, body, len(announcement_recipients(event)))
+    return Announcement(subject, body, len(announcement_recipients(event)) if count and event is not None else 0)
 
 
 def send_announcement(actor, event: Event, subject: str, body: str, nonce: str) -> int:
@@ -458,6 +458,36 @@ def send_announcement(actor, event: Event, subject: str, body: str, nonce: str) 
                         params, occasion=nonce[:60], event_id=event.id, actor=actor):
             count += 1
     audit("messages.announcement", event, actor=actor, subject=ann.subject, recipients=count)
+    return count
+
+
+def shift_announcement_recipients(shift) -> list:
+    """The confirmed volunteers of a shift."""
+    return [s for s in shift.signups if s.status == "confirmed"]
+
+
+def check_shift_announcement(shift, subject: str, body: str) -> Announcement:
+    ann = check_announcement(None, subject, body, count=False)
+    ann.recipients = len(shift_announcement_recipients(shift))
+    return ann
+
+
+def send_shift_announcement(actor, shift, subject: str, body: str, nonce: str) -> int:
+    """Queue a one-off announcement to a shift's confirmed volunteers (once per form nonce)."""
+    from campaign.messages.hooks import shift_params
+    from campaign.volunteers.services import can_manage_shift
+
+    if not can_manage_shift(actor, shift):
+        raise DomainError(_("You may not manage volunteers of this commune."))
+    ann = check_shift_announcement(shift, subject, body)
+    params = {**shift_params(shift), "subject_text": ann.subject, "body_text": ann.body}
+    count = 0
+    for signup in shift_announcement_recipients(shift):
+        if outbox.queue("announcement", "shift", shift.id,
+                        outbox.user_recipient(signup.volunteer.user, signup.volunteer.phone), "announcement",
+                        params, occasion=nonce[:60], actor=actor):
+            count += 1
+    audit("messages.shift_announcement", shift, actor=actor, subject=ann.subject, recipients=count)
     return count
 
 

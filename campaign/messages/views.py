@@ -403,8 +403,42 @@ def announce(event_id: int):
         else:
             outcome = attempt(lambda: services.check_announcement(event, form.subject.data, form.body.data), form)
             preview = outcome.value if outcome else None
-    return render_template("messages/announce.html", event=event, form=form, preview=preview,
+    return render_template("messages/announce.html", title=event.title, form=form, preview=preview,
+                           back_url=url_for("messages.event_messages", event_id=event.id),
                            recipients=len(services.announcement_recipients(event)))
+
+
+@bp.route("/manage/shifts/<int:shift_id>/announce", methods=["GET", "POST"])
+@login_required
+def announce_shift(shift_id: int):
+    from campaign.core.timeutil import format_datetime
+    from campaign.volunteers.models import Shift
+    from campaign.volunteers.services import can_manage_shift
+
+    shift = db.session.get(Shift, shift_id)
+    if shift is None:
+        abort(404)
+    if not can_manage_shift(current_user, shift):
+        abort(403)
+    form = AnnouncementForm()
+    preview = None
+    if not form.nonce.data:
+        form.nonce.data = secrets.token_urlsafe(16)
+    if form.validate_on_submit():
+        if form.send.data:
+            outcome = attempt(lambda: services.send_shift_announcement(current_user, shift, form.subject.data,
+                                                                       form.body.data, form.nonce.data), form)
+            if outcome:
+                flash(_("The announcement is queued for %(n)d people.", n=outcome.value), "success")
+                return redirect(url_for("volunteers.shift_edit", shift_id=shift.id))
+        else:
+            outcome = attempt(lambda: services.check_shift_announcement(shift, form.subject.data, form.body.data),
+                              form)
+            preview = outcome.value if outcome else None
+    title = f"{shift.title or shift.commune.name} — {format_datetime(shift.starts_at)}"
+    return render_template("messages/announce.html", title=title, form=form, preview=preview,
+                           back_url=url_for("volunteers.shift_edit", shift_id=shift.id),
+                           recipients=len(services.shift_announcement_recipients(shift)), for_shift=True)
 
 
 @bp.get("/manage/erasure-requests")

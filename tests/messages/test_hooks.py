@@ -145,3 +145,38 @@ def test_a_class_session_moved_tells_the_learners(app):
     db.session.commit()
     rows = messages(kind="changed")
     assert len(rows) == 3 and {r.object_id for r in rows} == {session.id}
+
+
+def test_an_announcement_to_a_shifts_volunteers(app, factory, login_as, mailbox):
+    from campaign.campaigns.models import Campaign
+    from campaign.volunteers import services as vol
+    from campaign.volunteers.models import Shift
+
+    officer = factory.user("commune_officer", commune=TRAN_BIEN)
+    a, b = volunteer(factory, "a@example.vn"), volunteer(factory, "b@example.vn")
+    for p in (a, b):
+        vol.decide_volunteer(officer, p, True)
+    today = datetime.now(UTC).date()
+    camp = Campaign(province_code=DONG_NAI, name="Mùa hè số", slug="mhs-ann", kind="summer",
+                    starts_on=today - timedelta(days=10), ends_on=today + timedelta(days=60))
+    db.session.add(camp)
+    db.session.flush()
+    start = (datetime.now(UTC) + timedelta(days=5)).replace(minute=0, second=0, microsecond=0)
+    shift = Shift(campaign_id=camp.id, commune_code=TRAN_BIEN, starts_at=start, ends_at=start + timedelta(hours=3),
+                  max_needed=2, min_needed=1, location="Ấp 2")
+    db.session.add(shift)
+    db.session.commit()
+    vol.sign_up(a.user, shift)
+    vol.sign_up(b.user, shift)
+    db.session.commit()
+    client = login_as(officer)
+    preview = client.post(f"/manage/shifts/{shift.id}/announce",
+                          data={"subject": "Mang áo đoàn", "body": "Nhớ mang áo đoàn.", "nonce": "s1", "preview": "1"})
+    assert preview.status_code == 200 and "Số người nhận: 2" in preview.text
+    for _ in range(2):
+        client.post(f"/manage/shifts/{shift.id}/announce",
+                    data={"subject": "Mang áo đoàn", "body": "Nhớ mang áo đoàn.", "nonce": "s1", "send": "1"})
+    rows = messages(kind="announcement")
+    assert sorted(r.user_id for r in rows) == sorted([a.user_id, b.user_id])
+    outbox.deliver_due()
+    assert sum(1 for m in mailbox.wait_for(4) if m["Subject"] == "Mang áo đoàn") == 2

@@ -48,6 +48,9 @@ ROWS = [
     Row("POST", "/manage/events/{event_a}/messages/{message_a}/resend", ok(*MANAGERS_A, status=302)),
     Row("GET", "/manage/events/{event_a}/announce", ok(*MANAGERS_A)),
     Row("POST", "/manage/events/{event_a}/announce", ok(*MANAGERS_A), data={"subject": "", "body": "", "preview": "1"}),
+    Row("GET", "/manage/shifts/{shift_a}/announce", ok("admin", "coord", "officer_a", "youth")),
+    Row("POST", "/manage/shifts/{shift_a}/announce", ok("admin", "coord", "officer_a", "youth"),
+        data={"subject": "", "body": "", "preview": "1"}),
     Row("GET", "/manage/erasure-requests", ERASERS),
     Row("POST", "/manage/erasure-requests/{person_a}", ok("admin", "coord", "officer_a", status=302)),
 ]
@@ -72,6 +75,25 @@ def _person() -> int:
     return reg.person_id
 
 
+def _shift() -> int:
+    from datetime import UTC, date, datetime, timedelta
+
+    from campaign.campaigns.models import Campaign
+    from campaign.volunteers.models import Shift
+
+    today = date.today()
+    camp = Campaign(province_code=75, name="Mùa hè số", slug=f"mhs-{datetime.now(UTC).timestamp()}", kind="summer",
+                    starts_on=today - timedelta(days=5), ends_on=today + timedelta(days=60))
+    db.session.add(camp)
+    db.session.flush()
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    shift = Shift(campaign_id=camp.id, commune_code=26041, starts_at=start, ends_at=start + timedelta(hours=3),
+                  max_needed=2, min_needed=1, location="Ấp 1")
+    db.session.add(shift)
+    db.session.commit()
+    return shift.id
+
+
 def objects_for(row: Row):
     names = set(re.findall(r"{(\w+)}", row.url))
 
@@ -81,6 +103,8 @@ def objects_for(row: Row):
             values["event_a"], values["message_a"] = _event_and_message()
         if "person_a" in names:
             values["person_a"] = _person()
+        if "shift_a" in names:
+            values["shift_a"] = _shift()
         if "bad_token" in names:
             values["bad_token"] = "not-a-valid-token"
         if "stop_token" in names:

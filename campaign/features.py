@@ -17,4 +17,5 @@ FEATURES = [
     "courses",
     "calendars",
     "reports",
+    "messages",
 ]

@@ -17,6 +17,7 @@ from campaign.core.services import DomainError, audit
 from campaign.core.text import nfc
 from campaign.core.timeutil import to_local
 from campaign.core.types import utcnow
+from campaign.courses import signals
 from campaign.courses.models import (
     ASSESSMENTS,
     ATTENDANCE_SOURCES,
@@ -551,6 +552,7 @@ def issue_certificate(actor, course: Course, registration: Registration, base_ur
         raise DomainError(_("This learner's personal data was removed; no certificate can be issued."))
     cert = _new_certificate(actor, course, registration, registration.person.full_name, base_url, render=render)
     audit("certificate.issued", cert, actor=actor, course=course.id, number=cert.number)
+    signals.certificate_issued.send(cert, certificate=cert, base_url=base_url, actor=actor)
     return cert
 
 

@@ -215,6 +215,9 @@ def update_event(actor, event: Event, **values) -> dict:
         event.sequence += 1
     if changes:
         audit("event.updated", event, actor=actor, changes=changes, sequence=event.sequence)
+    noticed = {k: v for k, v in changes.items() if k in VISIBLE_FIELDS and k != "status"}
+    if noticed and event.status == "published":
+        signals.event_changed.send(event, event=event, changes=noticed, actor=actor)
     if "capacity" in changes:
         promote_waitlist(event, actor)
     return changes
@@ -237,6 +240,7 @@ def cancel_event(actor, event: Event, reason: str = "") -> None:
     event.cancelled_at = utcnow()
     event.sequence += 1
     audit("event.cancelled", event, actor=actor, reason=reason, sequence=event.sequence)
+    signals.event_cancelled.send(event, event=event, reason=reason, actor=actor)
 
 
 def duplicate_event(actor, event: Event) -> Event:
@@ -697,6 +701,7 @@ def register(event: Event, *, full_name: str, consent: bool, phone: str | None =
     audit("registration.created", reg, actor=actor, event=event.id, status=reg.status, source=reg.source)
     if confirmed:
         signals.registration_confirmed.send(reg, registration=reg, actor=actor)
+    signals.registration_created.send(event, registration=reg, token=token, actor=actor)
     return reg, token
 
 
@@ -734,6 +739,7 @@ def promote_waitlist(event: Event, actor=None) -> list[Registration]:
     db.session.flush()
     for reg in promoted:
         signals.registration_confirmed.send(reg, registration=reg, actor=actor)
+        signals.registration_promoted.send(event, registration=reg, actor=actor)
     return promoted
 
 

@@ -15,6 +15,15 @@ confirmed registration stopped being confirmed (``reason``: "cancelled" or "wait
 sent by the events services inside the caller's transaction, keyword arguments ``registration``
 (the Registration) and ``actor`` (or None); check-in issues and revokes tickets on them, so a live
 ticket exists exactly for each confirmed registration.
+The registration and event signals below are sent by the event services inside the caller's
+transaction, so that what a receiver writes (e.g. an outbox message) commits or rolls back with the
+change itself:
+
+- ``registration_created``: ``registration``, ``token`` (the private link's secret, known only now),
+  ``actor``;
+- ``registration_promoted``: ``registration`` moved from the waiting list to confirmed, ``actor``;
+- ``event_changed``: ``event`` and ``changes`` ({field: [old, new]}) of fields attendees notice;
+- ``event_cancelled``: ``event``, ``reason``.
 """
 
 from blinker import Namespace
@@ -24,6 +33,10 @@ ticket_admitted = _signals.signal("ticket-admitted")
 person_anonymised = _signals.signal("person-anonymised")
 registration_confirmed = _signals.signal("registration-confirmed")
 registration_released = _signals.signal("registration-released")
+registration_created = _signals.signal("registration-created")
+registration_promoted = _signals.signal("registration-promoted")
+event_changed = _signals.signal("event-changed")
+event_cancelled = _signals.signal("event-cancelled")
 
 
 @ticket_admitted.connect

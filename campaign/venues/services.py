@@ -40,6 +40,7 @@ from campaign.core.timeutil import (
 )
 from campaign.core.types import utcnow
 from campaign.extensions import db
+from campaign.venues import signals
 from campaign.venues.models import (
     ACTIVE_STATUSES,
     APPROVED,
@@ -431,6 +432,7 @@ def request_booking(actor, venue: Venue, *, starts_at: datetime, ends_at: dateti
     if not venue.needs_approval:
         approve(actor, booking, automatic=True)
     else:
+        signals.booking_requested.send(booking, booking=booking, actor=actor)
         for manager in venue.managers:
             notify(manager, _("New booking request for %(venue)s", venue=venue.name),
                    _("%(who)s asks for %(start)s–%(end)s: %(purpose)s", who=actor.full_name,
@@ -483,6 +485,8 @@ def approve(actor, booking: Booking, *, automatic: bool = False) -> list[Booking
     booking.decided_at = utcnow()
     save_approved(booking)
     audit("booking.approved", booking, actor=actor, automatic=automatic)
+    if not automatic:
+        signals.booking_decided.send(booking, booking=booking, reason="", actor=actor)
     if booking.requester_id and booking.requester_id != getattr(actor, "id", None):
         notify(booking.requester_id, _("Booking approved: %(venue)s", venue=venue.name),
                _("%(start)s–%(end)s: %(purpose)s", start=format_datetime(booking.starts_at),
@@ -504,6 +508,7 @@ def _decide(actor, booking: Booking, status: str, reason: str, action: str) -> N
     booking.decided_by_id = getattr(actor, "id", None)
     booking.decided_at = utcnow()
     audit(action, booking, actor=actor, reason=reason)
+    signals.booking_decided.send(booking, booking=booking, reason=reason, actor=actor)
     if booking.requester_id and booking.requester_id != getattr(actor, "id", None):
         subject = {REJECTED: _("Booking request rejected: %(venue)s", venue=booking.venue.name),
                    CANCELLED: _("Booking cancelled: %(venue)s", venue=booking.venue.name)}[status]

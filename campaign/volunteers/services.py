@@ -43,6 +43,7 @@ from campaign.core.types import utcnow
 from campaign.extensions import db
 from campaign.units import services as units
 from campaign.units.models import Commune, Village
+from campaign.volunteers import signals
 from campaign.volunteers.models import (
     LANGUAGES,
     SHIFT_ROLES,
@@ -173,6 +174,7 @@ def decide_volunteer(actor, profile: VolunteerProfile, approve: bool) -> None:
         profile.user.end_sessions()
     audit("volunteer.approved" if approve else "volunteer.rejected", profile, actor=actor)
     if approve:
+        signals.volunteer_approved.send(profile, profile=profile, actor=actor)
         notify(profile.user, _("Your volunteer profile was approved. Welcome, digital ambassador!"),
                url="/volunteers/shifts")
 
@@ -331,6 +333,7 @@ def update_shift(actor, shift: Shift, *, move_to_waitlist: list[int] | None = No
     db.session.flush()
     if changes:
         audit("shift.updated", shift, actor=actor, changes=changes)
+        signals.shift_changed.send(shift, shift=shift, changes=changes, actor=actor)
     if excess < 0:
         promote_waitlist(shift, actor)
     return moved
@@ -344,6 +347,8 @@ def delete_shift(actor, shift: Shift) -> None:
             notify(s.volunteer.user, _("The shift on %(when)s in %(c)s was cancelled.",
                                        when=format_datetime(shift.starts_at), c=shift.commune.name))
     audit("shift.deleted", shift, actor=actor, commune=shift.commune_code, starts=shift.starts_at)
+    signals.shift_cancelled.send(shift, shift=shift, signups=[s for s in shift.signups if s.status in ACTIVE],
+                                 actor=actor)
     db.session.delete(shift)
 
 
@@ -502,6 +507,8 @@ def promote_waitlist(shift: Shift, actor=None) -> list[Signup]:
                                    when=format_datetime(shift.starts_at), c=shift.commune.name),
                url="/volunteers/my")
     db.session.flush()
+    for s in waiting:
+        signals.signup_promoted.send(shift, signup=s, actor=actor)
     return list(waiting)
 
 

@@ -237,13 +237,15 @@ def claim(limit: int = BATCH, now: datetime | None = None) -> list[int]:
     lease = now + timedelta(seconds=setting_int("MESSAGES_LEASE_SECONDS", LEASE_SECONDS))
     candidates = select(Message.id).where(_due_condition(now)).order_by(Message.due_at, Message.id).limit(limit)
     if db.session.get_bind().dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(candidates))
-    if not ids:
-        db.session.rollback()
-        return []
+        ids = list(db.session.scalars(candidates.with_for_update(skip_locked=True)))
+        if not ids:
+            db.session.rollback()
+            return []
+        which = Message.id.in_(ids)
+    else:  # SQLite: one UPDATE picks and takes the rows under the write lock (no two readers pick the same)
+        which = Message.id.in_(candidates.scalar_subquery())
     claimed = list(db.session.scalars(
-        update(Message).where(Message.id.in_(ids), _due_condition(now))
+        update(Message).where(which, _due_condition(now))
         .values(status="sending", lease_until=lease, attempts=Message.attempts + 1)
         .returning(Message.id).execution_options(synchronize_session=False)))
     db.session.commit()

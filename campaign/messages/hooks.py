@@ -204,3 +204,22 @@ def certificate_issued(sender, *, certificate, base_url: str, actor=None, **_kw)
                  "certificate_issued", {"title": certificate.course_title, "number": certificate.number,
                                         "verify_url": verify_url(base_url, certificate.verify_token)},
                  event_id=reg.event_id, actor=actor)
+
+
+@event_signals.person_anonymised.connect
+def forget_person(sender, *, person_id, texts, **_kw) -> None:
+    """An anonymised person's messages stay counted (kind, channel, status, when) but keep neither
+    their address nor any text quoting them; messages not yet sent are cancelled, their contact
+    preferences (e-mail, channels) are deleted."""
+    from campaign.core import privacy
+    from campaign.messages.models import ContactPreference, Message
+
+    for message in db.session.scalars(select(Message).where(
+            (Message.person_id == person_id) | (Message.recipient == f"person:{person_id}"))):
+        message.address = ""
+        message.params = {}
+        message.last_error = privacy.redact(message.last_error, texts) or ""
+        if message.status in ("queued", "sending"):
+            message.status = "cancelled"
+    for pref in db.session.scalars(select(ContactPreference).where(ContactPreference.person_id == person_id)):
+        db.session.delete(pref)

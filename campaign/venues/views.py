@@ -118,7 +118,7 @@ def search():
 @login_required
 def commune(code: int):
     commune = _commune_or_404(code)
-    perm.require(perm.acts_in_province(current_user, perm.province_of(code), BOOKERS))
+    perm.require(perm.acts_in_province(current_user, perm.province_of(code), REQUESTERS))
     venues = db.session.scalars(select(Venue).where(services.outside_condition(current_user, code))
                                 .options(selectinload(Venue.equipment)).order_by(Venue.name)).all()
     return render_template("venues/commune.html", commune=commune, venues=venues,

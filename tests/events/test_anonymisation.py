@@ -103,7 +103,7 @@ def _world(factory):
     event = create_event(capacity=20)
     reg, reg_token = events.register(event, full_name=NAME, phone=PHONE_LOCAL, consent=True, birth_year=1960,
                                      commune_code=TRAN_BIEN,
-                                     needs="Cần xe lăn")
+                                     needs="Cần xe lăn", actor=officer)  # staff: a known person
     db.session.flush()
     ticket = checkin.issue_ticket(reg)
     person = db.session.get(Person, reg.person_id)

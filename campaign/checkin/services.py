@@ -1067,7 +1067,7 @@ def _lock_tickets(ticket_ids: set[int]) -> None:
         {"ns": LOCK_NAMESPACE, "ids": sorted(ticket_ids)})
 
 
-def sync_batch(uploads: list[Upload], actor, events: dict[int, Event]) -> list[Answer]:  # noqa: C901
+def sync_batch(uploads: list[Upload], actor, events: dict[int, Event]) -> list[Answer]:
     """Record a batch of scans devices decided offline, set-based: a constant number of statements
     whatever the batch size (the known UUIDs, the tickets, the locks, the current admissions, one
     UPDATE for relabels, one INSERT, one INSERT of audit entries). ``events`` holds each scan's
@@ -1098,48 +1098,8 @@ def sync_batch(uploads: list[Upload], actor, events: dict[int, Event]) -> list[A
             seen[up.data.uuid] = i
             todo.append(i)
     tickets = dict(zip(todo, resolve([uploads[i].data for i in todo]), strict=True))
-    chains = {event_id: event_chain_ids(event) for event_id, event in events.items()}
-    revoked_at = actor.revoked_at if isinstance(actor, CheckinDevice) else None
-    values: dict[int, dict] = {}
-    candidates: dict[tuple[int, int], list[int]] = {}
-    for i in todo:
-        up = uploads[i]
-        data, ticket = up.data, tickets[i]
-        reported = data.device_time
-        data.device_time, clamped = clamp_time(data.device_time, events[data.event_id], actor, now)
-        v = _values(data, actor, ticket, now, door_result=up.door_result, flag=CLOCK if clamped else None,
-                    reported_time=reported if clamped else None)
-        refused = judge(ticket, chains[data.event_id])
-        if refused == INVALID:
-            v["scanned"] = _excerpt(data.code or data.ticket_token)
-        if revoked_at is not None and (data.device_time is None or data.device_time > revoked_at):
-            v["result"], v["flag"] = SET_ASIDE, AFTER_REVOKE  # made after the removal: never admits
-        elif refused is not None:
-            v["result"] = refused
-        elif up.door_result not in (None, ACCEPTED):
-            v["result"] = up.door_result  # turned away at the door (already admitted there, ...)
-        else:
-            v["result"] = DUPLICATE  # until chosen below
-            candidates.setdefault((ticket.id, data.event_id), []).append(i)
-        values[i] = v
-    _lock_tickets({pair[0] for pair in candidates})
-    current: dict[tuple[int, int], tuple] = {}
-    if candidates:
-        for row in db.session.execute(
-                select(CheckIn.id, CheckIn.ticket_id, CheckIn.event_id, CheckIn.device_time, CheckIn.server_time,
-                       CheckIn.flag)
-                .where(tuple_(CheckIn.ticket_id, CheckIn.event_id).in_(list(candidates)), admitted())):
-            current[(row.ticket_id, row.event_id)] = row
-    relabel: list[int] = []
-    for pair, indexes in candidates.items():
-        best = min(indexes, key=lambda i: _precedence(values[i]["device_time"] or now, values[i]["flag"], i))
-        held = current.get(pair)
-        if held is not None:
-            if _precedence(held.device_time or held.server_time, held.flag, -1) <= \
-                    _precedence(values[best]["device_time"] or now, values[best]["flag"], best):
-                continue  # the admission on record is earlier: every upload is a duplicate
-            relabel.append(held.id)  # the earliest admission counts: the row on record gives way
-        values[best]["result"] = ACCEPTED
+    values, candidates = _decide_uploads(uploads, todo, tickets, events, actor, now)
+    relabel = _choose_earliest(candidates, values, now)
     if relabel:
         db.session.execute(update(CheckIn).where(CheckIn.id.in_(relabel)).values(
             result=DUPLICATE, door_result=func.coalesce(CheckIn.door_result, ACCEPTED), relabelled_at=now)
@@ -1192,6 +1152,62 @@ def sync_batch(uploads: list[Upload], actor, events: dict[int, Event]) -> list[A
             first = answers[seen[up.data.uuid]]
             answers[i] = replace(first, replay=True)
     return answers
+
+
+def _decide_uploads(uploads: list[Upload], todo: list[int], tickets: dict, events: dict[int, Event], actor,
+                    now: datetime) -> tuple[dict[int, dict], dict[tuple[int, int], list[int]]]:
+    """Each new upload's row values and result; the uploads that may admit (by ticket and session)
+    stay "duplicate" until :func:`_choose_earliest` picks one of them."""
+    chains = {event_id: event_chain_ids(event) for event_id, event in events.items()}
+    revoked_at = actor.revoked_at if isinstance(actor, CheckinDevice) else None
+    values: dict[int, dict] = {}
+    candidates: dict[tuple[int, int], list[int]] = {}
+    for i in todo:
+        up = uploads[i]
+        data, ticket = up.data, tickets[i]
+        reported = data.device_time
+        data.device_time, clamped = clamp_time(data.device_time, events[data.event_id], actor, now)
+        v = _values(data, actor, ticket, now, door_result=up.door_result, flag=CLOCK if clamped else None,
+                    reported_time=reported if clamped else None)
+        refused = judge(ticket, chains[data.event_id])
+        if refused == INVALID:
+            v["scanned"] = _excerpt(data.code or data.ticket_token)
+        if revoked_at is not None and (data.device_time is None or data.device_time > revoked_at):
+            v["result"], v["flag"] = SET_ASIDE, AFTER_REVOKE  # made after the removal: never admits
+        elif refused is not None:
+            v["result"] = refused
+        elif up.door_result not in (None, ACCEPTED):
+            v["result"] = up.door_result  # turned away at the door (already admitted there, ...)
+        else:
+            v["result"] = DUPLICATE  # until chosen below
+            candidates.setdefault((ticket.id, data.event_id), []).append(i)
+        values[i] = v
+    return values, candidates
+
+
+def _choose_earliest(candidates: dict[tuple[int, int], list[int]], values: dict[int, dict],
+                     now: datetime) -> list[int]:
+    """Lock the tickets (in order), read their admissions on record, and mark the earliest upload of
+    each ticket and session accepted; returns the admissions on record that give way to it."""
+    _lock_tickets({pair[0] for pair in candidates})
+    current: dict[tuple[int, int], tuple] = {}
+    if candidates:
+        for row in db.session.execute(
+                select(CheckIn.id, CheckIn.ticket_id, CheckIn.event_id, CheckIn.device_time, CheckIn.server_time,
+                       CheckIn.flag)
+                .where(tuple_(CheckIn.ticket_id, CheckIn.event_id).in_(list(candidates)), admitted())):
+            current[(row.ticket_id, row.event_id)] = row
+    relabel: list[int] = []
+    for pair, indexes in candidates.items():
+        best = min(indexes, key=lambda i: _precedence(values[i]["device_time"] or now, values[i]["flag"], i))
+        held = current.get(pair)
+        if held is not None:
+            if _precedence(held.device_time or held.server_time, held.flag, -1) <= \
+                    _precedence(values[best]["device_time"] or now, values[best]["flag"], best):
+                continue  # the admission on record is earlier: every upload is a duplicate
+            relabel.append(held.id)  # the earliest admission counts: the row on record gives way
+        values[best]["result"] = ACCEPTED
+    return relabel
 
 
 def _store_after_race(up: Upload, values: dict, actor) -> Answer:

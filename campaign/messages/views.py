@@ -75,6 +75,25 @@ def _same_answer() -> str:
              "minutes; check your spam folder too.")
 
 
+def _ask_for_code(request_code, session_key: str, next_endpoint: str, template: str) -> Response:
+    """Step one of a one-time code: the contact typed, the code sent to it (if it is known), the same
+    answer either way; the contact is kept in the session for step two."""
+    form = ContactForm()
+    if form.validate_on_submit():
+        outcome = attempt(lambda: request_code(form.contact.data), form)
+        if outcome:
+            session[session_key] = outcome.value
+            flash(_same_answer(), "info")
+            return redirect(url_for(next_endpoint))
+    return _private(render_template(template, form=form))
+
+
+def _password_changed() -> Response:
+    flash(_("Your password is changed and every other session is logged out. Log in with the new "
+            "password."), "success")
+    return redirect(url_for("accounts.login"))
+
+
 # --- lost links ----------------------------------------------------------------------------------
 
 @bp.route("/my/links", methods=["GET", "POST"])
@@ -96,14 +115,8 @@ def lost_links():
 def forgot_password():
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
-    form = ContactForm()
-    if form.validate_on_submit():
-        outcome = attempt(lambda: services.request_password_reset(form.contact.data), form)
-        if outcome:
-            session["reset_contact"] = outcome.value
-            flash(_same_answer(), "info")
-            return redirect(url_for("messages.reset_password"))
-    return _private(render_template("messages/forgot_password.html", form=form))
+    return _ask_for_code(services.request_password_reset, "reset_contact", "messages.reset_password",
+                         "messages/forgot_password.html")
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
@@ -118,9 +131,7 @@ def reset_password():
             services.check_code("password", contact, form.code.data or ""), form.password.data), form)
         if outcome:
             session.pop("reset_contact", None)
-            flash(_("Your password is changed and every other session is logged out. Log in with the new "
-                    "password."), "success")
-            return redirect(url_for("accounts.login"))
+            return _password_changed()
     return _private(render_template("messages/reset_password.html", form=form, with_code=True))
 
 
@@ -135,9 +146,7 @@ def reset_password_link(token: str):
         outcome = attempt(lambda: services.reset_password(services.use_link("password", token),
                                                           form.password.data), form)
         if outcome:
-            flash(_("Your password is changed and every other session is logged out. Log in with the new "
-                    "password."), "success")
-            return redirect(url_for("accounts.login"))
+            return _password_changed()
     return _private(render_template("messages/reset_password.html", form=form, with_code=False))
 
 
@@ -168,14 +177,8 @@ def _open_own_page(row) -> None:
 def own_start():
     if _own_person_ids() is not None:
         return redirect(url_for("messages.own_page"))
-    form = ContactForm()
-    if form.validate_on_submit():
-        outcome = attempt(lambda: services.request_own_page_code(form.contact.data), form)
-        if outcome:
-            session["own_contact"] = outcome.value
-            flash(_same_answer(), "info")
-            return redirect(url_for("messages.own_code"))
-    return _private(render_template("messages/own_start.html", form=form))
+    return _ask_for_code(services.request_own_page_code, "own_contact", "messages.own_code",
+                         "messages/own_start.html")
 
 
 @bp.route("/me/code", methods=["GET", "POST"])

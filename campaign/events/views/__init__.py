@@ -13,7 +13,6 @@ from datetime import datetime
 
 from flask import Blueprint, abort, flash, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from campaign.core import requests, timeutil
 from campaign.core.timeutil import local_to_utc
@@ -26,7 +25,7 @@ from campaign.events.forms import (
 )
 from campaign.events.models import Event
 from campaign.extensions import db
-from campaign.units.models import Commune
+from campaign.units import services as units
 
 bp = Blueprint("events", __name__)
 
@@ -59,9 +58,7 @@ def date_arg(name: str):
 
 
 def province_communes(province_code: int) -> list[tuple[int, str]]:
-    return [tuple(r) for r in db.session.execute(select(Commune.code, Commune.name)
-                                                 .where(Commune.province_code == province_code)
-                                                 .order_by(Commune.name)).tuples()]
+    return units.commune_choices(units.communes(province_code=province_code))
 
 
 def event_or_404(event_id: int) -> Event:

@@ -36,6 +36,7 @@ from campaign.events.models import Event, Person, Registration
 from campaign.events.views import bp, event_or_404, form_times, int_arg, next_or, render
 from campaign.events.views.public import do_register, registration_form
 from campaign.extensions import db
+from campaign.units import services as units
 from campaign.units.models import Commune, Province
 
 
@@ -46,12 +47,11 @@ def _managed_event(event_id: int) -> Event:
 
 
 def _scope_communes() -> list[tuple[int, str]]:
-    stmt = select(Commune.code, Commune.name).order_by(Commune.name)
     if perm.is_admin(current_user):
-        stmt = stmt.where(Commune.province_code == current_app.config["DEFAULT_PROVINCE_CODE"])
+        communes = units.communes(province_code=current_app.config["DEFAULT_PROVINCE_CODE"])
     else:
-        stmt = stmt.where(perm.commune_filter(Commune.code, current_user, services.EVENT_ORGANISERS))
-    return [tuple(r) for r in db.session.execute(stmt).tuples()]
+        communes = units.communes(perm.commune_filter(Commune.code, current_user, services.EVENT_ORGANISERS))
+    return units.commune_choices(communes)
 
 
 def _provincial_provinces() -> list[tuple[int, str]]:

@@ -56,6 +56,13 @@ METRIC_LABELS = {
 }
 
 
+def metric_labels() -> dict:
+    """METRIC_LABELS with the metrics other features contribute (features.extra_metrics)."""
+    from campaign.features import extra_metrics
+
+    return {**METRIC_LABELS, **extra_metrics()}
+
+
 class CampaignForm(FlaskForm):
     province_code = SelectField(_l("Province"), coerce=optional_int, validate_choice=False)
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the campaign's name.")), Length(max=200)])
@@ -77,7 +84,7 @@ class IndicatorForm(FlaskForm):
                                                       Length(max=400)])
     unit = SelectField(_l("Unit"), choices=list(UNIT_LABELS.items()), validate_choice=False)
     target_value = NumberField(_l("Overall target"), validators=[InputRequired(_l("Enter a number."))])
-    metric = SelectField(_l("Measured by"), choices=list(METRIC_LABELS.items()), validate_choice=False)
+    metric = SelectField(_l("Measured by"), choices=lambda: list(metric_labels().items()), validate_choice=False)
     target_group = SelectField(_l("Target group (optional)"), validate_choice=False)
     lead_unit = StringField(_l("Lead unit"), validators=[Optional(), Length(max=200)])
     partner_units = StringField(_l("Partner units"), validators=[Optional(), Length(max=2000)])

@@ -22,6 +22,7 @@ from campaign.core.services import DomainError, audit
 from campaign.core.text import fold, nfc
 from campaign.core.types import utcnow
 from campaign.extensions import db
+from campaign.features import extra_metrics
 from campaign.units import services as units
 from campaign.units.models import Commune, Province
 
@@ -108,7 +109,7 @@ def _clean_indicator(values: dict, campaign: Campaign, exclude_id: int | None = 
         raise DomainError(_("Enter the indicator's name."), "name")
     if out.get("unit") not in INDICATOR_UNITS:
         raise DomainError(_("Choose a unit."), "unit")
-    if out.get("metric") not in METRICS:
+    if out.get("metric") not in METRICS + tuple(extra_metrics()):
         raise DomainError(_("Choose how it is measured."), "metric")
     if out.get("target_group") not in (None, "", *TARGET_GROUPS):
         raise DomainError(_("Choose a target group from the list."), "target_group")

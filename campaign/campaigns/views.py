@@ -13,11 +13,11 @@ from campaign.accounts.models import COMMUNE_OFFICER, PROVINCE_COORDINATOR, TRAI
 from campaign.campaigns import services
 from campaign.campaigns.forms import (
     CAMPAIGN_KIND_LABELS,
-    METRIC_LABELS,
     TARGET_GROUP_LABELS,
     UNIT_LABELS,
     CampaignForm,
     IndicatorForm,
+    metric_labels,
 )
 from campaign.campaigns.models import TARGET_GROUPS, Campaign, Indicator, IndicatorTarget
 from campaign.core.web import attempt
@@ -53,7 +53,7 @@ def _group_labels():
 
 @bp.app_context_processor
 def _labels():
-    return {"campaign_labels": {"kinds": CAMPAIGN_KIND_LABELS, "units": UNIT_LABELS, "metrics": METRIC_LABELS}}
+    return {"campaign_labels": {"kinds": CAMPAIGN_KIND_LABELS, "units": UNIT_LABELS, "metrics": metric_labels()}}
 
 
 @bp.get("/")

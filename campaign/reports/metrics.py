@@ -41,6 +41,7 @@ from campaign.core.timeutil import day_end, day_start, week_start
 from campaign.courses.models import Certificate, Course
 from campaign.events.models import Event, Person, Registration
 from campaign.extensions import db
+from campaign.features import modules
 from campaign.units import services as units
 from campaign.units.models import Commune
 from campaign.volunteers.models import Shift, Signup, SignupHelped
@@ -177,6 +178,10 @@ def achieved(campaign: Campaign, start: date | None = None, end: date | None = N
                    Event.connected_at.is_not(None), _between(Event.connected_at, lo, hi))
             .group_by(Event.commune_code)).all():
         out["bridge_points_connected"][code] += n
+    for provider in modules("indicators"):  # metrics other features contribute (features.modules)
+        for metric, per_code in provider.achieved(campaign, ids, lo, hi).items():
+            for code, n in per_code.items():
+                out[metric][code] += n
     return {m: dict(v) for m, v in out.items()}
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from campaign import jobs
 from campaign.accounts import permissions as perm
 from campaign.campaigns import services as cservices
-from campaign.campaigns.forms import METRIC_LABELS, TARGET_GROUP_LABELS, UNIT_LABELS
+from campaign.campaigns.forms import TARGET_GROUP_LABELS, UNIT_LABELS, metric_labels
 from campaign.campaigns.models import Campaign, IndicatorValue
 from campaign.core import tabular
 from campaign.core.services import DomainError
@@ -87,7 +87,7 @@ def dashboard(campaign_id: int):
     trend = metrics.weekly_trend(campaign, start=f["start"], end=f["end"])
     return render_template("reports/dashboard.html", campaign=campaign, board=board, trend=trend, f=f,
                            quarters=_quarters(campaign), groups=TARGET_GROUP_LABELS, units=UNIT_LABELS,
-                           metric_labels=METRIC_LABELS, print_view=request.args.get("print") == "1")
+                           metric_labels=metric_labels(), print_view=request.args.get("print") == "1")
 
 
 def _download(body, mimetype: str, filename: str) -> Response:

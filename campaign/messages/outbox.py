@@ -353,7 +353,8 @@ def render(message: Message) -> Outgoing:
     g.messages_render = True  # flask-babel's force_locale needs a non-empty g outside a request
     with force_locale(message.language or "vi"):
         context = _context(message)
-        base = f"messages/mail/{message.template}"
+        # a template of the messages feature ("reminder"), or another feature's ("filings/mail/report_due")
+        base = message.template if "/" in message.template else f"messages/mail/{message.template}"
         subject = _render_block(base + ".txt", "subject", context)
         text = _render_block(base + ".txt", "text", context)
         sms = _render_block(base + ".txt", "sms", context)

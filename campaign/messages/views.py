@@ -23,6 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from campaign import features
 from campaign.accounts import permissions as perm
 from campaign.core.types import utcnow
 from campaign.core.web import Page, attempt, page_arg
@@ -473,6 +474,8 @@ def carry_out_erasure(person_id: int):
 def tick_command(no_deliver: bool):
     queued = reminders.queue_due_reminders()
     queued += digests.queue_weekly_summaries()
+    for feature_ticks in features.modules("ticks"):  # what higher features schedule (filings: "report due")
+        queued += feature_ticks.queue_due()
     db.session.commit()
     counts = {} if no_deliver else dict(outbox.deliver_due())
     click.echo(f"reminders queued: {queued}; delivered: {counts.get('sent', 0)}, retry: {counts.get('retry', 0)}, "

@@ -299,7 +299,7 @@ def _sheet_title(text: str, used: set) -> str:
 
 def _figure_headers() -> list[str]:
     return [_("No."), _("Indicator"), _("Unit"), _("Lead unit"), _("Commune target"),
-            _("Achieved in the period"), _("Achieved to date"), _("% of target")]
+            _("Achieved in the period"), _("Achieved to date"), _("Percent of target")]
 
 
 def _write_report(ws, data: dict) -> None:
@@ -410,4 +410,4 @@ def period_xlsx(period: ReportPeriod, today: date) -> bytes:
 
 def state_labels() -> dict:
     return {"not_started": _("Not started"), "draft": _("Draft"), "submitted": _("Submitted"),
-            "late": _("Late"), "returned": _("Returned")}
+            "late": _("Overdue"), "returned": _("Returned")}

@@ -255,6 +255,8 @@ def state_of(report: CommuneReport | None, period: ReportPeriod, today: date) ->
     if report is not None and report.status == "submitted":
         return "submitted", False
     late = today > period.due_on
+    if report is not None and report.status == "returned":  # the province sent it back: being corrected
+        return "returned", late
     if late:
         return "late", True
     return (report.status if report is not None else "not_started"), False

@@ -10,7 +10,6 @@ from openpyxl import load_workbook
 from campaign.core.services import DomainError
 from campaign.extensions import db
 from campaign.filings import services
-from campaign.filings.models import CommuneReport
 from campaign.reports import metrics
 from campaign.units.models import Commune
 from tests.conftest import LONG_THANH, TRAN_BIEN

@@ -78,3 +78,26 @@ def test_officer_submits_coordinator_returns_and_downloads(page, live_server, fa
     assert page.get_by_label("Đề xuất, kiến nghị").input_value() == "Cấp thêm 10 máy"
     page.get_by_role("button", name="Gửi báo cáo").click()
     assert "Đã gửi" in page.locator("#report-state").inner_text()
+
+
+def test_report_and_board_on_a_phone(phone, live_server, factory):
+    period = _period()
+    officer = factory.user("commune_officer", commune=TRAN_BIEN)
+    coord = factory.user("province_coordinator", province=DONG_NAI)
+    problems = {}
+    browser_login(phone, live_server, officer, factory.PASSWORD)
+    for path in ("/filings/", f"/filings/periods/{period.id}/communes/{TRAN_BIEN}"):
+        phone.goto(live_server + path)
+        assert phone.evaluate("() => document.documentElement.scrollWidth") <= 360, path
+        problems[path] = axe_violations(phone)
+    box = phone.get_by_role("button", name="Gửi báo cáo").bounding_box()
+    assert box["height"] >= 44
+    phone.context.clear_cookies()
+    browser_login(phone, live_server, coord, factory.PASSWORD)
+    for path in (f"/filings/periods/{period.id}", f"/filings/campaigns/{period.campaign_id}/periods",
+                 f"/filings/periods/{period.id}/communes/{LONG_THANH}"):
+        phone.goto(live_server + path)
+        assert phone.evaluate("() => document.documentElement.scrollWidth") <= 360, path
+        problems[path] = axe_violations(phone)
+    problems = {k: v for k, v in problems.items() if v}
+    assert not problems, problems

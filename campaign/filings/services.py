@@ -172,7 +172,11 @@ def _texts(values: dict) -> dict:
 
 
 def _editable(actor, period: ReportPeriod, commune: Commune) -> CommuneReport:
-    report = report_of(period, commune.code)
+    """The report to write, locked (PostgreSQL) so that two submissions at once cannot both pass the
+    "not yet submitted" check; a first save racing another makes the unique key refuse one."""
+    report = db.session.scalar(select(CommuneReport).where(CommuneReport.period_id == period.id,
+                                                           CommuneReport.commune_code == commune.code)
+                               .with_for_update().execution_options(populate_existing=True))
     if report is not None and report.status == "submitted":
         raise DomainError(_("This report was submitted and can no longer be changed."))
     if report is None:

@@ -17,7 +17,8 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from campaign.accounts import permissions as perm
 from campaign.campaigns.forms import UNIT_LABELS
@@ -204,23 +205,33 @@ def submit(actor, period: ReportPeriod, commune: Commune, values: dict, today: d
     texts = _texts(values)
     if not texts["results"]:
         raise DomainError(_("Describe the results before submitting."), "results")
+    figures = figures if figures is not None else live_figures(period, commune, today)
     report = _editable(actor, period, commune)
     for key, text in texts.items():
         setattr(report, key, text)
+    report.updated_by_id = actor.id
+    db.session.flush()  # a new report is inserted (the unique key refuses a second one made at once)
     now = utcnow()
-    report.snapshot = {
+    snapshot = {
         "version": 1, "as_of": figures_as_of(period, today).isoformat(),
         "campaign": period.campaign.name,
         "period": {"name": period.name, "starts_on": period.starts_on.isoformat(),
                    "ends_on": period.ends_on.isoformat(), "due_on": period.due_on.isoformat()},
         "commune": {"code": commune.code, "name": commune.name},
-        "figures": figures if figures is not None else live_figures(period, commune, today), **texts,
+        "figures": figures, **texts,
         "submitted_by": actor.full_name, "submitted_at": now.isoformat(),
         "late": today > period.due_on,
     }
-    report.status, report.submitted_at, report.submitted_by_id = "submitted", now, actor.id
-    report.updated_by_id, report.updated_at = actor.id, now
-    db.session.flush()
+    # A conditional update: of two submissions at once only one finds the report not yet submitted
+    # (PostgreSQL also locks the row in _editable; SQLite's single writer serialises the updates).
+    frozen = dict(status="submitted", snapshot=snapshot, submitted_at=now, submitted_by_id=actor.id, updated_at=now)
+    claimed = db.session.execute(update(CommuneReport).where(CommuneReport.id == report.id,
+                                                             CommuneReport.status != "submitted")
+                                 .values(**frozen).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise DomainError(_("This report was submitted and can no longer be changed."))
+    for key, value in frozen.items():
+        set_committed_value(report, key, value)
     audit("filings.submitted", report, actor=actor, period_id=period.id, commune_code=commune.code,
           late=today > period.due_on)
     return report

@@ -28,7 +28,8 @@ from campaign.units.models import Commune
 
 ID_CARD_HEADERS = {"cccd", "so cccd", "cmnd", "so cmnd", "cccd cmnd", "so dinh danh", "so dinh danh ca nhan",
                    "ma dinh danh", "can cuoc", "so can cuoc", "can cuoc cong dan", "id card", "id number"}
-GROUP_EXTRA = {"civil_servants": ("cbcc", "can bo cong chuc", "cbccvc"), "pupils_students": ("hoc sinh", "sinh vien"),
+GROUP_EXTRA = {"civil_servants": ("cbcc", "can bo cong chuc", "can bo, cong chuc", "cbccvc", "can bo, cong chuc, vien chuc"),
+               "pupils_students": ("hoc sinh", "sinh vien", "hoc sinh, sinh vien"),
                "adults": ("nguoi dan", "nguoi truong thanh"), "elderly": ("nguoi cao tuoi",)}
 
 
@@ -45,8 +46,10 @@ class ProgrammeImporter:
 
     def columns(self) -> list[Column]:
         return [
-            Column("commune", _l("Commune or ward"), ("xa phuong", "xa", "phuong", "ma xa", "don vi", "dia ban",
-                                                      "commune code", "ward", "xa/phuong"), required=True, width=26),
+            Column("commune_code", _l("Commune code"), ("ma xa", "ma xa phuong", "ma don vi", "commune code"), width=12,
+                   help=_l("Optional when the name is unambiguous")),
+            Column("commune", _l("Commune or ward"), ("xa phuong", "xa", "phuong", "don vi", "dia ban", "ward",
+                                                      "xa/phuong", "ten xa"), width=26),
             Column("target_group", _l("Target group"), ("doi tuong", "nhom doi tuong", "group"), width=20,
                    choices=lambda: [str(v) for v in TARGET_GROUP_LABELS.values()]),
             Column("count", _l("Count"), ("so luot", "so luong", "luot du thi", "so luot du thi", "so nguoi",
@@ -63,7 +66,7 @@ class ProgrammeImporter:
         cols = self.columns()
         names = sorted(c.name for c in db.session.scalars(
             select(Commune).where(Commune.province_code == campaign.province_code)))
-        cols[0].choices = lambda: names
+        cols[1].choices = lambda: names
         return tabular.template_workbook(str(self.sheet_title), cols, [], lists_title=str(_("Lists")))
 
     @staticmethod
@@ -96,6 +99,8 @@ class ProgrammeImporter:
         if header.unknown:
             raise DomainError(_("Unknown columns: %(c)s. Use the template's headers.", c=", ".join(header.unknown)),
                               "file")
+        if not header.has("commune") and not header.has("commune_code"):
+            raise DomainError(_("The first row must name the columns. Missing: %(c)s.", c=str(cols[1].label)), "file")
         label = {c.key: c.label for c in cols}
         communes = {c.code: c for c in db.session.scalars(
             select(Commune).where(Commune.province_code == campaign.province_code))}
@@ -106,7 +111,8 @@ class ProgrammeImporter:
         as_of: date = options["as_of"]
         for line, cells in tabular.data_rows(rows):
             p = Problems()
-            commune = p.cell(label["commune"], self._commune, header.get(cells, "commune"), communes, names)
+            commune = p.cell(label["commune"], self._commune, header.get(cells, "commune_code") or
+                             header.get(cells, "commune"), communes, names)
             group = p.cell(label["target_group"], tabular.choice, header.get(cells, "target_group"), groups)
             count = p.cell(label["count"], tabular.whole, header.get(cells, "count"), minimum=0, maximum=10_000_000)
             day = p.cell(label["date"], tabular.day, header.get(cells, "date"))

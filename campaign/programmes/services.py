@@ -35,7 +35,9 @@ def by_commune(campaign_id: int) -> list[tuple[str, str, int]]:
 def delete_import(actor, source: ProgrammeImport) -> None:
     if not can_manage(actor, source.campaign.province_code):
         raise DomainError(_("Only the province's coordinators remove imports."))
-    db.session.delete(source)
-    db.session.flush()
-    audit("programme.import_deleted", actor=actor, object_type="programme_import", object_id=source.id,
-          kind=source.kind, total=source.total)
+    from campaign.programmes.importers import remove_imports
+
+    ident, kind, total = source.id, source.kind, source.total
+    remove_imports([ident])
+    audit("programme.import_deleted", actor=actor, object_type="programme_import", object_id=ident,
+          kind=kind, total=total)

@@ -2,6 +2,7 @@
 all or nothing with row errors, no ID-card numbers, replacement of a cumulative export, and the metric
 counted on the dashboard."""
 
+import base64
 import io
 import re
 from datetime import date
@@ -92,8 +93,6 @@ def test_bad_rows_import_nothing_and_each_is_listed(app, login_as, factory):
     lines = re.findall(r'<tr data-line="(\d+)">', resp.text)
     assert lines == ["5", "6", "7", "8", "9"]
     assert 'id="confirm-import"' not in resp.text
-    from campaign.core.tabular import csv_cell  # noqa: F401  (the engine's guard is used by exports only)
-    import base64
     forced = coord.post(f"/programmes/campaigns/{c.id}/import", data={
         "kind": "competition", "programme": "Công dân số Đồng Nai", "as_of": "20/11/2026",
         "payload": base64.b64encode(_xlsx(rows)).decode(), "filename": "x.xlsx", "confirm": "1"})

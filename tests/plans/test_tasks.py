@@ -160,3 +160,14 @@ def test_timing_and_budget_wording():
     assert str(services.parse_budget("1.000")) == "1000.000"
     assert str(services.parse_budget("12,5")) == "12.500"
     assert services.parse_budget("") is None and str(services.parse_budget(500)) == "500.000"
+
+
+def test_home_card_lists_the_units_open_tasks(app, plan, factory):
+    from campaign.plans.today import cards
+
+    p = plan()
+    with app.test_request_context():
+        mine = cards(p["member"], date(2026, 6, 1))
+        assert [(c.kind, c.count, c.priority) for c in mine] == [("plan_tasks", 1, 10)]  # t1 is overdue then
+        assert cards(p["member"], date(2026, 5, 1))[0].priority == 40
+        assert cards(factory.user("volunteer"), date(2026, 6, 1)) == []

@@ -129,3 +129,18 @@ def test_commune_officers_cannot_import(app, login_as, factory):
     c = _campaign()
     officer = login_as(factory.user("commune_officer", commune=TRAN_BIEN))
     assert _post(officer, c, _xlsx(GOOD)).status_code == 403
+
+
+def test_home_card_asks_for_a_fresh_export(app, login_as, factory):
+    from campaign.programmes.today import cards
+
+    c = _campaign()
+    coord_user = factory.user("province_coordinator", province=DONG_NAI)
+    with app.test_request_context():
+        assert [x.kind for x in cards(coord_user, date(2026, 11, 20))] == ["programme_import"]
+        assert cards(factory.user("province_coordinator", province=56), date(2026, 11, 20)) == []
+    coord = login_as(coord_user)
+    assert _confirm(coord, c, _post(coord, c, _xlsx(GOOD))).status_code == 302
+    with app.test_request_context():
+        assert cards(coord_user, date(2026, 11, 21)) == []  # imported as of 20/11
+        assert len(cards(coord_user, date(2026, 11, 30))) == 1

@@ -86,8 +86,11 @@ def _units(known: dict[str, PlanUnit]) -> None:
             services.create_unit(None, DONG_NAI, name, known=known)
     have = set(db.session.scalars(select(PlanUnit.commune_code).where(PlanUnit.commune_code.is_not(None))))
     for commune in db.session.scalars(select(Commune).where(Commune.province_code == DONG_NAI)):
-        if commune.code not in have and fold(f"UBND {commune.name}") not in known:
-            services.create_unit(None, DONG_NAI, f"UBND {commune.name}", commune=commune, known=known)
+        if commune.code not in have:
+            name = f"UBND {commune.name}"
+            if fold(name) in known:  # two communes of the province share a name
+                name = f"{name} ({commune.code})"
+            services.create_unit(None, DONG_NAI, name, commune=commune, known=known)
 
 
 def _members(known: dict[str, PlanUnit]) -> None:

@@ -171,3 +171,22 @@ def test_home_card_lists_the_units_open_tasks(app, plan, factory):
         assert [(c.kind, c.count, c.priority) for c in mine] == [("plan_tasks", 1, 10)]  # t1 is overdue then
         assert cards(p["member"], date(2026, 5, 1))[0].priority == 40
         assert cards(factory.user("volunteer"), date(2026, 6, 1)) == []
+
+
+def test_table_and_unit_page_run_a_bounded_number_of_queries(app, plan, login_as, factory):
+    from tests.reports.test_figures import _count_queries
+
+    p = plan()
+    coord = login_as(factory.user("province_coordinator", province=DONG_NAI))
+    urls = (f"/plans/campaigns/{p['campaign'].id}", f"/plans/units/{p['dept'].id}", "/plans/",
+            f"/plans/campaigns/{p['campaign'].id}/tasks.xlsx")
+    before = [_count_queries(lambda u=u: coord.get(u)) for u in urls]
+    for n in range(2, 40):
+        task = PlanTask(campaign_id=p["campaign"].id, section="training", number=n, content=f"Việc {n}",
+                        timing="date", due_on=date(2026, 3, 1))
+        db.session.add(task)
+        db.session.flush()
+        services.set_units(task, [p["dept"]], [p["police"], p["commune"]])
+    db.session.commit()
+    after = [_count_queries(lambda u=u: coord.get(u)) for u in urls]
+    assert after == before

@@ -98,10 +98,11 @@ class TaskImporter:
                    for v in [header.get(cells, k)]}
             if tabular.header_key(get["number"]) in ("stt", "no", "number"):
                 continue  # the header repeated after a page break
-            filled = [v for v in cells if v is not None and str(v).strip()]
-            first = fold(get["number"]).split(" ")[0].strip(".") if get["number"] else ""
-            if len(filled) == 1 and (first in ROMAN or not get["number"].strip().isdigit()):
-                section = section_of(str(filled[0]))  # "I CÔNG TÁC THÔNG TIN, TUYÊN TRUYỀN ..."
+            filled = [str(v) for v in cells if v is not None and str(v).strip()]
+            number = get["number"].strip()
+            first = fold(number).split(" ")[0].strip(".") if number else ""
+            if number and not number.isdigit() and (len(filled) == 1 or (first in ROMAN and not get["lead"])):
+                section = section_of(" ".join(filled))  # "I CÔNG TÁC THÔNG TIN, TUYÊN TRUYỀN ..."
                 continue
             if get["section"]:
                 section = section_of(get["section"])

@@ -31,6 +31,7 @@ from campaign.core.types import UTCDateTime, utcnow
 from campaign.events.models import Event
 from campaign.extensions import db
 from campaign.units.models import Commune
+from campaign.volunteers.models import Shift
 
 UNIT_KINDS = ("department", "union", "youth_union", "commune", "communes", "agency", "other")
 SECTIONS = ("communications", "training", "infrastructure", "platforms", "emulation", "other")
@@ -95,6 +96,11 @@ plan_task_events = Table(
     Column("task_id", ForeignKey("plan_tasks.id", ondelete="CASCADE"), primary_key=True),
     Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
 )
+plan_task_shifts = Table(
+    "plan_task_shifts", db.metadata,
+    Column("task_id", ForeignKey("plan_tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("shift_id", ForeignKey("volunteer_shifts.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class PlanTaskUnit(db.Model):
@@ -139,6 +145,7 @@ class PlanTask(db.Model):
                                                      order_by="PlanTaskUnit.position")
     indicators: Mapped[list[Indicator]] = relationship(secondary=plan_task_indicators, order_by="Indicator.position")
     events: Mapped[list[Event]] = relationship(secondary=plan_task_events, order_by="Event.starts_at")
+    shifts: Mapped[list[Shift]] = relationship(secondary=plan_task_shifts, order_by="Shift.starts_at")
     updates: Mapped[list[PlanTaskUpdate]] = relationship(back_populates="task", cascade="all, delete-orphan",
                                                          order_by="PlanTaskUpdate.id.desc()")
 

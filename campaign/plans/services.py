@@ -362,11 +362,13 @@ def export_xlsx(campaign: Campaign, tasks: list[PlanTask], labels: dict, today: 
     return out.getvalue()
 
 
-def set_links(actor, task: PlanTask, indicator_ids: list[int], event_ids: list[int]) -> None:
-    """The indicators (of the task's campaign) and events (of the campaign or its sub-campaigns) that carry
-    the task out."""
+def set_links(actor, task: PlanTask, indicator_ids: list[int], event_ids: list[int],
+              shift_ids: list[int] | None = None) -> None:
+    """The indicators (of the task's campaign), events and classes, and volunteer shifts (of the campaign or
+    its sub-campaigns) that carry the task out."""
     from campaign.campaigns.models import Indicator
     from campaign.events.models import Event
+    from campaign.volunteers.models import Shift
 
     indicators = db.session.scalars(select(Indicator).where(Indicator.id.in_(indicator_ids or [-1]),
                                                             Indicator.campaign_id == task.campaign_id)).all()
@@ -376,8 +378,13 @@ def set_links(actor, task: PlanTask, indicator_ids: list[int], event_ids: list[i
     events = db.session.scalars(select(Event).where(Event.id.in_(event_ids or [-1]), Event.campaign_id.in_(sub))).all()
     if len(events) != len(set(event_ids)):
         raise DomainError(_("An event is not one of this campaign's."))
+    shift_ids = shift_ids or []
+    shifts = db.session.scalars(select(Shift).where(Shift.id.in_(shift_ids or [-1]), Shift.campaign_id.in_(sub))).all()
+    if len(shifts) != len(set(shift_ids)):
+        raise DomainError(_("A shift is not one of this campaign's."))
     task.indicators = list(indicators)
     task.events = list(events)
+    task.shifts = list(shifts)
     db.session.flush()
     audit("plan_task.links", actor=actor, object_type="plan_task", object_id=task.id,
-          indicators=len(indicators), events=len(events))
+          indicators=len(indicators), events=len(events), shifts=len(shifts))

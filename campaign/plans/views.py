@@ -31,6 +31,7 @@ from campaign.plans.forms import (
 from campaign.plans.importers import TaskImporter
 from campaign.plans.models import SECTIONS, PlanTask, PlanTaskUpdate, PlanUnit, PlanUnitMember
 from campaign.units.models import Province
+from campaign.volunteers.models import Shift
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
@@ -190,8 +191,11 @@ def task(task_id: int):
     if can_manage:
         links["indicators"] = db.session.scalars(select(Indicator).where(Indicator.campaign_id == task.campaign_id)
                                                  .order_by(Indicator.position, Indicator.id)).all()
-        links["events"] = db.session.scalars(select(Event).where(Event.campaign_id == task.campaign_id)
+        sub = select(Campaign.id).where((Campaign.id == task.campaign_id) | (Campaign.parent_id == task.campaign_id))
+        links["events"] = db.session.scalars(select(Event).where(Event.campaign_id.in_(sub))
                                              .order_by(Event.starts_at.desc()).limit(200)).all()
+        links["shifts"] = db.session.scalars(select(Shift).where(Shift.campaign_id.in_(sub))
+                                             .order_by(Shift.starts_at.desc()).limit(200)).all()
     return render_template("plans/task.html", task=task, form=form, labels=_labels(), today=local_today(),
                            can_update=services.can_update(current_user, task), can_manage=can_manage, links=links,
                            confirm=ConfirmForm())
@@ -226,7 +230,7 @@ def task_links(task_id: int):
     def ids(name: str) -> list[int]:
         return [int(v) for v in request.form.getlist(name) if v.isdigit() and len(v) < 10]
 
-    outcome = attempt(lambda: services.set_links(current_user, task, ids("indicator"), ids("event")))
+    outcome = attempt(lambda: services.set_links(current_user, task, ids("indicator"), ids("event"), ids("shift")))
     if outcome:
         flash(_("The links are saved."), "success")
     return redirect(url_for("plans.task", task_id=task.id))

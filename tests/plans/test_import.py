@@ -40,9 +40,12 @@ def _plan_file(bad: bool = False) -> bytes:
             ["II. CÔNG TÁC ĐÀO TẠO, TẬP HUẤN VÀ XÁC NHẬN KỸ NĂNG SỐ"],
             [5, "Tập huấn kỹ năng số cho CBCC, VC,", "Thành thạo AI để soạn thảo", "Sở Khoa học và Công nghệ",
              "Sở Nội vụ; UBND các", "Quý III-IV/2026", 500],
-            [None, "người lao động", "văn bản.", None, "xã, phường", None, None]]
+            [None, "người lao động", "văn bản.", None, "xã, phường", None, None],
+            [None, "(đợt 2)", None, None, None, None, None],  # only the content continues: not a section
+            ["III", "CÔNG TÁC THI ĐUA, KHEN THƯỞNG", None, None, None, None, None],
+            [1, "Khen thưởng tập thể, cá nhân tiêu biểu", "", "Sở Nội vụ", "", "Tháng 12/2026", None]]
     if bad:
-        rows.append([7, "", "", "", "", "", ""])
+        rows.append([7, "", "", "", "", "", ""])  # line 16
     return _xlsx(rows)
 
 
@@ -61,13 +64,13 @@ def test_the_plans_own_table_imports_after_a_preview(app, plan, login_as, factor
     assert done.status_code == 302
     tasks = {(t.section, t.number): t for t in db.session.scalars(select(PlanTask))}
     assert set(tasks) == {("communications", 1), ("communications", 5), ("communications", 6), ("training", 1),
-                          ("training", 5)}
+                          ("training", 5), ("emulation", 1)}
     contest = tasks[("communications", 5)]
     assert (contest.timing, contest.starts_on, contest.due_on, float(contest.budget)) == (
         "quarter", date(2026, 7, 1), date(2026, 12, 31), 500)
     assert float(tasks[("communications", 6)].budget) == 1000
     training = tasks[("training", 5)]  # the row split across the page break, joined
-    assert training.content == "Tập huấn kỹ năng số cho CBCC, VC, người lao động"
+    assert training.content == "Tập huấn kỹ năng số cho CBCC, VC, người lao động (đợt 2)"
     assert [u.name for u in training.partners] == ["Sở Nội vụ", "UBND các xã, phường"]
     assert [u.name for u in tasks[("communications", 1)].partners] == ["Ban Tuyên giáo và Dân vận Tỉnh ủy",
                                                                         "UBND các xã, phường"]
@@ -85,8 +88,8 @@ def test_a_file_with_bad_rows_imports_nothing_and_lists_each(app, plan, login_as
                       content_type="multipart/form-data")
     assert resp.status_code == 422
     errors = dict(re.findall(r'<tr data-line="(\d+)"><th scope="row">\d+</th><td>([^<]+)</td>', resp.text))
-    assert set(errors) == {"7", "9", "13"}, errors
-    assert "Quý V/2026" in errors["7"] and "nhiều" in errors["9"] and "thiếu nội dung" in errors["13"]
+    assert set(errors) == {"7", "9", "16"}, errors
+    assert "Quý V/2026" in errors["7"] and "nhiều" in errors["9"] and "thiếu nội dung" in errors["16"]
     assert 'id="confirm-import"' not in resp.text
     # a forced confirmation of the bad file is checked again and writes nothing
     forced = coord.post(url, data={"payload": base64.b64encode(_plan_file(bad=True)).decode(), "filename": "x.xlsx",

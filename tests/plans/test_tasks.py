@@ -141,6 +141,26 @@ def test_links_to_indicators_and_events_stay_in_the_campaign(app, plan, login_as
     assert db.session.get(PlanTask, p["t1"].id).indicators == []
     assert coord.post(url, data={"indicator": [str(mine.id)]}).status_code == 302
     assert [i.code for i in db.session.get(PlanTask, p["t1"].id).indicators] == ["9"]
+    # volunteer shifts of a sub-campaign (Mùa hè số) carry the task too; another campaign's are refused
+    from datetime import UTC, datetime
+
+    from campaign.volunteers.models import Shift
+
+    summer = Campaign(province_code=DONG_NAI, name="Mùa hè số", slug="summer-t", starts_on=date(2026, 6, 1),
+                      ends_on=date(2026, 8, 31), parent_id=p["campaign"].id)
+    db.session.add(summer)
+    db.session.flush()
+    shifts = [Shift(campaign_id=cid, commune_code=TRAN_BIEN, title=f"Ca {cid}",
+                    starts_at=datetime(2026, 7, 1, 1, tzinfo=UTC), ends_at=datetime(2026, 7, 1, 4, tzinfo=UTC))
+              for cid in (summer.id, other_c.id)]
+    db.session.add_all(shifts)
+    db.session.commit()
+    assert coord.post(url, data={"indicator": [str(mine.id)], "shift": [str(shifts[1].id)]}).status_code == 302
+    assert db.session.get(PlanTask, p["t1"].id).shifts == []
+    assert coord.post(url, data={"indicator": [str(mine.id)], "shift": [str(shifts[0].id)]}).status_code == 302
+    task = db.session.get(PlanTask, p["t1"].id)
+    assert [s.title for s in task.shifts] == [f"Ca {summer.id}"] and len(task.indicators) == 1
+    assert f"Ca {summer.id}" in coord.get(f"/plans/tasks/{task.id}").text
 
 
 def test_timing_and_budget_wording():

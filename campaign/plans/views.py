@@ -119,8 +119,20 @@ def table(campaign_id: int):
         counts[t.status] = counts.get(t.status, 0) + 1
         counts["overdue"] = counts.get("overdue", 0) + t.overdue(today)
     return render_template("plans/table.html", campaign=campaign, tasks=tasks, today=today, labels=_labels(),
-                           counts=counts, status=status, mine=services.acting_unit_ids(current_user),
+                           counts=counts, status=status, by_unit=_by_lead_unit(tasks, today), mine=services.acting_unit_ids(current_user),
                            can_manage=services.can_manage(current_user, campaign.province_code))
+
+
+def _by_lead_unit(tasks: list[PlanTask], today) -> list[tuple[PlanUnit, dict[str, int]]]:
+    """Each lead unit with its tasks' count per status and overdue (from the loaded tasks: no query)."""
+    out: dict[int, tuple[PlanUnit, dict[str, int]]] = {}
+    for t in tasks:
+        for unit in t.leads:
+            counts = out.setdefault(unit.id, (unit, {}))[1]
+            counts["all"] = counts.get("all", 0) + 1
+            counts[t.status] = counts.get(t.status, 0) + 1
+            counts["overdue"] = counts.get("overdue", 0) + t.overdue(today)
+    return sorted(out.values(), key=lambda pair: (-pair[1].get("overdue", 0), pair[0].search_name))
 
 
 @bp.get("/campaigns/<int:campaign_id>/tasks.xlsx")

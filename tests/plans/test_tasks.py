@@ -101,6 +101,9 @@ def test_table_groups_sections_and_exports_the_plan_layout(app, plan, login_as, 
     assert page.status_code == 200
     assert page.text.index("Phát động") < page.text.index("Lớp cho người cao tuổi")
     assert "Tháng 5/2026" in page.text and "data-print" in page.text
+    by_unit = page.text[page.text.index('id="plan-units"'):]
+    assert f'data-unit="{p["dept"].id}"' in by_unit and f'data-unit="{p["commune"].id}"' in by_unit
+    assert f'data-unit="{p["police"].id}"' not in by_unit  # a partner only
     resp = coord.get(f"/plans/campaigns/{p['campaign'].id}/tasks.xlsx")
     ws = openpyxl.load_workbook(io.BytesIO(resp.data)).worksheets[0]
     rows = list(ws.iter_rows(values_only=True))

@@ -19,6 +19,8 @@ FEATURES = [
     "reports",
     "messages",
     "filings",
+    "plans",
+    "programmes",
 ]
 
 

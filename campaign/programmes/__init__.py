@@ -1,0 +1,1 @@
+"""Programmes run elsewhere (the online competition, national online courses): imported counts."""

@@ -18,6 +18,7 @@ FEATURES = [
     "calendars",
     "reports",
     "messages",
+    "home",
 ]
 
 

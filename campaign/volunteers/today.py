@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import VOLUNTEER, YOUTH_ORGANISER
-from campaign.campaigns.models import Campaign
+from campaign.campaigns.models import Campaign, Indicator, IndicatorTarget
 from campaign.core.cards import Card
 from campaign.core.timeutil import day_end, day_start, format_date, format_datetime, week_start
 from campaign.core.types import utcnow
@@ -117,16 +117,20 @@ def organiser_cards(user, today: date) -> list[Card]:
 
 
 def _campaigns(user, today: date) -> tuple[Campaign | None, Campaign | None]:
-    """The campaign to review (the latest begun that has shifts) and the one to add shifts to (under way
+    """The campaign to review (the latest begun with shifts and volunteer targets) and the one to add shifts to (under way
     today, the reviewed one if it still runs)."""
     provinces = perm.acting_provinces(user, ORGANISER)
     stmt = select(Campaign).where(Campaign.starts_on <= today).order_by(Campaign.ends_on.desc(), Campaign.id)
     if provinces is not None:
         stmt = stmt.where(Campaign.province_code.in_(provinces))
     campaigns = db.session.scalars(stmt.limit(20)).all()
-    with_shifts = set(db.session.scalars(select(Shift.campaign_id).where(
-        Shift.campaign_id.in_([c.id for c in campaigns])).distinct())) if campaigns else set()
-    reviewed = next((c for c in campaigns if c.id in with_shifts), None)
+    ids = [c.id for c in campaigns] or [-1]
+    with_shifts = set(db.session.scalars(select(Shift.campaign_id).where(Shift.campaign_id.in_(ids)).distinct()))
+    targeted = set(db.session.scalars(select(Indicator.campaign_id).join(
+        IndicatorTarget, IndicatorTarget.indicator_id == Indicator.id).where(
+        Indicator.campaign_id.in_(ids), Indicator.metric.in_(services.VOLUNTEER_METRICS)).distinct()))
+    # reviewed: the latest begun campaign with shifts and per-commune targets for what volunteers do
+    reviewed = next((c for c in campaigns if c.id in with_shifts and c.id in targeted), None)
     running = [c for c in campaigns if c.ends_on >= today]
     target = reviewed if reviewed in running else (running[0] if running else None)
     return reviewed, target

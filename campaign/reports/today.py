@@ -42,23 +42,42 @@ def cards(user, today: date) -> list[Card]:
     return out
 
 
+def _national_days(provinces: set[int], today: date) -> dict[int, Event]:
+    """Per province, the next 10/10 day (this year's until it has passed, then next year's if it is
+    planned already), else this year's. One query."""
+    starts = [national_day_bounds(today.year)[0], national_day_bounds(today.year + 1)[0]]
+    out: dict[int, Event] = {}
+    for day in db.session.scalars(select(Event).where(
+            Event.kind == "national_day", Event.province_code.in_(provinces or {-1}), Event.starts_at.in_(starts))
+            .order_by(Event.starts_at)):
+        if day.province_code not in out or local_date(out[day.province_code].starts_at) < today:
+            out[day.province_code] = day
+    return out
+
+
 def commune_cards(codes: list[int], today: date) -> list[Card]:
-    """Three queries (communes, campaigns, 10/10 activities) and the commune figures (a fixed number)."""
+    """Four queries (communes, campaigns, 10/10 days and activities) and one dashboard per province."""
     places = units.communes_by_code(codes)
     running = _running({c.province_code for c in places.values()}, today)
-    days = {d.province_code: d for d in db.session.scalars(select(Event).where(
-        Event.kind == "national_day", Event.province_code.in_(set(running) or {-1}),
-        Event.starts_at == national_day_bounds(today.year)[0]))}
+    days = _national_days({c.province_code for c in places.values()}, today)
     held = set(db.session.scalars(select(Event.commune_code).where(
         Event.parent_id.in_([d.id for d in days.values()] or [-1]), Event.status != "cancelled").distinct()))
+    boards = {p: metrics.progress(c, as_of=today, communes=[k for k, v in places.items() if v.province_code == p])
+              for p, c in running.items()}  # one dashboard per province: a fixed number of queries
     out = []
     for code in codes:
         place = places.get(code)
-        campaign = running.get(place.province_code) if place else None
+        if place is None:
+            continue
+        day = days.get(place.province_code)
+        campaign = running.get(place.province_code)
+        if day is not None and code not in held:
+            gap = _national_day_gap(place, day, campaign, today)
+            out += [gap] if gap else []
         if campaign is None:
             continue
-        board = metrics.progress(campaign, as_of=today, communes=[code])
-        row = board.communes[0] if board.communes else None
+        board = boards[place.province_code]
+        row = next((r for r in board.communes if r.commune.code == code), None)
         out.append(Card(title=_("%(commune)s: the campaign's progress", commune=place.name),
                         detail=_("%(progress)s of the targets; %(expected)s of the year has passed",
                                  progress=format_percent(row.progress if row else 0),
@@ -66,14 +85,13 @@ def commune_cards(codes: list[int], today: date) -> list[Card]:
                         action=_("Open the report"), priority=55 if not (row and row.lagging) else 35,
                         kind="commune_progress",
                         url=url_for("reports.commune", campaign_id=campaign.id, code=code)))
-        day = days.get(place.province_code)
-        if day is not None and code not in held:
-            out.append(_national_day_gap(place, day, campaign, today))
     return out
 
 
-def _national_day_gap(place, day: Event, campaign: Campaign, today: date) -> Card:
+def _national_day_gap(place, day: Event, campaign: Campaign | None, today: date) -> Card | None:
     on = local_date(day.starts_at)
+    if on < today and campaign is None:
+        return None
     if on >= today:
         return Card(title=_("No 10/10 activity yet in %(commune)s", commune=place.name),
                     detail=_("The day of digital learning is on %(day)s", day=format_date(on)),

@@ -130,10 +130,17 @@ def test_the_demo_as_of_a_day_gives_every_login_something_to_do(app, runner, log
             assert EXPECTED[username] in kinds, (username, kinds)
             url = next(u for k, u in found if k == EXPECTED[username])
             assert client.get(url.replace("&amp;", "&")).status_code == 200, (username, url)
-    # the volunteer also has shifts needing people; the steward's event today has tickets to admit
     with clock_at(day):
+        # the volunteer also has shifts needing people
         an = login_as(db.session.scalar(select(User).where(User.username == "tnv.an")))
         assert "open_shifts" in [k for k, _u in cards_on(an)]
+        # once this year's 10/10 has passed, the officers are asked for next year's activity
+        officer = login_as(db.session.scalar(select(User).where(User.username == "canbo.tranbien")))
+        gaps = [u for k, u in cards_on(officer) if k == "national_day"]
+        if day > date(2026, 10, 10):
+            assert len(gaps) == 1 and officer.get(gaps[0]).status_code == 200
+        else:  # Trấn Biên holds two activities on 10/10/2026
+            assert gaps == []
 
 
 def test_the_demo_loaded_again_on_a_later_day_brings_today_up_to_date(app, runner, login_as):

@@ -54,7 +54,7 @@ migrate: deps
 	$(FLASK) db upgrade
 
 demo: deps
-	$(FLASK) demo --if-empty
+	$(FLASK) demo
 
 # Python with ruff; our browser scripts (static/js) with eslint (eslint.config.mjs, pinned in package.json).
 lint: deps node_modules/.package-lock.json

@@ -68,13 +68,27 @@ def users_create_admin(username: str, full_name: str, password: str):
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has users.")
 @click.option("--no-history", is_flag=True,
               help="Leave out the year's past classes and certificates (faster; the tests use it).")
-def demo_command(if_empty: bool, no_history: bool):
+@click.option("--today", "today", default=None, metavar="YYYY-MM-DD",
+              help="Load the demo as if today were this day (default: today).")
+def demo_command(if_empty: bool, no_history: bool, today: str | None):
     from campaign.accounts.models import User
+    from campaign.core.timeutil import clock_at, local_today, parse_local_date
 
     if if_empty and db.session.scalar(select(func.count()).select_from(User)):
         click.echo("demo: the database already has data; nothing loaded")
         return
-    context: dict = {"echo": click.echo, "history": not no_history}
+    try:
+        day = parse_local_date(today) if today else local_today()
+    except ValueError as exc:
+        raise click.BadParameter("a date as YYYY-MM-DD or dd/mm/yyyy", param_hint="--today") from exc
+    with clock_at(day):
+        load_demo(history=not no_history, echo=click.echo)
+
+
+def load_demo(history: bool = True, echo=click.echo) -> dict:
+    """Every feature's demo.load() in FEATURES order, as of today (``timeutil.local_today()``), each
+    committed; then the demo logins with what to try as each of them. Returns the context."""
+    context: dict = {"echo": echo, "history": history}
     for feature in FEATURES:
         try:
             module = importlib.import_module(f"campaign.{feature}.demo")
@@ -86,6 +100,10 @@ def demo_command(if_empty: bool, no_history: bool):
         db.session.commit()
     logins = context.get("logins", [])
     if logins:
-        click.echo(f"\nDemo logins (password for all: {context.get('password', '')}):")
+        tries = context.get("try", {})
+        echo(f"\nDemo logins (password for all: {context.get('password', '')}); each opens on /today:")
         for username, role in logins:
-            click.echo(f"  {username:<24} {role}")
+            echo(f"  {username:<24} {role}")
+            for line in tries.get(username, []):
+                echo(f"  {'':<24}   → {line}")
+    return context

@@ -21,6 +21,7 @@ FEATURES = [
     "filings",
     "plans",
     "programmes",
+    "home",
 ]
 
 

@@ -11,7 +11,7 @@ ACCOUNT_MANAGERS = ok("admin", "coord", "coord_kh", "officer_a", "officer_b", "y
 VOLUNTEER_MANAGERS = ("admin", "coord", "officer_a", "youth")
 
 ROWS = [
-    Row("GET", "/", ok(*ACTORS), public=True),
+    Row("GET", "/", {**ok("anon"), **{a: 302 for a in EVERY_USER}}, public=True),  # signed in: to /today
     Row("GET", "/healthz", ok(*ACTORS), public=True),
     Row("GET", "/login", {**ok("anon"), **{a: 302 for a in ACTORS if a != "anon"}}, public=True),
     # a wrong password: the form again for a visitor; the signed-in are sent on

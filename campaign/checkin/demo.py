@@ -1,5 +1,5 @@
 """Demo data: tickets for every demo registration, and the demo volunteer ``tnv.an`` as check-in
-steward of a demo event in Trấn Biên (idempotent)."""
+steward of a demo class in Trấn Biên and of today's help point there (idempotent)."""
 
 import uuid as uuidlib
 from datetime import timedelta
@@ -26,19 +26,23 @@ def load(context: dict) -> None:
         select(Event).where(Event.commune_code == TRAN_BIEN, Event.status == "published",
                             select(Ticket.id).where(Ticket.event_id == Event.id, Ticket.revoked_at.is_(None)).exists())
         .order_by(Event.starts_at, Event.id).limit(1))
-    granted = 0
-    if steward is not None and event is not None:
-        exists = db.session.scalar(select(StewardGrant.id).where(
-            StewardGrant.event_id == event.id, StewardGrant.user_id == steward.id, StewardGrant.revoked_at.is_(None)))
-        if exists is None:
-            db.session.add(StewardGrant(event_id=event.id, user_id=steward.id))
-            granted = 1
+    today = db.session.get(Event, context["event_today"]) if context.get("event_today") else None
+    granted = sum(_grant(e, steward) for e in {event, today} if e is not None) if steward is not None else 0
     db.session.flush()
     stored = offline_conflict(event, steward)
     conflicts = len(services.conflicts(event)) if event is not None else 0
     where = f" (/checkin/events/{event.id}/conflicts)" if conflicts else ""
-    context["echo"](f"checkin: {issued} tickets issued, {granted} steward grant for {STEWARD}, "
+    context["echo"](f"checkin: {issued} tickets issued, {granted} steward grants for {STEWARD}, "
                     f"{stored} offline scans, {conflicts} offline conflict{'s' if conflicts != 1 else ''}{where}")
+
+
+def _grant(event, steward) -> int:
+    exists = db.session.scalar(select(StewardGrant.id).where(
+        StewardGrant.event_id == event.id, StewardGrant.user_id == steward.id, StewardGrant.revoked_at.is_(None)))
+    if exists is not None:
+        return 0
+    db.session.add(StewardGrant(event_id=event.id, user_id=steward.id))
+    return 1
 
 
 def offline_conflict(event, steward) -> int:

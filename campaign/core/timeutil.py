@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from campaign.core import types
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -83,4 +86,17 @@ def local_date(value: date | datetime) -> date:
 
 def local_today() -> date:
     """Today's date in Vietnam."""
-    return datetime.now(LOCAL_TZ).date()
+    return to_local(types.utcnow()).date()
+
+
+@contextmanager
+def clock_at(day: date):
+    """Within the block ``utcnow()`` and ``local_today()`` answer as if it were ``day`` (the same time of
+    day): the demo loader (`flask demo --today`) and the tests use it; production never does."""
+    now = datetime.now(LOCAL_TZ)
+    saved = types.CLOCK_SHIFT[0]
+    types.CLOCK_SHIFT[0] = datetime.combine(day, now.timetz()) - now
+    try:
+        yield
+    finally:
+        types.CLOCK_SHIFT[0] = saved

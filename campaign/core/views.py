@@ -18,6 +18,8 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/")
 def index():
+    if current_user.is_authenticated:  # a signed-in person starts on their own home ("Hôm nay")
+        return redirect(url_for("home.today"))
     return render_template("core/index.html")
 
 

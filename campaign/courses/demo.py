@@ -92,7 +92,24 @@ def load(context: dict) -> None:
     made += _finished_class(actor, trainer, topics, context)
     made += _history(actor, trainer, topics, context)
     db.session.flush()
+    _session_today(actor, trainer)
     context["echo"](f"courses: {made} classes added")
+
+
+def _session_today(actor, trainer) -> None:
+    """The trainer teaches today whatever day the demo is loaded on: when none of their classes has a
+    session today (the demo was loaded on another day), the class for the elderly gets one at 15:00."""
+    from campaign.core.timeutil import day_end, day_start
+    from campaign.courses.today import _sessions
+
+    today = to_local(utcnow()).date()
+    if trainer is None or _sessions(trainer, day_start(today), day_end(today), limit=1):
+        return
+    course = db.session.scalar(select(Course).join(Event, Event.id == Course.event_id)
+                               .where(Event.title == CLASSES[2][0]))
+    if course is not None:
+        start = local_to_utc(datetime.combine(today, time(15, 0)))
+        services.add_weekly_sessions(actor, course, start, start + timedelta(hours=3), 1)
 
 
 FINISHED = "Bồi dưỡng Tổ Công nghệ số cộng đồng xã Long Thành"
@@ -117,7 +134,9 @@ def _finished_class(actor, trainer, topics, context) -> int:
     # enrolled while the class was open, then its four sessions (in the past) are placed
     regs = [services.enrol(course, actor=actor, full_name=_name(n + 500), consent=True, commune_code=LONG_THANH)[0]
             for n in range(12)]
-    first = local_to_utc(datetime(2026, 9, 12, 8, 0))
+    # September 2026; when the demo is loaded before then, six weeks back (its sessions are past)
+    first_day = min(date(2026, 9, 12), to_local(utcnow()).date() - timedelta(weeks=6))
+    first = local_to_utc(datetime.combine(first_day, time(8, 0)))
     services.add_weekly_sessions(actor, course, first, first + timedelta(hours=3), 4)
     for session in services.sessions(course):
         services.record_attendance(trainer, course, session, {r.id: "present" for r in regs}, source="paper")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from campaign.accounts.models import User
 from campaign.campaigns.models import Campaign
-from campaign.core.timeutil import LOCAL_TZ, local_to_utc
+from campaign.core.timeutil import local_to_utc, local_today
 from campaign.events import services
 from campaign.events.models import Event, Registration
 from campaign.extensions import db
@@ -107,7 +107,7 @@ def _weekly_classes(campaign: Campaign) -> list[Event]:
     existing = db.session.scalars(select(Event).where(Event.title == title).order_by(Event.starts_at)).all()
     if existing:
         return list(existing)
-    today = datetime.now(LOCAL_TZ).date()
+    today = local_today()
     saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
     officer = _user("canbo.tranbien")
     series = services.create_series(
@@ -157,13 +157,45 @@ def _registrations(event: Event) -> int:
     return len(RESIDENTS)
 
 
+TODAY_TITLE = "Điểm hỗ trợ VNeID và dịch vụ công trực tuyến cả ngày"
+
+
+def _event_today(campaign: Campaign) -> Event:
+    """A drop-in help point in Trấn Biên today, open all day (07:00–23:59, so that it is under way
+    whenever the demo is tried), with the demo residents registered: the demo steward scans here."""
+    today = local_today()
+    event = db.session.scalar(select(Event).where(Event.title == TODAY_TITLE, Event.starts_at == _local(today, 7)))
+    if event is None:
+        event = services.create_event(
+            _user("canbo.tranbien"), province_code=DONG_NAI, commune_code=TRAN_BIEN, kind="hands_on",
+            title=TODAY_TITLE, status="published", campaign_id=campaign.id, capacity=60,
+            starts_at=_local(today, 7), ends_at=_local(today, 23, 59), place="Nhà văn hóa Khu phố 1",
+            address="Khu phố 1, phường Trấn Biên", target_groups=["adults", "elderly"],
+            organiser_unit="UBND phường Trấn Biên",
+            description="Cán bộ và Đại sứ số hướng dẫn cài đặt, xác thực VNeID và nộp hồ sơ trực tuyến. "
+                        "Mang theo căn cước và điện thoại.")
+    return event
+
+
+def _next_national_day(coordinator) -> Event | None:
+    """The next 10/10 day once this year's has passed (the activities of the coming year start empty)."""
+    today = local_today()
+    if today <= date(today.year, 10, 10) or today.year < 2026:
+        return None
+    return services.create_national_day(coordinator, DONG_NAI, today.year + 1).parent
+
+
 def load(context: dict) -> None:
     campaign = db.session.get(Campaign, context["campaign_main"])
     coordinator = _user("sokhcn.dongnai")
     ceremony = _launch_ceremony(campaign, coordinator)
     day = _national_day(campaign, coordinator)
+    _next_national_day(coordinator)
     classes = _weekly_classes(campaign)
     registered = _registrations(classes[0]) if classes else 0
+    today_event = _event_today(campaign)
+    registered += _registrations(today_event)
+    context["event_today"] = today_event.id
     db.session.flush()
     board = services.launch_board(ceremony)
     context["launch_ceremony"] = ceremony.id

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from campaign.accounts.models import User
 from campaign.core.text import fold
-from campaign.core.timeutil import local_to_utc
+from campaign.core.timeutil import local_to_utc, local_today
 from campaign.core.types import utcnow
 from campaign.extensions import db
 from campaign.units.demo import LONG_THANH, TA_LAI, TRAN_BIEN
@@ -90,7 +90,7 @@ def _bookings(venue: Venue, officer: User | None) -> None:
             day += timedelta(weeks=1)
     # The coming weeks: one approved class and one request waiting for approval, colliding with it
     # on purpose so that the flag and the approval flow show in the demo.
-    today = date.today()
+    today = local_today()
     tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
     _booking(venue, officer, tuesday + timedelta(weeks=1), 18, 20, "Lớp sử dụng điện thoại thông minh cho người cao tuổi",
              25, APPROVED)

@@ -1,7 +1,7 @@
 """Demo data: "Mùa hè số 2026" across twelve Đồng Nai communes (June–August 2026), with volunteers,
 signups, hours and outcomes, so that the weekly review tells a story: most communes keep pace, a few
 remote ones (Tà Lài first) fall behind and get no help in the last weeks. A few open shifts of the
-main campaign in December 2026 give the demo volunteer (tnv.an) something to sign up for."""
+main campaign from the day the demo is loaded on give the demo volunteer (tnv.an) something to sign up for."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from werkzeug.security import generate_password_hash
 from campaign.accounts.demo import DEMO_PASSWORD
 from campaign.accounts.models import RoleGrant, User
 from campaign.campaigns.models import Campaign, Indicator, IndicatorTarget
-from campaign.core.timeutil import local_to_utc
+from campaign.core.timeutil import local_to_utc, local_today
+from campaign.core.types import utcnow
 from campaign.extensions import db
 from campaign.units.demo import DONG_NAI, LONG_THANH, TA_LAI, TRAN_BIEN
 from campaign.units.models import Commune, Village
@@ -161,16 +162,25 @@ def _summer_shifts(summer: Campaign, communes: list[int], profiles: list[Volunte
 
 
 def _open_shifts(main: Campaign, communes: list[int]) -> None:
-    base = date(2026, 12, 1)
+    """Shifts of the main campaign from today on for three weeks in six communes, most of them still
+    needing people; the demo volunteer signed up for one in their commune next week."""
+    today = local_today()
+    an = db.session.scalar(select(VolunteerProfile).join(User, User.id == VolunteerProfile.user_id)
+                           .where(User.username == "tnv.an"))
     for n, code in enumerate(communes[:6]):
         for k in range(3):
-            day = base + timedelta(days=2 + n + 7 * k)
-            db.session.add(Shift(
+            day = today + timedelta(days=n + 7 * k)
+            shift = Shift(
                 campaign_id=main.id, role="vneid_support" if k % 2 else "class_assistant", commune_code=code,
                 location="Nhà văn hóa khu phố", title="Hỗ trợ người dân cài đặt, xác thực VNeID",
                 starts_at=local_to_utc(datetime.combine(day, time(8, 0))),
                 ends_at=local_to_utc(datetime.combine(day, time(11, 0))), min_needed=2, max_needed=3 + k,
-                required_skill="vneid" if k == 2 else None))
+                required_skill="vneid" if k == 2 else None)
+            db.session.add(shift)
+            if an is not None and code == an.home_commune_code and k == 1:
+                db.session.flush()
+                db.session.add(Signup(shift_id=shift.id, volunteer_id=an.id, status="confirmed",
+                                      queued_at=utcnow(), created_at=utcnow()))
 
 
 def load(context: dict) -> None:
@@ -183,6 +193,10 @@ def load(context: dict) -> None:
     exists = db.session.scalar(select(func.count()).select_from(Shift).where(Shift.campaign_id == summer.id))
     if not exists:
         n = _summer_shifts(summer, communes, profiles, rng)
-        _open_shifts(main, communes)
         db.session.flush()
         context["echo"](f"volunteers: {len(profiles)} approved volunteers, {n} Mùa hè số shifts")
+    coming = db.session.scalar(select(func.count()).select_from(Shift).where(
+        Shift.campaign_id == main.id, Shift.starts_at >= local_to_utc(datetime.combine(local_today(), time(0)))))
+    if not coming:  # loaded again on a later day: the coming weeks' shifts
+        _open_shifts(main, communes)
+        db.session.flush()

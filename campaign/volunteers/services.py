@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import holidays
 from flask_babel import gettext as _
@@ -854,4 +854,4 @@ def my_signups(profile: VolunteerProfile) -> list[Signup]:
 
 
 def today_utc() -> datetime:
-    return datetime.now(UTC)
+    return utcnow()

@@ -66,6 +66,6 @@ def test_filters_and_pagination_with_bounded_queries(login_as, factory):
 
 
 def test_the_nav_links_to_it_only_for_those_who_may_read_it(login_as, factory):
-    assert 'href="/audit"' in login_as(factory.user("province_coordinator", province=DONG_NAI)).get("/").text
-    assert 'href="/audit"' in login_as(factory.user("admin")).get("/").text
-    assert 'href="/audit"' not in login_as(factory.user("commune_officer", commune=TRAN_BIEN)).get("/").text
+    assert 'href="/audit"' in login_as(factory.user("province_coordinator", province=DONG_NAI)).get("/", follow_redirects=True).text
+    assert 'href="/audit"' in login_as(factory.user("admin")).get("/", follow_redirects=True).text
+    assert 'href="/audit"' not in login_as(factory.user("commune_officer", commune=TRAN_BIEN)).get("/", follow_redirects=True).text

@@ -12,8 +12,8 @@ def _menu_links(html: str) -> list[str]:
 
 
 def test_classes_in_the_public_menu(client, login_as, factory):
-    assert "/courses/" in _menu_links(client.get("/").text)
+    assert "/courses/" in _menu_links(client.get("/", follow_redirects=True).text)
     assert client.get("/courses/").status_code == 200
-    assert "/courses/" in _menu_links(login_as(factory.user("volunteer")).get("/").text)
-    trainer_links = _menu_links(login_as(factory.user("trainer", province=DONG_NAI)).get("/").text)
+    assert "/courses/" in _menu_links(login_as(factory.user("volunteer")).get("/", follow_redirects=True).text)
+    trainer_links = _menu_links(login_as(factory.user("trainer", province=DONG_NAI)).get("/", follow_redirects=True).text)
     assert "/courses/" not in trainer_links and "/courses/manage" in trainer_links

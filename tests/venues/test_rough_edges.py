@@ -60,7 +60,7 @@ def test_trainers_and_youth_organisers_request_bookings_the_managers_decide(make
         user = factory.user(role, **grant)
         client = login_as(user)
         assert client.get("/venues/").status_code in (200, 302)
-        assert "Địa điểm" in client.get("/").text  # the menu entry
+        assert "Địa điểm" in client.get("/", follow_redirects=True).text  # the menu entry
         assert _request(client, venue, day, start="08:00" if role == "trainer" else "13:00",
                         end="10:00" if role == "trainer" else "15:00").status_code == 302
         booking = db.session.scalar(select(Booking).where(Booking.requester_id == user.id))

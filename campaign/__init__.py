@@ -118,6 +118,7 @@ def _init_templates(app: Flask) -> None:
 
     from campaign.accounts import permissions
     from campaign.accounts.forms import ROLE_LABELS
+    from campaign.core import navigation
     from campaign.core.models import Notification
 
     @app.context_processor
@@ -135,4 +136,6 @@ def _init_templates(app: Flask) -> None:
             "unread_notifications": unread_notifications,
             "csrf_form": FlaskForm,
             "role_label": lambda role: ROLE_LABELS.get(role, role),
+            "back_link": navigation.back_link,
+            "has_endpoint": navigation.has_endpoint,
         }

@@ -1,8 +1,11 @@
-"""Language selection and the Jinja filters for dates and times."""
+"""Language selection and the Jinja filters for dates, times and numbers (Babel: 1.234,5 in Vietnamese)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import current_app, has_request_context, request
+from flask_babel import format_decimal
 
 from campaign.core import timeutil
 
@@ -24,3 +27,74 @@ def register_filters(app) -> None:
     app.jinja_env.filters["date"] = timeutil.format_date
     app.jinja_env.filters["time"] = timeutil.format_time
     app.jinja_env.filters["datetime"] = timeutil.format_datetime
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["percent"] = format_percent_of
+    _install_number_aware_gettext(app)
+
+
+# --- numbers: Vietnamese grouping and decimal comma (1.234,5), through Babel ----------------------
+
+# Placeholders that hold identifiers, not quantities: never grouped (error code 404, certificate number).
+NOT_QUANTITIES = {"code", "number", "year", "id", "num_id"}
+
+
+def format_number(value, digits: int = 1) -> str:
+    """1234.5 → "1.234,5" in Vietnamese (at most ``digits`` decimals, none for whole numbers); None → "—"."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return str(value)
+    return format_decimal(round(float(value), digits), format="#,##0" + ("." + "#" * digits if digits else ""))
+
+
+def format_percent_of(value, digits: int = 1, fraction: bool = True) -> str:
+    """A share as a percentage: 0.125 → "12,5%" (``fraction=False``: the value is already ×100)."""
+    if value is None:
+        return "—"
+    number = float(value) * (100 if fraction else 1)
+    return f"{format_number(number, digits)}%"
+
+
+def format_hours(value) -> str:
+    """Hours with at most two decimals: 2.5 → "2,5"."""
+    return format_number(float(value or 0), 2)
+
+
+def _localised(rv, variables: dict):
+    """Numbers given to a translated sentence are shown in the locale's format: each int or float
+    placeholder becomes text (``%(n)d`` is read as ``%(n)s``)."""
+    changed = {}
+    for key, value in variables.items():
+        if key in NOT_QUANTITIES or isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        changed[key] = format_decimal(value, format="#,##0.##")
+        rv = rv.replace(f"%({key})d", f"%({key})s")
+    return rv, {**variables, **changed} if changed else variables
+
+
+def _install_number_aware_gettext(app) -> None:
+    """Replace Jinja's newstyle gettext/ngettext (installed by Flask-Babel) with the same functions
+    that format the numbers they are given, so every ``_("%(n)d events", n=...)`` on every page shows
+    1.234, not 1234, without changing any message."""
+    from flask_babel import get_translations
+    from jinja2 import pass_context
+    from markupsafe import Markup
+
+    @pass_context
+    def gettext(__context, __string, **variables):
+        rv = __context.call(lambda s: get_translations().ugettext(s), __string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        rv, variables = _localised(rv, variables)
+        return rv % variables
+
+    @pass_context
+    def ngettext(__context, __singular, __plural, __num, **variables):
+        variables.setdefault("num", __num)
+        rv = __context.call(lambda s, p, n: get_translations().ungettext(s, p, n), __singular, __plural, __num)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        rv, variables = _localised(rv, variables)
+        return rv % variables
+
+    app.jinja_env.globals.update(gettext=gettext, ngettext=ngettext)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -48,9 +49,23 @@ def format_datetime(value: datetime | None) -> str:
     return to_local(value).strftime(DATETIME_FORMAT)
 
 
+_DAY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+
+
+def normalise_date(text: str) -> str:
+    """31-12-2026, 31.12.2026, 1/2/2026 and 31122026 as dd/mm/yyyy; anything else unchanged."""
+    text = text.strip()
+    if re.fullmatch(r"\d{8}", text):
+        return f"{text[:2]}/{text[2:4]}/{text[4:]}"
+    match = _DAY.match(text)
+    if match:
+        return f"{int(match[1]):02d}/{int(match[2]):02d}/{match[3]}"
+    return text
+
+
 def parse_local_date(text: str) -> date:
-    """Parse dd/mm/yyyy (or the ISO yyyy-mm-dd an <input type=date> sends)."""
-    text = (text or "").strip()
+    """Parse dd/mm/yyyy (also 31-12-2026, 31.12.2026, 31122026) or the ISO yyyy-mm-dd."""
+    text = normalise_date(text or "")
     for fmt in (DATE_FORMAT, "%Y-%m-%d"):
         try:
             return datetime.strptime(text, fmt).date()

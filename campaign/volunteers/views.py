@@ -15,7 +15,7 @@ from campaign.accounts import permissions as perm
 from campaign.accounts.forms import ConfirmForm
 from campaign.accounts.models import VOLUNTEER, User
 from campaign.campaigns.models import Campaign
-from campaign.core import limits
+from campaign.core import i18n, limits
 from campaign.core.services import DomainError
 from campaign.core.timeutil import local_to_utc, local_today, parse_local_date, to_local
 from campaign.core.types import utcnow
@@ -588,8 +588,8 @@ def outcome(signup_id: int):
 
 @bp.app_template_filter("hours")
 def format_hours(value) -> str:
-    value = float(value or 0)
-    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    """2.5 → "2,5" (through Babel: the locale's decimal comma and grouping)."""
+    return i18n.format_hours(value)
 
 
 

@@ -1,5 +1,7 @@
 // Polls a background job's status and updates its progress bar and status line (read out by screen
 // readers through aria-live). When the job is done it goes to the next page, or shows the download link.
+// Numbers in the page's language (1.234 in Vietnamese).
+const formatNumber = (n) => (typeof n === "number" ? new Intl.NumberFormat(document.documentElement.lang || "vi").format(n) : n);
 const box = document.getElementById("job");
 if (box) {
   const bar = box.querySelector("progress");
@@ -24,9 +26,9 @@ if (box) {
     state.textContent = labels[job.status] || job.status;
     percent.textContent = job.percent;
     const counts = box.querySelector("[data-done]");
-    if (counts) counts.textContent = job.done;
+    if (counts) counts.textContent = formatNumber(job.done);
     const total = box.querySelector("[data-total]");
-    if (total) total.textContent = job.total;
+    if (total) total.textContent = formatNumber(job.total);
     message.textContent = job.message ? ` · ${job.message}` : "";
     if (job.status === "failed") {
       error.textContent = job.error;

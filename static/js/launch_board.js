@@ -1,4 +1,6 @@
 // Keeps the launch ceremony board up to date: polls its JSON every few seconds (no library).
+// Numbers in the page's language (1.234 in Vietnamese).
+const formatNumber = (n) => (typeof n === "number" ? new Intl.NumberFormat(document.documentElement.lang || "vi").format(n) : n);
 const board = document.getElementById("launch-board");
 const live = document.getElementById("board-live");
 const yes = document.documentElement.lang === "en" ? "Yes" : "Có";
@@ -11,7 +13,7 @@ async function refresh() {
     if (!resp.ok) return;
     const data = await resp.json();
     for (const key of ["connected", "ready", "total"]) {
-      document.querySelectorAll(`[data-count="${key}"]`).forEach((el) => { el.textContent = data[key]; });
+      document.querySelectorAll(`[data-count="${key}"]`).forEach((el) => { el.textContent = formatNumber(data[key]); });
     }
     for (const point of data.points) {
       const row = document.querySelector(`tr[data-point="${point.id}"]`);

@@ -48,7 +48,7 @@ def test_dates_times_and_numbers_are_read_as_people_type_them(app):
         assert form.at.data == datetime(2026, 10, 10, 8, 0)
         assert (form.count.data, form.amount.data) == (12, 12.5)
         assert form.tags.data == ["a", "zz"]  # unknown values are the service's to refuse
-        assert 'value="2026-12-31"' in form.first()  # what <input type=date> expects
+        assert 'value="31/12/2026"' in form.first() and 'type="text"' in form.first()  # never the native picker
         assert 'type="checkbox"' in form.tags()
         assert _form(at="2026-10-10T08:00").at.data == datetime(2026, 10, 10, 8, 0)
 
@@ -73,3 +73,33 @@ def test_end_after_start(app):
         assert not _form(closes="08:00").errors  # nothing to compare: the start's own validators speak
         form = _form(first="garbage", last="01/01/2027")
         assert form.first.errors and not form.last.errors  # one message, on the broken field
+
+
+def test_dates_and_times_are_text_inputs_in_vietnamese_order(app):
+    """No native picker (mm/dd/yyyy and 12-hour times in an English browser): a text input that shows
+    dd/mm/yyyy and HH:MM, with a placeholder, a pattern and a numeric keyboard."""
+    with app.test_request_context(headers={"Accept-Language": "vi"}):
+        form = _form(first="1.2.2026", opens="8h30", at="2026-10-10T18:05")
+        html = form.first()
+        assert 'type="text"' in html and 'value="01/02/2026"' in html and 'inputmode="numeric"' in html
+        assert 'placeholder="nn/tt/nnnn"' in html and "pattern=" in html and 'autocomplete="off"' in html
+        assert 'value="08:30"' in form.opens() and 'placeholder="GG:PP"' in form.opens()
+        assert 'value="10/10/2026 18:05"' in form.at() and 'type="text"' in form.at()
+        assert 'title="Nhập ngày, ví dụ 31/12/2026."' in html
+        for widget in (form.first(), form.opens(), form.at()):
+            assert 'type="date' not in widget and 'type="time' not in widget
+
+
+def test_what_people_type_is_read_in_several_spellings(app):
+    with app.test_request_context():
+        for typed in ("31/12/2026", "31-12-2026", "31.12.2026", "31122026", " 31/12/2026 ", "2026-12-31"):
+            assert _form(first=typed).first.data == date(2026, 12, 31), typed
+        for typed in ("08:30", "8:30", "8h30", "8.30", "0830", "08:30:00"):
+            assert _form(opens=typed).opens.data == time(8, 30), typed
+        assert _form(opens="17h").opens.data == time(17, 0)
+        for typed in ("10/10/2026 18:05", "10/10/2026 18h05", "2026-10-10T18:05", "2026-10-10 18:05"):
+            assert _form(at=typed).at.data == datetime(2026, 10, 10, 18, 5), typed
+        # Not a date: the one clear sentence, never a guess (13 is no month; 2/3 digits are no year).
+        for typed in ("12/31/2026", "31/12/26", "31122", "2026/12/31"):
+            assert _form(first=typed).first.errors, typed
+        assert _form(opens="25:00").opens.errors and _form(opens="8 pm").opens.errors

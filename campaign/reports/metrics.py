@@ -320,6 +320,7 @@ class Dashboard:
     lag_ratio: float = LAG_RATIO
     lag_share: float = LAG_SHARE
     ranked: int = 0  # communes measured (the lagging rule ranks these)
+    ids: list[int] = field(default_factory=list)  # the campaign and its sub-campaigns
 
     @property
     def lagging(self) -> list[CommuneProgress]:
@@ -461,7 +462,8 @@ def _commune_progress(c: Commune, indicators: list[Indicator], own: dict[int, fl
         if value is not None and target > 0:
             shares.append(min(value / target, 1.0))
     cp.progress = sum(shares) / len(shares) if shares else 0.0
-    cp.measured = bool(shares)
+    # ranked by the lagging rule: a commune the campaign reaches (an own target, or any figure above 0)
+    cp.measured = bool(shares) and (bool(cp.own_targets) or any(v > 0 for v in cp.achieved.values()))
     return cp
 
 
@@ -469,7 +471,7 @@ def flag_lagging(rows: list[CommuneProgress], expected: float, ratio: float, sha
     """The lagging rule ("vùng lõm"), on communes ranked by progress (best first): a commune lags when its
     progress is below ``ratio`` of the progress expected by now AND it is among the bottom ``share`` of the
     measured communes (ties at the cut included). Sets pace, bottom and lagging; the number ranked."""
-    measured = [r for r in rows if r.measured]
+    measured = [r for r in rows if r.measured]  # communes the campaign reaches (own target or any figure)
     k = math.ceil(share * len(measured)) if measured else 0
     cut = measured[-k].progress if k else -1.0
     for r in rows:
@@ -555,7 +557,7 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
         keep = set(communes)
         out = [r for r in out if r.commune.code in keep]
     unassigned = {m: v[None] for m, v in ach.main.items() if None in v}
-    return Dashboard(campaign, start, end, group, as_of, expected, rows, out, unassigned, ratio, share, ranked)
+    return Dashboard(campaign, start, end, group, as_of, expected, rows, out, unassigned, ratio, share, ranked, ids)
 
 
 def commune_figures(campaign: Campaign, commune: int, start: date | None = None, end: date | None = None,

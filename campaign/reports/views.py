@@ -15,6 +15,7 @@ from campaign.campaigns import services as cservices
 from campaign.campaigns.forms import TARGET_GROUP_LABELS, UNIT_LABELS, metric_labels
 from campaign.campaigns.models import Campaign, IndicatorValue
 from campaign.core import tabular
+from campaign.core.i18n import format_num
 from campaign.core.services import DomainError
 from campaign.core.timeutil import local_today
 from campaign.core.web import attempt, uploaded_file
@@ -230,14 +231,9 @@ def delete_manual_value(campaign_id: int, value_id: int):
     return redirect(url_for("reports.manual_values", campaign_id=campaign.id))
 
 
-@bp.app_template_filter("num")
 def format_number(value) -> str:
-    """1234.5 → "1.234,5" (Vietnamese grouping); whole numbers without decimals."""
-    if value is None:
-        return "—"
-    v = round(float(value), 1)
-    text = f"{v:,.0f}" if v.is_integer() else f"{v:,.1f}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    """1234.5 → "1.234,5" (Babel, the user's language); the ``num`` filter (core.i18n)."""
+    return format_num(value)
 
 
 # --- imports: per-commune targets -------------------------------------------------------------------

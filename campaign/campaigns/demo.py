@@ -97,12 +97,47 @@ COMMUNE_VNEID = {26041: [(date(2026, 6, 30), 2100), (date(2026, 9, 30), 3350)], 
                  26368: [(date(2026, 6, 30), 640), (date(2026, 9, 30), 1180)]}  # Long Thành
 
 
+# Indicator 1 is measured on the national open online learning platform: Sở KH&CN reports the share of
+# civil servants who passed its assessment each quarter (a percentage entered by hand, province-wide).
+PROVINCE_OLP = [(date(2026, 3, 31), 38.5), (date(2026, 6, 30), 61.2), (date(2026, 9, 30), 78.4)]
+
+
+def _commune_reports(main: Campaign, coordinator) -> None:
+    """Indicators 2 (pupils, reported by the schools through Sở GD&ĐT) and 5 (workers, reported by the
+    communes, firms and cooperatives): a share per commune as of 30/09/2026, entered by hand; the province's
+    figure weighs them by the communes' populations (the baselines)."""
+    codes = db.session.scalars(select(Commune.code).where(Commune.province_code == DONG_NAI)
+                               .order_by(Commune.code)).all()
+    for ind_code, source, every, low, spread in (("2", "Sở Giáo dục và Đào tạo – báo cáo quý III", 1, 52, 40),
+                                                 ("5", "Báo cáo của UBND xã, phường và doanh nghiệp", 2, 18, 45)):
+        ind = next((i for i in main.indicators if i.code == ind_code), None)
+        if ind is None or db.session.scalar(select(IndicatorValue.id).where(IndicatorValue.indicator_id == ind.id)
+                                            .limit(1)):
+            continue
+        for n, code in enumerate(codes):
+            if n % every:
+                continue  # not every commune has reported workers yet
+            share = low + (n * 37 % 100) / 100 * spread
+            if code in REMOTE_COMMUNES:
+                share *= 0.6
+            db.session.add(IndicatorValue(indicator_id=ind.id, commune_code=code, as_of=date(2026, 9, 30),
+                                          value=round(share, 1), source=source, entered_by_id=coordinator))
+
+
 def _manual_values(main: Campaign) -> None:
+    coordinator = db.session.scalar(select(User.id).where(User.username == "sokhcn.dongnai"))
+    olp = next((i for i in main.indicators if i.code == "1"), None)
+    if olp is not None and not db.session.scalar(select(IndicatorValue.id).where(
+            IndicatorValue.indicator_id == olp.id).limit(1)):
+        for day, value in PROVINCE_OLP:
+            db.session.add(IndicatorValue(indicator_id=olp.id, commune_code=None, as_of=day, value=value,
+                                          source="Sở KH&CN – nền tảng học trực tuyến mở đại trà (OLP)",
+                                          entered_by_id=coordinator))
+    _commune_reports(main, coordinator)
     indicator = next((i for i in main.indicators if i.code == "4a"), None)
     if indicator is None or db.session.scalar(select(IndicatorValue.id).where(
             IndicatorValue.indicator_id == indicator.id).limit(1)):
         return
-    coordinator = db.session.scalar(select(User.id).where(User.username == "sokhcn.dongnai"))
     rows = [(None, day, value, "Công an tỉnh Đồng Nai – trích xuất VNeID") for day, value in PROVINCE_VNEID]
     rows += [(code, day, value, "Công an xã, phường") for code, values in COMMUNE_VNEID.items()
              for day, value in values]

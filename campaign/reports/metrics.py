@@ -432,10 +432,16 @@ class Figures:
         if ind.unit == "communes":
             return _indicator_row(ind, float(sum(1 for c in codes if (self.commune(ind, c) or 0) >= 1)),
                                   expected, ratio=ratio)
-        if ind.unit == "percent":
-            kind = baseline_kind(ind)
-            count = float(sum(data.values()))
+        if ind.unit == "percent":  # Σ people counted ÷ Σ populations; a commune's reported share counts
+            kind = baseline_kind(ind)  # as that share of its population
             population = sum(b.get(kind, 0) for b in self.base.values())
+            count = float(data.get(None, 0))
+            for code in codes | {c for c in self.base if c in values}:
+                mv = values.get(code)
+                if mv is not None:
+                    count += mv.value / 100 * self.base.get(code, {}).get(kind, 0)
+                else:
+                    count += float(data.get(code, 0))
             row = _indicator_row(ind, count / population * 100 if population else None, expected, ratio=ratio)
             row.count, row.baseline = count, (population or None)
             return row

@@ -1,8 +1,8 @@
 """The dashboard's figures equal sums computed independently (plain Python over the raw rows)."""
 
 import io
-from collections import defaultdict
 import math
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 import openpyxl

@@ -326,6 +326,12 @@ class Dashboard:
     def lagging(self) -> list[CommuneProgress]:
         return [c for c in self.communes if c.lagging]
 
+    def lagging_on(self, indicator_id: int, n: int = 3) -> list[CommuneProgress]:
+        """The lagging communes furthest behind on one indicator (the phone dashboard's cards)."""
+        rows = [c for c in self.communes if c.lagging and c.targets.get(indicator_id)]
+        rows.sort(key=lambda c: (c.achieved.get(indicator_id) or 0) / c.targets[indicator_id])
+        return rows[:n]
+
     def commune(self, code: int) -> CommuneProgress | None:
         return next((c for c in self.communes if c.commune.code == code), None)
 

@@ -88,7 +88,8 @@ def dashboard(campaign_id: int):
     trend = metrics.weekly_trend(campaign, start=f["start"], end=f["end"])
     return render_template("reports/dashboard.html", campaign=campaign, board=board, trend=trend, f=f,
                            quarters=_quarters(campaign), groups=TARGET_GROUP_LABELS, units=UNIT_LABELS,
-                           metric_labels=metric_labels(), print_view=request.args.get("print") == "1")
+                           metric_labels=metric_labels(), print_view=request.args.get("print") == "1",
+                           lag_reason=services.lag_reason)
 
 
 def _download(body, mimetype: str, filename: str) -> Response:
@@ -116,6 +117,25 @@ def export_csv(campaign_id: int, kind: str):
     board = _board(campaign, _filters(campaign))
     body = services.communes_csv(board) if kind == "communes" else services.indicators_csv(board)
     return _download(body, services.CSV_MIMETYPE, f"{kind}-{campaign.id}.csv")
+
+
+@bp.get("/campaigns/<int:campaign_id>/communes/<int:code>/figures.<any(xlsx, csv):fmt>")
+@login_required
+def commune_download(campaign_id: int, code: int, fmt: str):
+    """A commune's own figures (officers of the commune, and the province): the plans' layout with the
+    commune's targets and figures, from the same code path as every other report."""
+    campaign = _campaign(campaign_id)
+    place = db.session.get(Commune, code)
+    if place is None or place.province_code != campaign.province_code:
+        abort(404)
+    perm.require_commune(code, COMMUNE_ROLES)
+    board = _board(campaign, _filters(campaign), communes=[code])
+    total = services.to_date(board)
+    if fmt == "csv":
+        return _download(services.indicators_csv(board, total, commune=code), services.CSV_MIMETYPE,
+                         f"so-lieu-xa-{code}-{campaign.id}.csv")
+    return _download(services.report_xlsx(board, total=total, commune=code), tabular.XLSX_MIME,
+                     f"so-lieu-xa-{code}-{campaign.id}.xlsx")
 
 
 @bp.post("/campaigns/<int:campaign_id>/prepare")
@@ -147,7 +167,8 @@ def commune(campaign_id: int, code: int):
     return render_template("reports/commune.html", campaign=campaign, commune=place, board=board, row=row, f=f,
                            quarters=_quarters(campaign), groups=TARGET_GROUP_LABELS, units=UNIT_LABELS,
                            province_view=perm.can_in_province(current_user, campaign.province_code, PROVINCE_ROLES),
-                           back=url_for("reports.index"), **services.commune_overview(campaign, place))
+                           back=url_for("reports.index"), lag_reason=services.lag_reason,
+                           **services.commune_overview(campaign, place))
 
 
 # --- manual indicator values ----------------------------------------------------------------------

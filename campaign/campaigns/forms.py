@@ -52,7 +52,18 @@ METRIC_LABELS = {
     "volunteer_hours": _l("Volunteer hours"),
     "shifts_filled": _l("Shifts filled"),
     "registrations": _l("Registrations"),
+    "remote_communes_supported": _l("Remote communes supported directly"),
     "manual": _l("Entered by hand"),
+}
+
+# The populations of the percentage indicators (campaigns.models.BASELINE_GROUPS).
+BASELINE_LABELS = {
+    "civil_servants": _l("Civil servants and public employees"),
+    "pupils": _l("Pupils from primary school"),
+    "adults": _l("Adult residents"),
+    "workers": _l("Workers in firms and cooperatives"),
+    "households": _l("Households"),
+    "residents_16": _l("Residents aged 16 and over"),
 }
 
 

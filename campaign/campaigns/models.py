@@ -53,8 +53,12 @@ METRICS = (
     "volunteer_hours",
     "shifts_filled",
     "registrations",
+    "remote_communes_supported",
     "manual",
 )
+
+# Populations a percentage indicator is measured against (mẫu số), per commune, as of a date.
+BASELINE_GROUPS = ("civil_servants", "pupils", "adults", "workers", "households", "residents_16")
 
 CAMPAIGN_KINDS = ("digital_literacy", "summer", "competition", "other")
 
@@ -171,4 +175,31 @@ class IndicatorValue(db.Model):
               postgresql_where=text("commune_code IS NOT NULL"), sqlite_where=text("commune_code IS NOT NULL")),
         Index("uq_indicator_values_province_date", "indicator_id", "as_of", unique=True,
               postgresql_where=text("commune_code IS NULL"), sqlite_where=text("commune_code IS NULL")),
+    )
+
+
+class Baseline(db.Model):
+    """A commune's population of one group (civil servants, pupils, adults, workers, households, residents
+    from 16) as of a date: the denominator of the percentage indicators. Every entry is kept (the history);
+    a report uses the latest one on or before its date. Entering the same commune, group and date again
+    corrects it."""
+
+    __tablename__ = "baselines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commune_code: Mapped[int] = mapped_column(ForeignKey("communes.code"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)  # one of BASELINE_GROUPS
+    as_of: Mapped[date] = mapped_column(Date, nullable=False)
+    value: Mapped[int] = mapped_column(Integer, nullable=False)
+    source: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    commune: Mapped[Commune] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("commune_code", "kind", "as_of"),
+        CheckConstraint("value >= 0", name="value_nonnegative"),
+        CheckConstraint("kind IN ('civil_servants', 'pupils', 'adults', 'workers', 'households', "
+                        "'residents_16')", name="group_known"),
     )

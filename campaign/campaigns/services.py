@@ -9,10 +9,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from campaign.campaigns.models import (
+    BASELINE_GROUPS,
     CAMPAIGN_KINDS,
     INDICATOR_UNITS,
     METRICS,
     TARGET_GROUPS,
+    Baseline,
     Campaign,
     Indicator,
     IndicatorTarget,
@@ -195,10 +197,7 @@ def set_indicator_value(actor, indicator: Indicator, *, commune_code: int | None
     """Enter (or correct) the value of a manual indicator for a commune, or for the whole province
     (``commune_code`` None), as of a date. A second entry for the same place and date replaces the
     first; the audit log keeps both. The caller checks who may enter it (``can_enter_value``)."""
-    if indicator.metric != "manual":
-        raise DomainError(_("Only indicators entered by hand take values here; the others are counted from the records."),
-                          "indicator_id")
-    campaign = indicator.campaign
+    campaign = indicator.campaign  # any indicator: a value entered by hand replaces the counted one for its place
     if commune_code is not None:
         commune = db.session.get(Commune, commune_code)
         if commune is None or commune.province_code != campaign.province_code:
@@ -243,3 +242,62 @@ def delete_indicator_value(actor, row: IndicatorValue) -> None:
     audit("indicator.value_deleted", row, actor=actor, indicator=row.indicator_id, commune=row.commune_code,
           as_of=row.as_of.isoformat(), value=row.value, source=row.source)
     db.session.delete(row)
+
+
+MAX_BASELINE = 100_000_000
+
+
+def set_baseline(actor, commune: Commune, kind: str, *, as_of: date | None, value: int | None, source: str = "",
+                 today: date) -> Baseline:
+    """Enter (or correct) a commune's population of one group as of a date (the denominator of the
+    percentage indicators). Earlier entries stay (the history); the same commune, group and date again
+    corrects that entry, the audit log keeps the old value. The caller checks who may enter it."""
+    if kind not in BASELINE_GROUPS:
+        raise DomainError(_("Choose a population group."), "kind")
+    if value is None:
+        raise DomainError(_("Enter a number."), "value")
+    if value < 0 or value > MAX_BASELINE:
+        raise DomainError(_("Enter a whole number between 0 and 100,000,000."), "value")
+    if as_of is None:
+        raise DomainError(_("Enter a date, e.g. 31/12/2026."), "as_of")
+    if as_of > today:
+        raise DomainError(_("The date cannot be in the future."), "as_of")
+    source = nfc(source or "")[:300]
+    row = db.session.scalar(select(Baseline).where(Baseline.commune_code == commune.code, Baseline.kind == kind,
+                                                   Baseline.as_of == as_of))
+    old = None
+    if row is None:
+        row = Baseline(commune_code=commune.code, kind=kind, as_of=as_of)
+        db.session.add(row)
+    else:
+        if (row.value, row.source) == (int(value), source):
+            return row
+        old = {"value": row.value, "source": row.source}
+    row.value, row.source = int(value), source
+    row.entered_by_id = getattr(actor, "id", None)
+    row.entered_at = utcnow()
+    db.session.flush()
+    audit("baseline.corrected" if old else "baseline.entered", row, actor=actor, commune=commune.code, kind=kind,
+          as_of=as_of.isoformat(), value=row.value, source=source, previous=old)
+    return row
+
+
+def set_commune_remote(actor, commune: Commune, remote: bool) -> bool:
+    """Mark a commune remote ("vùng sâu, vùng xa") or not; True when it changed."""
+    if bool(commune.remote) == bool(remote):
+        return False
+    commune.remote = bool(remote)
+    db.session.flush()
+    audit("commune.remote_marked" if remote else "commune.remote_unmarked", actor=actor, object_type="communes",
+          object_id=commune.code)
+    return True
+
+
+def baseline_history(province_code: int, communes: list[int] | None = None, limit: int = 200) -> list[Baseline]:
+    """The baselines entered in the province, newest first (the history): one query."""
+    stmt = (select(Baseline).join(Commune, Commune.code == Baseline.commune_code)
+            .where(Commune.province_code == province_code)
+            .order_by(Baseline.as_of.desc(), Baseline.entered_at.desc(), Baseline.id.desc()).limit(limit))
+    if communes is not None:
+        stmt = stmt.where(Baseline.commune_code.in_(communes or [-1]))
+    return list(db.session.scalars(stmt))

@@ -30,6 +30,7 @@ def register_filters(app) -> None:
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["percent"] = format_percent_of
     _install_number_aware_gettext(app)
+    register_number_filters(app)
 
 
 # --- numbers: Vietnamese grouping and decimal comma (1.234,5), through Babel ----------------------
@@ -98,3 +99,35 @@ def _install_number_aware_gettext(app) -> None:
         return rv % variables
 
     app.jinja_env.globals.update(gettext=gettext, ngettext=ngettext)
+
+
+def format_num(value, digits: int = 1) -> str:
+    """A number in the user's language through Babel (Vietnamese: 1.234,5); whole numbers without
+    decimals; None as "—"."""
+    if value is None:
+        return "—"
+    from flask_babel import format_decimal
+
+    return format_decimal(round(float(value), digits), format="#,##0." + "#" * digits if digits else "#,##0")
+
+
+def format_pct(value, digits: int = 1) -> str:
+    """A percentage given in percent (12.34 → "12,3%" in Vietnamese); None as "—"."""
+    if value is None:
+        return "—"
+    return format_share(float(value) / 100, digits)
+
+
+def format_share(value, digits: int = 1) -> str:
+    """A share 0..1 as a percentage (0.1234 → "12,3%" in Vietnamese); None as "—"."""
+    if value is None:
+        return "—"
+    from flask_babel import format_percent
+
+    return format_percent(float(value), format="#,##0." + "#" * digits + "%" if digits else "#,##0%")
+
+
+def register_number_filters(app) -> None:
+    app.jinja_env.filters["num"] = format_num
+    app.jinja_env.filters["pct"] = format_pct
+    app.jinja_env.filters["pct_share"] = format_share

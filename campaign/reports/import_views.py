@@ -29,7 +29,7 @@ from campaign.reports import import_tasks  # registers the import jobs (for the 
 from campaign.reports.importers import IMPORTERS, Checked
 from campaign.reports.views import _download, bp
 
-KINDS = "any(villages, residents, volunteers)"
+KINDS = "any(villages, residents, volunteers, baselines)"
 IMPORT_ROLES = perm.ORGANISERS
 
 

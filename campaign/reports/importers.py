@@ -29,6 +29,7 @@ from campaign.core.phone import normalise as normalise_phone
 from campaign.core.services import DomainError, audit
 from campaign.core.tabular import Column, Problems
 from campaign.core.text import fold
+from campaign.core.timeutil import local_today, parse_local_date
 from campaign.core.types import utcnow
 from campaign.courses import services as courses
 from campaign.courses.models import Course
@@ -699,7 +700,113 @@ class VolunteerImporter(Importer):
         return {"new": len(created)}
 
 
-IMPORTERS = {i.kind: i for i in (VillageImporter(), ResidentImporter(), VolunteerImporter())}
+# --- baselines (populations) and the remote mark --------------------------------------------------
+
+def _local_date(value):
+    if value is None or str(value).strip() == "":
+        return None
+    if hasattr(value, "year") and hasattr(value, "month"):
+        return value.date() if hasattr(value, "date") and callable(value.date) else value
+    try:
+        return parse_local_date(tabular._cell_text(value))
+    except ValueError:
+        raise tabular.CellError(_("not a date (dd/mm/yyyy)")) from None
+
+
+class BaselineImporter(Importer):
+    """One row per commune: its populations (civil servants, pupils, adults, workers, households, residents
+    from 16) as of a date, with the source, and whether it is remote. Each number is a new entry of the
+    history (the same date again corrects it); a blank cell changes nothing."""
+
+    kind = "baselines"
+    sheet_title = _l("Baselines")
+    title = _l("Import baselines (populations)")
+    roles = (perm.PROVINCE_COORDINATOR,)
+    statuses = {"updated": _l("Updated"), "unchanged": _l("Unchanged")}
+    preview = (_l("Commune or ward"), _l("As of"), _l("Populations"), _l("Remote"))
+    explanation = _l("One row per commune: the populations the percentage indicators are measured against, as "
+                     "of a date, with their source, and whether the commune is remote (vùng sâu, vùng xa). A "
+                     "blank number or remote cell changes nothing; earlier figures stay in the history.")
+
+    def columns(self) -> list[Column]:
+        from campaign.campaigns.forms import BASELINE_LABELS
+
+        cols = [_commune_column(),
+                Column("as_of", _l("As of"), ("ngay", "tinh den ngay", "date", "as of date"), required=True,
+                       help=_l("dd/mm/yyyy"), width=14)]
+        cols += [Column(kind, label, (), help=_l("A whole number (optional)"), width=16)
+                 for kind, label in BASELINE_LABELS.items()]
+        cols += [Column("remote", _l("Remote"), ("vung sau vung xa", "vung sau, vung xa", "remote commune"),
+                        help=_l("yes or no (optional)"), choices=lambda: [str(_("yes")), str(_("no"))], width=10),
+                 Column("source", _l("Source"), ("nguon", "nguon so lieu"), help=_l("e.g. Chi cục Thống kê"),
+                        width=24)]
+        return cols
+
+    def template_rows(self, scope: Scope) -> list[list]:
+        return [[c.name, None, None, None, None, None, None, None, str(_("yes")) if c.remote else str(_("no")), ""]
+                for c in sorted(scope.communes.values(), key=lambda c: c.search_name)]
+
+    def check(self, actor, filename: str, data: bytes, options: dict | None = None,
+              progress: Progress = _no_progress) -> Checked:
+        from campaign.campaigns.forms import BASELINE_LABELS
+        from campaign.campaigns.services import MAX_BASELINE
+
+        cols = self.columns()
+        header, rows = _read(filename, data, cols)
+        label = {c.key: c.label for c in cols}
+        scope = Scope(actor, self.roles)
+        out = Checked(self.kind)
+        seen: dict[tuple[int, object], int] = {}
+        total = tabular.count_rows(rows)
+        for line, cells in _with_progress(tabular.data_rows(rows), total, progress):
+            p = Problems()
+            cell = _Cells(p, header, cells, label)
+            commune = cell.read("commune", scope.commune)
+            as_of = cell.read("as_of", _local_date)
+            if as_of is None and not cell.failed("as_of"):
+                p.add(_("the date is missing"))
+            elif as_of is not None and as_of > local_today():
+                p.add(_("the date cannot be in the future"))
+            values = {k: cell.read(k, tabular.whole, maximum=MAX_BASELINE) for k in BASELINE_LABELS}
+            remote = cell.read("remote", tabular.yes_no)
+            source = cell.read("source", tabular.text, max_len=300) or ""
+            if commune is not None and as_of is not None:
+                if (commune.code, as_of) in seen:
+                    p.add(_("this commune and date are already on line %(l)d", l=seen[(commune.code, as_of)]))
+                seen[(commune.code, as_of)] = line
+            if p:
+                out.errors.append((line, p.text()))
+                continue
+            given = {k: v for k, v in values.items() if v is not None}
+            changes = bool(given) or (remote is not None and remote != commune.remote)
+            out.rows.append({"line": line, "status": "updated" if changes else "unchanged", "commune": commune.code,
+                             "as_of": as_of.isoformat(), "values": given, "remote": remote, "source": source,
+                             "cells": [commune.name, as_of.strftime("%d/%m/%Y"),
+                                       "; ".join(f"{BASELINE_LABELS[k]}: {v}" for k, v in given.items()),
+                                       "" if remote is None else str(_("yes") if remote else _("no"))]})
+        progress(total, total, None)
+        return _finish(out)
+
+    def apply(self, actor, checked: Checked, options: dict | None = None, progress: Progress = _no_progress) -> dict:
+        from datetime import date as _date
+
+        from campaign.campaigns.services import set_baseline, set_commune_remote
+
+        counts = {"updated": 0, "unchanged": 0}
+        today = local_today()
+        for row in _with_progress(checked.rows, len(checked.rows), progress):
+            commune = db.session.get(Commune, row["commune"])
+            day = _date.fromisoformat(row["as_of"])
+            for kind, value in row["values"].items():
+                set_baseline(actor, commune, kind, as_of=day, value=value, source=row["source"], today=today)
+            if row["remote"] is not None:
+                set_commune_remote(actor, commune, row["remote"])
+            counts[row["status"]] += 1
+        audit("import.baselines", actor=actor, object_type="baselines", object_id="import", **counts)
+        return counts
+
+
+IMPORTERS = {i.kind: i for i in (VillageImporter(), ResidentImporter(), VolunteerImporter(), BaselineImporter())}
 
 
 # --- per-commune targets of a campaign --------------------------------------------------------------

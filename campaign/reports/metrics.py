@@ -28,15 +28,17 @@ số campaign): ``scope_ids`` lists the campaign and its descendants (one query)
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import current_app, has_app_context
 from sqlalchemy import String, and_, cast, func, literal, select, true
 from sqlalchemy.orm import aliased
 
-from campaign.campaigns.models import Campaign, Indicator, IndicatorTarget, IndicatorValue
+from campaign.campaigns.models import Baseline, Campaign, Indicator, IndicatorTarget, IndicatorValue
 from campaign.core.timeutil import day_end, day_start, week_start
 from campaign.courses.models import Certificate, Course
 from campaign.events.models import Event, Person, Registration
@@ -54,7 +56,30 @@ GROUPED_METRICS = ("people_trained", "households_trained", "certificates_issued"
 AUDIENCE_OF_GROUP = {"civil_servants": "civil_servants", "community_digital_team": "community_digital_team",
                      "adults": "residents", "elderly": "elderly", "disabilities": "disabilities",
                      "workers": "workers", "pupils_students": "pupils"}
-LAG_RATIO = 0.7  # a commune is lagging ("vùng lõm") below 70% of the progress expected by now
+LAG_RATIO = 0.7  # default rule: a commune is lagging ("vùng lõm") below 70% of the progress expected by now
+LAG_SHARE = 0.2  # ... and among the bottom fifth of the province's communes (ties at the cut included)
+# The population a percentage indicator is measured against (campaigns.models.BASELINE_GROUPS), by the
+# indicator's target group; households_trained against households; VNeID and accounts against residents 16+.
+BASELINE_OF_GROUP = {"civil_servants": "civil_servants", "pupils_students": "pupils", "adults": "adults",
+                     "workers": "workers"}
+BASELINE_OF_METRIC = {"households_trained": "households", "households_reached": "households",
+                      "vneid_assisted": "residents_16", "public_service_accounts": "residents_16"}
+
+
+def lag_rule() -> tuple[float, float]:
+    """(share of the expected pace, bottom share of the communes): settings REPORTS_LAG_RATIO and
+    REPORTS_LAG_SHARE, else LAG_RATIO and LAG_SHARE."""
+    if not has_app_context():
+        return LAG_RATIO, LAG_SHARE
+    cfg = current_app.config
+    return float(cfg.get("REPORTS_LAG_RATIO", LAG_RATIO)), float(cfg.get("REPORTS_LAG_SHARE", LAG_SHARE))
+
+
+def baseline_kind(ind: Indicator) -> str:
+    """The population (baseline group) a percentage indicator is a share of."""
+    if ind.metric in BASELINE_OF_METRIC:
+        return BASELINE_OF_METRIC[ind.metric]
+    return BASELINE_OF_GROUP.get(ind.target_group or "", "adults")
 
 Achieved = dict[str, dict[int, float]]  # metric -> commune code -> value
 
@@ -134,7 +159,8 @@ def achieved(campaign: Campaign, start: date | None = None, end: date | None = N
         hi = now
     out: Achieved = defaultdict(lambda: defaultdict(float))
 
-    for code, values in outcome_metrics(ids, lo, hi).items():  # two queries
+    outcome_extra = outcome_metrics(ids, lo, hi)  # two queries
+    for code, values in outcome_extra.items():
         for metric in VOLUNTEER_METRICS:
             out[metric][code] += values.get(metric, 0)
     if group:  # people helped of one target group: one more query
@@ -178,6 +204,13 @@ def achieved(campaign: Campaign, start: date | None = None, end: date | None = N
                    Event.connected_at.is_not(None), _between(Event.connected_at, lo, hi))
             .group_by(Event.commune_code)).all():
         out["bridge_points_connected"][code] += n
+    # remote communes supported directly: remote communes with a shift someone served or a class held there
+    supported = {c for c, n in out["shifts_filled"].items() if n} | {c for c, n in out["classes_held"].items() if n}
+    supported |= {c for c, vals in outcome_extra.items() if vals.get("places_filled")}
+    remote = set(db.session.scalars(select(Commune.code).where(Commune.province_code == campaign.province_code,
+                                                               Commune.remote.is_(True))))
+    for code in supported & remote:
+        out["remote_communes_supported"][code] = 1.0
     for provider in modules("indicators"):  # metrics other features contribute (features.modules)
         for metric, per_code in provider.achieved(campaign, ids, lo, hi).items():
             for code, n in per_code.items():
@@ -195,14 +228,17 @@ def expected_share(campaign: Campaign, as_of: date) -> float:
 @dataclass
 class IndicatorProgress:
     indicator: Indicator
-    achieved: float | None  # None: a manual indicator with no value entered yet
+    achieved: float | None  # None: nothing to show (no value entered, or no baseline for a percentage)
     target: float
     expected: float  # the target pro-rated to the day
     pct: float | None  # achieved / target × 100
     on_track: bool
-    entered_as_of: date | None = None  # manual: the date of the value shown (the latest of the communes summed)
-    entered_source: str = ""  # manual: the province-wide entry's source
-    communes_reported: int = 0  # manual: communes whose values make the sum (0: a province-wide entry)
+    entered_as_of: date | None = None  # entered by hand: the date of the value shown (the latest of those summed)
+    entered_source: str = ""  # entered by hand: the province-wide entry's source
+    communes_reported: int = 0  # entered by hand: communes whose values make the sum (0: a province-wide entry)
+    count: float | None = None  # a percentage: the people (households) counted, the numerator
+    baseline: float | None = None  # a percentage: the population it is a share of (sum of the communes' baselines)
+    sub_shares: list[tuple[str, float]] = field(default_factory=list)  # (sub-campaign, share of the achieved 0..1)
 
 
 @dataclass(frozen=True)
@@ -213,7 +249,7 @@ class ManualValue:
 
 
 def manual_values(indicator_ids: list[int], as_of: date) -> dict[int, dict[int | None, ManualValue]]:
-    """The latest value entered on or before ``as_of`` of each manual indicator, per commune (None: the
+    """The latest value entered by hand on or before ``as_of`` of each indicator, per commune (None: the
     province-wide entry): one query, at most (communes + 1) rows per indicator."""
     if not indicator_ids:
         return {}
@@ -227,6 +263,20 @@ def manual_values(indicator_ids: list[int], as_of: date) -> dict[int, dict[int |
             select(sub.c.indicator_id, sub.c.commune_code, sub.c.as_of, sub.c.value, sub.c.source)
             .where(sub.c.rn == 1)):
         out[ind_id][code] = ManualValue(day, float(value), source)
+    return dict(out)
+
+
+def baselines(province_code: int, as_of: date) -> dict[int, dict[str, float]]:
+    """commune -> baseline group -> the latest population entered on or before ``as_of``: one query."""
+    rn = func.row_number().over(partition_by=(Baseline.commune_code, Baseline.kind),
+                                order_by=(Baseline.as_of.desc(), Baseline.id.desc())).label("rn")
+    sub = (select(Baseline.commune_code, Baseline.kind, Baseline.value, rn)
+           .join(Commune, Commune.code == Baseline.commune_code)
+           .where(Commune.province_code == province_code, Baseline.as_of <= as_of).subquery())
+    out: dict[int, dict[str, float]] = defaultdict(dict)
+    for code, kind, value in db.session.execute(select(sub.c.commune_code, sub.c.kind, sub.c.value)
+                                                .where(sub.c.rn == 1)):
+        out[code][kind] = float(value)
     return dict(out)
 
 
@@ -251,6 +301,9 @@ class CommuneProgress:
     progress: float = 0.0  # mean of min(achieved / target, 1) over the targeted indicators
     lagging: bool = False
     rank: int = 0
+    pace: float = 0.0  # progress ÷ the progress expected by now
+    bottom: bool = False  # among the bottom share of the ranked communes (the lagging rule's second half)
+    measured: bool = False  # has at least one targeted indicator with a value (ranked for the lagging rule)
 
 
 @dataclass
@@ -264,10 +317,23 @@ class Dashboard:
     indicators: list[IndicatorProgress]
     communes: list[CommuneProgress]
     unassigned: dict[str, float]  # province-wide records (no commune), per metric
+    lag_ratio: float = LAG_RATIO
+    lag_share: float = LAG_SHARE
+    ranked: int = 0  # communes measured (the lagging rule ranks these)
+    ids: list[int] = field(default_factory=list)  # the campaign and its sub-campaigns
 
     @property
     def lagging(self) -> list[CommuneProgress]:
         return [c for c in self.communes if c.lagging]
+
+    def lagging_on(self, indicator_id: int, n: int = 3) -> list[CommuneProgress]:
+        """The lagging communes furthest behind on one indicator (the phone dashboard's cards)."""
+        rows = [c for c in self.communes if c.lagging and c.targets.get(indicator_id)]
+        rows.sort(key=lambda c: (c.achieved.get(indicator_id) or 0) / c.targets[indicator_id])
+        return rows[:n]
+
+    def commune(self, code: int) -> CommuneProgress | None:
+        return next((c for c in self.communes if c.commune.code == code), None)
 
 
 def _value(ach: Achieved, metric: str, code=None, total=False) -> float:
@@ -279,12 +345,14 @@ def _value(ach: Achieved, metric: str, code=None, total=False) -> float:
 
 def commune_target(ind: Indicator, own: dict[int, float], n_communes: int) -> float | None:
     """A commune's target of an indicator: its own (imported) one; else, for a percentage, the province's
-    share when the value is entered by hand (a share applies to every commune alike) and none for a
-    computed count (the records do not hold the population); else its even part of the province's target."""
+    share (a share applies to every commune alike); for a commune-counted indicator, 1 (the commune
+    itself); else its even part of the province's target."""
     if ind.id in own:
         return own[ind.id]
     if ind.unit == "percent":
-        return ind.target_value if ind.metric == "manual" else None
+        return ind.target_value
+    if ind.unit == "communes":
+        return 1.0
     return ind.target_value / max(n_communes, 1)
 
 
@@ -299,16 +367,15 @@ def _own_targets(indicator_ids: list[int]) -> dict[int, dict[int, float]]:
     return own
 
 
-def _indicator_row(ind: Indicator, got: float | None, expected: float, entered=None) -> IndicatorProgress:
+def _indicator_row(ind: Indicator, got: float | None, expected: float, entered=None, ratio: float = LAG_RATIO
+                   ) -> IndicatorProgress:
     """An indicator's line of the dashboard: achieved against the target and against what is expected
     by now. ``entered`` (day, source, reported) for a value entered by hand."""
     due = ind.target_value * expected
-    if got is None:  # nothing entered yet
+    if got is None:  # nothing entered yet, or no baseline
         return IndicatorProgress(ind, None, ind.target_value, due, None, False)
-    if ind.unit == "percent" and entered is None:  # a share of a population the records do not hold
-        return IndicatorProgress(ind, got, ind.target_value, due, None, True)
     pct = got / ind.target_value * 100 if ind.target_value else None
-    return IndicatorProgress(ind, got, ind.target_value, due, pct, got >= due * LAG_RATIO, *(entered or ()))
+    return IndicatorProgress(ind, got, ind.target_value, due, pct, got >= due * ratio, *(entered or ()))
 
 
 class _Achievements:
@@ -323,25 +390,79 @@ class _Achievements:
     def main(self) -> Achieved:
         return self.by_group[self.group]
 
+    def key(self, ind: Indicator) -> str | None:
+        return ind.target_group if (ind.target_group and ind.metric in GROUPED_METRICS) else self.group
+
     def of(self, ind: Indicator) -> Achieved:
-        key = ind.target_group if (ind.target_group and ind.metric in GROUPED_METRICS) else self.group
+        key = self.key(ind)
         if key not in self.by_group:
             self.by_group[key] = achieved(self.campaign, self.start, self.end, key, now=self.now, ids=self.ids)
         return self.by_group[key]
 
 
+class Figures:
+    """THE definition of every indicator's figure, for the province and for each commune: what the
+    records give (``achieved``), a value entered by hand (which replaces the computed one for its place),
+    the baselines of the percentages, and commune-counted indicators counted as distinct communes.
+    Every page, export and review reads its figures from here (through ``progress``)."""
+
+    def __init__(self, ach: _Achievements, manual: dict, base: dict[int, dict[str, float]]):
+        self.ach, self.manual, self.base = ach, manual, base
+
+    def raw(self, ind: Indicator, code) -> float:
+        return _value(self.ach.of(ind), ind.metric, code)
+
+    def commune(self, ind: Indicator, code: int) -> float | None:
+        """The commune's figure (None: nothing to show)."""
+        mv = self.manual.get(ind.id, {}).get(code)
+        if mv is not None:
+            return mv.value
+        if ind.metric == "manual":
+            return None
+        raw = self.raw(ind, code)
+        if ind.unit == "communes":
+            return 1.0 if raw > 0 else 0.0
+        if ind.unit == "percent":
+            population = self.base.get(code, {}).get(baseline_kind(ind))
+            return raw / population * 100 if population else None
+        return raw
+
+    def province(self, ind: Indicator, expected: float, ratio: float) -> IndicatorProgress:
+        values = self.manual.get(ind.id, {})
+        if ind.metric == "manual" or None in values:
+            got, day, source, reported = province_manual(ind, values)
+            if got is not None or ind.metric == "manual":
+                return _indicator_row(ind, got, expected, (day, source, reported), ratio)
+        data = self.ach.of(ind).get(ind.metric, {})
+        codes = {c for c in data if c is not None} | {c for c in values if c is not None}
+        if ind.unit == "communes":
+            return _indicator_row(ind, float(sum(1 for c in codes if (self.commune(ind, c) or 0) >= 1)),
+                                  expected, ratio=ratio)
+        if ind.unit == "percent":  # Σ people counted ÷ Σ populations; a commune's reported share counts
+            kind = baseline_kind(ind)  # as that share of its population
+            population = sum(b.get(kind, 0) for b in self.base.values())
+            count = float(data.get(None, 0))
+            for code in codes | {c for c in self.base if c in values}:
+                mv = values.get(code)
+                if mv is not None:
+                    count += mv.value / 100 * self.base.get(code, {}).get(kind, 0)
+                else:
+                    count += float(data.get(code, 0))
+            row = _indicator_row(ind, count / population * 100 if population else None, expected, ratio=ratio)
+            row.count, row.baseline = count, (population or None)
+            return row
+        got = sum(self.commune(ind, c) or 0 for c in codes) + float(data.get(None, 0))
+        return _indicator_row(ind, got, expected, ratio=ratio)
+
+
 def _commune_progress(c: Commune, indicators: list[Indicator], own: dict[int, float], n_communes: int,
-                      manual: dict, ach: _Achievements, expected: float) -> CommuneProgress:
-    """A commune's achieved values and targets, and its progress: the mean of its shares of each target
-    (each capped at 100 %). A value entered by hand counts only once the commune has reported one."""
+                      figures: Figures) -> CommuneProgress:
+    """A commune's figures and targets, and its progress: the mean of its shares of each target (each
+    capped at 100 %) over the indicators with a value (a percentage needs the commune's baseline)."""
     cp = CommuneProgress(c, {}, {})
     shares = []
     for ind in indicators:
-        if ind.metric == "manual":
-            mv = manual[ind.id].get(c.code)
-            value = mv.value if mv is not None else None
-        else:
-            value = _value(ach.of(ind), ind.metric, c.code)
+        value = figures.commune(ind, c.code)
         if value is not None:
             cp.achieved[ind.id] = value
         target = commune_target(ind, own, n_communes)
@@ -353,48 +474,110 @@ def _commune_progress(c: Commune, indicators: list[Indicator], own: dict[int, fl
         if value is not None and target > 0:
             shares.append(min(value / target, 1.0))
     cp.progress = sum(shares) / len(shares) if shares else 0.0
-    cp.lagging = bool(shares) and cp.progress < LAG_RATIO * expected
+    # ranked by the lagging rule: a commune the campaign reaches (an own target, or any figure above 0)
+    cp.measured = bool(shares) and (bool(cp.own_targets) or any(v > 0 for v in cp.achieved.values()))
     return cp
+
+
+def flag_lagging(rows: list[CommuneProgress], expected: float, ratio: float, share: float) -> int:
+    """The lagging rule ("vùng lõm"), on communes ranked by progress (best first): a commune lags when its
+    progress is below ``ratio`` of the progress expected by now AND it is among the bottom ``share`` of the
+    measured communes (ties at the cut included). Sets pace, bottom and lagging; the number ranked."""
+    measured = [r for r in rows if r.measured]  # communes the campaign reaches (own target or any figure)
+    k = math.ceil(share * len(measured)) if measured else 0
+    cut = measured[-k].progress if k else -1.0
+    for r in rows:
+        r.pace = r.progress / expected if expected > 0 else 1.0
+        r.bottom = r.measured and k > 0 and r.progress <= cut
+        r.lagging = r.bottom and r.progress < ratio * expected
+    return len(measured)
+
+
+def _campaign_tree(campaign: Campaign) -> tuple[list[int], list[tuple[int, str, list[int]]]]:
+    """(the campaign and all under it, [(direct sub-campaign, its name, it and all under it)]): one query."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    names: dict[int, str] = {}
+    for cid, parent, name in db.session.execute(select(Campaign.id, Campaign.parent_id, Campaign.name)
+                                                .where(Campaign.province_code == campaign.province_code)):
+        children[parent].append(cid)
+        names[cid] = name
+
+    def under(root: int) -> list[int]:
+        out, todo = [], [root]
+        while todo:
+            cid = todo.pop()
+            if cid not in out:
+                out.append(cid)
+                todo.extend(children.get(cid, []))
+        return sorted(out)
+
+    return under(campaign.id), [(cid, names[cid], under(cid)) for cid in sorted(children.get(campaign.id, []))]
+
+
+def _sub_shares(campaign: Campaign, rows: list[IndicatorProgress], ach: _Achievements, subs) -> None:
+    """The share of each counted indicator reached through each sub-campaign ("30 % through Mùa hè số"):
+    one more ``achieved`` per direct sub-campaign, only when it has some."""
+    counted = [r for r in rows if r.indicator.metric != "manual" and r.indicator.unit != "communes"
+               and ach.key(r.indicator) == ach.group and _value(ach.main, r.indicator.metric, total=True) > 0]
+    if not counted:
+        return
+    for _cid, name, ids in subs:
+        sub = achieved(campaign, ach.start, ach.end, ach.group, now=ach.now, ids=ids)
+        for r in counted:
+            part = _value(sub, r.indicator.metric, total=True)
+            if part > 0:
+                r.sub_shares.append((name, part / _value(ach.main, r.indicator.metric, total=True)))
 
 
 def progress(campaign: Campaign, *, start: date | None = None, end: date | None = None, group: str | None = None,
              as_of: date, communes: list[int] | None = None,
              on_commune: Callable[[int, Commune], None] | None = None) -> Dashboard:
-    """The dashboard's figures: every indicator overall, and every commune of the province (or of
-    ``communes``) ranked by progress, lagging ones flagged. Twelve queries whatever the size.
-    ``on_commune(n, commune)`` is called after each commune (a background job's progress)."""
+    """The dashboard's figures: every indicator overall, and every commune of the province ranked by
+    progress with the lagging ones flagged (``flag_lagging``); ``communes`` keeps only those communes'
+    rows (their rank and flag still among all the province's). A bounded number of queries whatever the
+    size. ``on_commune(n, commune)`` is called after each commune (a background job's progress)."""
     indicators = db.session.scalars(select(Indicator).where(Indicator.campaign_id == campaign.id)
                                     .order_by(Indicator.position, Indicator.id)).all()
     if group:
         indicators = [i for i in indicators if i.target_group in (None, group)]
-    ach = _Achievements(campaign, start, end, group, day_end(as_of), scope_ids(campaign))
+    ids, subs = _campaign_tree(campaign)
+    ach = _Achievements(campaign, start, end, group, day_end(as_of), ids)
     expected = expected_share(campaign, as_of)
+    ratio, share = lag_rule()
     own = _own_targets([i.id for i in indicators])
-    commune_list = units.communes(province_code=campaign.province_code, codes=communes)
-    n_communes = units.commune_count(campaign.province_code)
-    manual = manual_values([i.id for i in indicators if i.metric == "manual"], as_of)  # one query (if any)
+    commune_list = units.communes(province_code=campaign.province_code)
+    n_communes = len(commune_list)
+    manual = manual_values([i.id for i in indicators], as_of)  # one query
+    figures = Figures(ach, manual, baselines(campaign.province_code, as_of) if any(
+        i.unit == "percent" for i in indicators) else {})
 
-    rows: list[IndicatorProgress] = []
-    for ind in indicators:
-        if ind.metric == "manual":
-            got, day, source, reported = province_manual(ind, manual.get(ind.id, {}))
-            rows.append(_indicator_row(ind, got, expected, (day, source, reported)))
-        else:
-            rows.append(_indicator_row(ind, _value(ach.of(ind), ind.metric, total=True), expected))
+    rows = [figures.province(ind, expected, ratio) for ind in indicators]
+    if subs:
+        _sub_shares(campaign, rows, ach, subs)
 
-    # computed ones (percent ones shown, not in the progress), and those with a value entered
-    counted = ([i for i in indicators if i.metric == "manual" and i.id in manual]
-               + [i for i in indicators if i.metric != "manual"])
+    counted = [i for i in indicators if i.metric != "manual" or i.id in manual]
     out: list[CommuneProgress] = []
     for n_done, c in enumerate(commune_list, 1):
-        out.append(_commune_progress(c, counted, own.get(c.code, {}), n_communes, manual, ach, expected))
+        out.append(_commune_progress(c, counted, own.get(c.code, {}), n_communes, figures))
         if on_commune is not None:
             on_commune(n_done, c)
     out.sort(key=lambda r: (-r.progress, r.commune.name))
     for i, r in enumerate(out, 1):
         r.rank = i
+    ranked = flag_lagging(out, expected, ratio, share)
+    if communes is not None:
+        keep = set(communes)
+        out = [r for r in out if r.commune.code in keep]
     unassigned = {m: v[None] for m, v in ach.main.items() if None in v}
-    return Dashboard(campaign, start, end, group, as_of, expected, rows, out, unassigned)
+    return Dashboard(campaign, start, end, group, as_of, expected, rows, out, unassigned, ratio, share, ranked, ids)
+
+
+def commune_figures(campaign: Campaign, commune: int, start: date | None = None, end: date | None = None,
+                    as_of: date | None = None) -> tuple[list[IndicatorProgress], CommuneProgress | None]:
+    """One commune's figures for a period (its report): the indicators (province-wide lines, for the
+    targets and units) and the commune's row, computed exactly as the dashboard does."""
+    board = progress(campaign, start=start, end=end, as_of=as_of or end or campaign.ends_on, communes=[commune])
+    return board.indicators, board.commune(commune)
 
 
 def weekly_trend(campaign: Campaign, *, start: date | None = None, end: date | None = None,

@@ -13,13 +13,15 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from sqlalchemy import func, select
 
 from campaign.accounts.models import User
-from campaign.campaigns.forms import UNIT_LABELS
+from campaign.campaigns.forms import UNIT_LABELS, metric_labels
 from campaign.campaigns.models import TARGET_GROUPS, Indicator, IndicatorValue
+from campaign.core.i18n import format_share
 from campaign.core.tabular import csv_cell
 from campaign.core.timeutil import parse_local_date
 from campaign.courses.models import Course
 from campaign.events.models import Event
 from campaign.extensions import db
+from campaign.reports import metrics
 from campaign.reports.metrics import CommuneProgress, Dashboard
 from campaign.units.models import Commune, Village
 from campaign.venues.models import Booking, Venue
@@ -91,94 +93,199 @@ def _num(v):
     return int(v) if float(v).is_integer() else round(float(v), 2)
 
 
-def report_xlsx(board: Dashboard, on_row: Callable[[int, CommuneProgress], None] | None = None) -> bytes:
-    """Sheet 1: STT, indicator, unit, lead unit, target, achieved, % (as the plans' appendix);
-    sheet 2: every commune with its progress and lagging flag. ``on_row(n, row)`` after each commune."""
+def to_date(board: Dashboard) -> Dashboard:
+    """The figures from the campaign's start up to the board's end ("lũy kế"): the board itself when it
+    has no start, else the same figures recomputed without it (one more ``progress``)."""
+    if board.start is None:
+        return board
+    return metrics.progress(board.campaign, start=None, end=board.end, group=board.group, as_of=board.as_of)
+
+
+def plan_headers() -> list[str]:
+    """The plans' appendix columns, in order (Vietnamese, or the user's language)."""
+    return [_("No."), _("Component indicator"), _("Lead unit"), _("Partner units"), _("Measurement method"),
+            _("Target value"), _("Achieved in the period"), _("Achieved to date"), _("% of the target")]
+
+
+def _unit_text(ind) -> str:
+    return str(UNIT_LABELS.get(ind.unit, ind.unit))
+
+
+def plan_rows(board: Dashboard, total: Dashboard, commune: int | None = None) -> list[tuple]:
+    """(indicator, target, achieved in the period, achieved to date, % of the target to date, the to-date
+    IndicatorProgress) in the board's order: the province's figures, or one commune's (``commune``)."""
+    by_id = {ip.indicator.id: ip for ip in total.indicators}
+    out = []
+    if commune is None:
+        for ip in board.indicators:
+            t = by_id.get(ip.indicator.id, ip)
+            out.append((ip.indicator, ip.indicator.target_value, ip.achieved, t.achieved, t.pct, t))
+        return out
+    period, whole = board.commune(commune), total.commune(commune)
+    for ip in board.indicators:
+        ind = ip.indicator
+        target = whole.targets.get(ind.id) if whole else None
+        got = whole.achieved.get(ind.id) if whole else None
+        pct = got / target * 100 if got is not None and target else None
+        out.append((ind, target, period.achieved.get(ind.id) if period else None, got, pct, None))
+    return out
+
+
+NUMBER_FORMAT = "#,##0.##"  # Excel shows it with the reader's separators (1.234,5 in Vietnamese)
+PERCENT_FORMAT = "0.0%"
+
+
+def _period_text(board: Dashboard) -> str:
+    first = board.start or board.campaign.starts_on
+    return f"{first.strftime('%d/%m/%Y')} – {(board.end or board.as_of).strftime('%d/%m/%Y')}"
+
+
+def _style_header(row, border) -> None:
+    for cell in row:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+
+
+def _set_number(cell, value, percent: bool) -> None:
+    """A figure stored as a number with a number format: a percentage as a fraction shown "12,3%"."""
+    if value is None:
+        return
+    cell.value = float(value) / 100 if percent else _num(value)
+    cell.number_format = PERCENT_FORMAT if percent else NUMBER_FORMAT
+
+
+def report_xlsx(board: Dashboard, on_row: Callable[[int, CommuneProgress], None] | None = None,
+                total: Dashboard | None = None, commune: int | None = None) -> bytes:
+    """Sheet 1, the plans' appendix: STT, Chỉ tiêu thành phần, Đơn vị chủ trì, Đơn vị phối hợp, Phương
+    thức đo lường, target, achieved in the period, achieved to date, % (to date ÷ target); sheet 2: every
+    commune with its progress, lagging flag and reason, and each indicator's figure. Numbers are numbers
+    with number formats. ``on_row(n, row)`` after each commune."""
+    total = total or to_date(board)
     wb = Workbook()
     ws = wb.active
     ws.title = _sheet_title(_("Indicators"))
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    period = (f"{board.start.strftime('%d/%m/%Y') if board.start else board.campaign.starts_on.strftime('%d/%m/%Y')}"
-              f" – {board.end.strftime('%d/%m/%Y') if board.end else board.as_of.strftime('%d/%m/%Y')}")
     ws["A1"] = _("RESULTS AGAINST THE INDICATORS")
     ws["A1"].font = Font(bold=True, size=13)
-    ws["A2"] = board.campaign.name
-    ws["A3"] = _("Period: %(p)s", p=period)
-    headers = [_("No."), _("Indicator"), _("Unit"), _("Lead unit"), _("Target"), _("Achieved"), "%"]
+    ws["A2"] = board.campaign.name + (f" · {board.communes[0].commune.name}" if commune and board.communes else "")
+    ws["A3"] = _("Period: %(p)s", p=_period_text(board))
     ws.append([])
-    ws.append(headers)
-    for cell in ws[5]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = border
-    for ip in board.indicators:
-        ind = ip.indicator
-        ws.append([ind.code, ind.name, str(UNIT_LABELS.get(ind.unit, ind.unit)), ind.lead_unit, _num(ind.target_value),
-                   _num(ip.achieved), round(ip.pct, 1) if ip.pct is not None else None])
-        for cell in ws[ws.max_row]:
+    ws.append(plan_headers())
+    _style_header(ws[5], border)
+    for ind, target, period, to_date_value, pct, _t in plan_rows(board, total, commune):
+        percent = ind.unit == "percent"
+        ws.append([ind.code, ind.name, ind.lead_unit, ind.partner_units, ind.measurement])
+        r = ws.max_row
+        _set_number(ws.cell(r, 6), target, percent)
+        _set_number(ws.cell(r, 7), period, percent)
+        _set_number(ws.cell(r, 8), to_date_value, percent)
+        _set_number(ws.cell(r, 9), pct, True)
+        for cell in ws[r]:
             cell.border = border
             cell.alignment = Alignment(vertical="top", wrap_text=True)
-    for ip in board.indicators:  # where a figure entered by hand comes from
+    for ip in ([] if commune else total.indicators):  # where a hand-entered figure, a sub-campaign's share comes from
         if ip.entered_as_of:
             where = (_("sum of %(n)d communes, up to %(d)s", n=ip.communes_reported, d=ip.entered_as_of.strftime("%d/%m/%Y"))
                      if ip.communes_reported else _("as of %(d)s", d=ip.entered_as_of.strftime("%d/%m/%Y")))
             source = f" · {ip.entered_source}" if ip.entered_source else ""
             ws.append([None, _("(%(code)s) entered by hand: %(where)s", code=ip.indicator.code, where=where) + source])
-    for col, width in zip("ABCDEFG", (6, 60, 12, 28, 12, 12, 8), strict=True):
+        for name, share in ip.sub_shares:
+            ws.append([None, _("(%(code)s) %(p)s reached through %(name)s", code=ip.indicator.code,
+                               p=format_share(share), name=name)])
+    for col, width in zip("ABCDEFGHI", (6, 56, 24, 28, 32, 12, 14, 14, 10), strict=True):
         ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A6"
+    ws.freeze_panes = "C6"
 
     cs = wb.create_sheet(_sheet_title(_("Communes")))
-    computed = [ip.indicator for ip in board.indicators if ip.achieved is not None]
-    achieved, target = _("achieved"), _("target")  # not inside an f-string: the extractor would miss them
-    cs.append([_("Rank"), _("Commune or ward"), _("Progress (%)"), _("Lagging")]
-              + [f"{i.code}. {achieved}" for i in computed] + [f"{i.code}. {target}" for i in computed])
-    for cell in cs[1]:
-        cell.font = Font(bold=True)
+    shown = [ip.indicator for ip in board.indicators]
+    cs.append(commune_headers(shown, csv=False))
+    _style_header(cs[1], border)
     for n, r in enumerate(board.communes, 1):
-        cs.append([r.rank, r.commune.name, round(r.progress * 100, 1), _("yes") if r.lagging else ""]
-                  + [_num(r.achieved.get(i.id)) for i in computed]
-                  + [_num(r.targets.get(i.id)) for i in computed])
+        cs.append([r.rank, r.commune.name, _("yes") if r.commune.remote else "", None,
+                   _("yes") if r.lagging else "", lag_reason(board, r)])
+        row = cs.max_row
+        _set_number(cs.cell(row, 4), r.progress * 100, True)
+        for k, ind in enumerate(shown):
+            percent = ind.unit == "percent"
+            _set_number(cs.cell(row, 7 + 2 * k), r.achieved.get(ind.id), percent)
+            _set_number(cs.cell(row, 8 + 2 * k), r.targets.get(ind.id), percent)
         if on_row is not None:
             on_row(n, r)
     cs.column_dimensions["B"].width = 28
+    cs.column_dimensions["F"].width = 40
     cs.freeze_panes = "C2"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
+def commune_headers(shown, csv: bool) -> list[str]:
+    """The communes sheet's (and CSV's) headers: each indicator's figure and target side by side."""
+    head = [_("Rank")] + ([_("Commune code")] if csv else []) + [
+        _("Commune or ward"), _("Remote commune"), _("Progress (%)"), _("Lagging"), _("Why lagging")]
+    for ind in shown:
+        head += [_("%(code)s. achieved", code=ind.code), _("%(code)s. target", code=ind.code)]
+    return head
+
+
+def lag_reason(board: Dashboard, r: CommuneProgress) -> str:
+    """Why a commune is flagged lagging ("vùng lõm"), in words: its pace against the expected one and its
+    place among the communes."""
+    if not r.lagging:
+        return ""
+    return _("%(pace)s of the expected pace (flagged below %(ratio)s); rank %(rank)d of %(n)d, in the bottom %(share)s",
+             pace=format_share(r.pace), ratio=format_share(board.lag_ratio), rank=r.rank, n=board.ranked,
+             share=format_share(board.lag_share, 0))
+
+
 CSV_MIMETYPE = "text/csv; charset=utf-8"  # given as content_type, so the charset appears once
+
+
+def _csv_num(value, percent: bool = False):
+    """A CSV figure: a plain number (a spreadsheet can sum it), a percentage in percent."""
+    if value is None:
+        return ""
+    return round(float(value), 2) if percent else _num(value)
 
 
 def communes_csv(board: Dashboard, on_row: Callable[[int, CommuneProgress], None] | None = None) -> str:
     """One row a commune. Headers in the user's language (as the XLSX); values stay plain numbers and
     codes, so a spreadsheet can sum them."""
-    computed = [ip.indicator for ip in board.indicators if ip.achieved is not None]
+    shown = [ip.indicator for ip in board.indicators]
     buf = io.StringIO()
     w = csv.writer(buf)
-    achieved, target = _("achieved"), _("target")
-    w.writerow([_("Rank"), _("Commune code"), _("Commune or ward"), _("Progress (%)"), _("Lagging")]
-               + [f"{i.code}. {achieved}" for i in computed] + [f"{i.code}. {target}" for i in computed])
+    w.writerow(commune_headers(shown, csv=True))
     for n, r in enumerate(board.communes, 1):
-        w.writerow([r.rank, r.commune.code, csv_cell(r.commune.name), round(r.progress * 100, 1), int(r.lagging)]
-                   + [_num(r.achieved.get(i.id)) for i in computed] + [_num(r.targets.get(i.id)) for i in computed])
+        row = [r.rank, r.commune.code, csv_cell(r.commune.name), _("yes") if r.commune.remote else "",
+               round(r.progress * 100, 1), _("yes") if r.lagging else "", csv_cell(lag_reason(board, r))]
+        for ind in shown:
+            row += [_csv_num(r.achieved.get(ind.id), ind.unit == "percent"),
+                    _csv_num(r.targets.get(ind.id), ind.unit == "percent")]
+        w.writerow(row)
         if on_row is not None:
             on_row(n, r)
     return "\ufeff" + buf.getvalue()
 
 
-def indicators_csv(board: Dashboard) -> str:
+def indicators_csv(board: Dashboard, total: Dashboard | None = None, commune: int | None = None) -> str:
+    """The plans' appendix as CSV: the XLSX's first sheet's columns, then the unit, what is counted,
+    where a figure entered by hand comes from."""
+    total = total or to_date(board)
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow([_("No."), _("Indicator"), _("Measured by"), _("Unit"), _("Lead unit"), _("Target"),
-                _("Expected by now"), _("Achieved"), "%", _("Entered as of"), _("Source of the entered figure")])
-    for ip in board.indicators:
-        ind = ip.indicator
-        w.writerow([csv_cell(ind.code), csv_cell(ind.name), ind.metric, ind.unit, csv_cell(ind.lead_unit), _num(ind.target_value),
-                    _num(round(ip.expected, 2)), _num(ip.achieved), round(ip.pct, 1) if ip.pct is not None else "",
-                    ip.entered_as_of.isoformat() if ip.entered_as_of else "", csv_cell(ip.entered_source)])
+    w.writerow(plan_headers() + [_("Unit"), _("Counted from"), _("Expected by now"), _("Entered as of"),
+                                 _("Source of the entered figure")])
+    labels = metric_labels()
+    for ind, target, period, to_date_value, pct, t in plan_rows(board, total, commune):
+        percent = ind.unit == "percent"
+        w.writerow([csv_cell(ind.code), csv_cell(ind.name), csv_cell(ind.lead_unit), csv_cell(ind.partner_units),
+                    csv_cell(ind.measurement), _csv_num(target), _csv_num(period, percent),
+                    _csv_num(to_date_value, percent), _csv_num(pct, True), _unit_text(ind),
+                    str(labels.get(ind.metric, ind.metric)), _num(round(t.expected, 2)) if t else "",
+                    t.entered_as_of.strftime("%d/%m/%Y") if t and t.entered_as_of else "",
+                    csv_cell(t.entered_source) if t else ""])
     return "\ufeff" + buf.getvalue()
 
 

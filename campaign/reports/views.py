@@ -12,15 +12,16 @@ from sqlalchemy import select
 from campaign import jobs
 from campaign.accounts import permissions as perm
 from campaign.campaigns import services as cservices
-from campaign.campaigns.forms import TARGET_GROUP_LABELS, UNIT_LABELS, metric_labels
+from campaign.campaigns.forms import BASELINE_LABELS, TARGET_GROUP_LABELS, UNIT_LABELS, metric_labels
 from campaign.campaigns.models import Campaign, IndicatorValue
-from campaign.core import i18n, tabular
+from campaign.core import tabular
+from campaign.core.i18n import format_num
 from campaign.core.services import DomainError
 from campaign.core.timeutil import local_today
 from campaign.core.web import attempt, uploaded_file
 from campaign.extensions import db
 from campaign.reports import metrics, services, tasks
-from campaign.reports.forms import ManualValueForm
+from campaign.reports.forms import BaselineForm, ManualValueForm, RemoteForm
 from campaign.reports.importers import TargetImporter
 from campaign.units import services as units
 from campaign.units.models import Commune
@@ -87,7 +88,8 @@ def dashboard(campaign_id: int):
     trend = metrics.weekly_trend(campaign, start=f["start"], end=f["end"])
     return render_template("reports/dashboard.html", campaign=campaign, board=board, trend=trend, f=f,
                            quarters=_quarters(campaign), groups=TARGET_GROUP_LABELS, units=UNIT_LABELS,
-                           metric_labels=metric_labels(), print_view=request.args.get("print") == "1")
+                           metric_labels=metric_labels(), print_view=request.args.get("print") == "1",
+                           lag_reason=services.lag_reason)
 
 
 def _download(body, mimetype: str, filename: str) -> Response:
@@ -115,6 +117,25 @@ def export_csv(campaign_id: int, kind: str):
     board = _board(campaign, _filters(campaign))
     body = services.communes_csv(board) if kind == "communes" else services.indicators_csv(board)
     return _download(body, services.CSV_MIMETYPE, f"{kind}-{campaign.id}.csv")
+
+
+@bp.get("/campaigns/<int:campaign_id>/communes/<int:code>/figures.<any(xlsx, csv):fmt>")
+@login_required
+def commune_download(campaign_id: int, code: int, fmt: str):
+    """A commune's own figures (officers of the commune, and the province): the plans' layout with the
+    commune's targets and figures, from the same code path as every other report."""
+    campaign = _campaign(campaign_id)
+    place = db.session.get(Commune, code)
+    if place is None or place.province_code != campaign.province_code:
+        abort(404)
+    perm.require_commune(code, COMMUNE_ROLES)
+    board = _board(campaign, _filters(campaign), communes=[code])
+    total = services.to_date(board)
+    if fmt == "csv":
+        return _download(services.indicators_csv(board, total, commune=code), services.CSV_MIMETYPE,
+                         f"so-lieu-xa-{code}-{campaign.id}.csv")
+    return _download(services.report_xlsx(board, total=total, commune=code), tabular.XLSX_MIME,
+                     f"so-lieu-xa-{code}-{campaign.id}.xlsx")
 
 
 @bp.post("/campaigns/<int:campaign_id>/prepare")
@@ -146,7 +167,8 @@ def commune(campaign_id: int, code: int):
     return render_template("reports/commune.html", campaign=campaign, commune=place, board=board, row=row, f=f,
                            quarters=_quarters(campaign), groups=TARGET_GROUP_LABELS, units=UNIT_LABELS,
                            province_view=perm.can_in_province(current_user, campaign.province_code, PROVINCE_ROLES),
-                           back=url_for("reports.index"), **services.commune_overview(campaign, place))
+                           back=url_for("reports.index"), lag_reason=services.lag_reason,
+                           **services.commune_overview(campaign, place))
 
 
 # --- manual indicator values ----------------------------------------------------------------------
@@ -176,7 +198,7 @@ def manual_values(campaign_id: int):
     if not places:
         abort(403)
     allowed = {code for code, _label in places}
-    indicators = [i for i in campaign.indicators if i.metric == "manual"]
+    indicators = list(campaign.indicators)  # every indicator may take a value reported by another body
     form = ManualValueForm()
     form.indicator_id.choices = [(i.id, f"{i.code}. {i.name}") for i in indicators]
     form.place.choices = places
@@ -230,10 +252,68 @@ def delete_manual_value(campaign_id: int, value_id: int):
     return redirect(url_for("reports.manual_values", campaign_id=campaign.id))
 
 
-@bp.app_template_filter("num")
 def format_number(value) -> str:
-    """1234.5 → "1.234,5" (Vietnamese grouping, through Babel); whole numbers without decimals."""
-    return i18n.format_number(value, 1)
+    """1234.5 → "1.234,5" (Babel, the user's language); the ``num`` filter (core.i18n)."""
+    return format_num(value)
+
+
+# --- baselines (populations) and the remote mark -------------------------------------------------
+
+@bp.route("/campaigns/<int:campaign_id>/baselines", methods=["GET", "POST"])
+@login_required
+def baselines(campaign_id: int):
+    """The communes' populations (the percentage indicators' denominators) as of the report's date, the
+    remote mark, a form to enter one figure and the history of entries."""
+    campaign = _campaign(campaign_id)
+    perm.require_province(campaign.province_code, PROVINCE_ROLES)
+    communes = units.communes(province_code=campaign.province_code)
+    form = BaselineForm()
+    form.commune.choices = [(c.code, c.name) for c in communes]
+    form.kind.choices = list(BASELINE_LABELS.items())
+    status = 200
+    if request.method == "GET":
+        form.as_of.data = local_today()
+    if form.validate_on_submit():
+        place = next((c for c in communes if c.code == form.commune.data), None)
+
+        def save():
+            if place is None:
+                raise DomainError(_("Choose a commune."), "commune")
+            value = form.value.data
+            if value is None or value != value or not float(value).is_integer():
+                raise DomainError(_("Enter a whole number."), "value")
+            return cservices.set_baseline(current_user, place, form.kind.data, as_of=form.as_of.data,
+                                          value=int(value), source=form.source.data or "", today=local_today())
+
+        if attempt(save, form):
+            flash(_("Baseline saved: %(c)s, %(g)s.", c=place.name, g=BASELINE_LABELS[form.kind.data]), "success")
+            return redirect(url_for("reports.baselines", campaign_id=campaign.id))
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    as_of = _filters(campaign)["as_of"]
+    current = metrics.baselines(campaign.province_code, as_of)
+    totals = {k: sum(v.get(k, 0) for v in current.values()) for k in BASELINE_LABELS}
+    return render_template("reports/baselines.html", campaign=campaign, form=form, communes=communes, current=current,
+                           totals=totals, labels=BASELINE_LABELS, as_of=as_of, remote_form=RemoteForm(),
+                           history=cservices.baseline_history(campaign.province_code, limit=50)), status
+
+
+@bp.post("/campaigns/<int:campaign_id>/communes/<int:code>/remote")
+@login_required
+def commune_remote(campaign_id: int, code: int):
+    """Mark a commune remote (vùng sâu, vùng xa) or not."""
+    campaign = _campaign(campaign_id)
+    place = db.session.get(Commune, code)
+    if place is None or place.province_code != campaign.province_code:
+        abort(404)
+    perm.require_province(campaign.province_code, PROVINCE_ROLES)
+    form = RemoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if attempt(lambda: cservices.set_commune_remote(current_user, place, bool(form.remote.data))):
+        flash(_("%(c)s: remote mark saved.", c=place.name), "success")
+    return redirect(url_for("reports.baselines", campaign_id=campaign.id) + f"#c-{code}")
 
 
 # --- imports: per-commune targets -------------------------------------------------------------------

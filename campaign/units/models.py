@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from campaign.core.types import UTCDateTime, utcnow
@@ -37,6 +37,8 @@ class Commune(db.Model):
     division_type: Mapped[str] = mapped_column(String(40), nullable=False)
     codename: Mapped[str] = mapped_column(String(120), nullable=False)
     search_name: Mapped[str] = mapped_column(String(120), nullable=False, index=True)
+    # "vùng sâu, vùng xa": a remote commune whose direct support the plans require (imported or edited)
+    remote: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
 
     province: Mapped[Province] = relationship(back_populates="communes")
     villages: Mapped[list[Village]] = relationship(

@@ -26,7 +26,7 @@ from sqlalchemy.orm import contains_eager
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import VOLUNTEER, RoleGrant
 from campaign.accounts.services import create_user
-from campaign.campaigns.models import TARGET_GROUPS, Campaign, Indicator, IndicatorTarget
+from campaign.campaigns.models import TARGET_GROUPS, Campaign
 from campaign.core import phone as phones
 from campaign.core.services import DomainError, audit, notify
 from campaign.core.text import fold, nfc
@@ -716,7 +716,7 @@ def outcome_metrics(campaign_id: int | list[int], start: datetime | None = None,
     return out
 
 
-def outcome_totals(campaign_id: int, start: datetime | None = None, end: datetime | None = None,
+def outcome_totals(campaign_id: int | list[int], start: datetime | None = None, end: datetime | None = None,
                    communes=None) -> dict[str, float]:
     totals: dict[str, float] = defaultdict(float)
     for values in outcome_metrics(campaign_id, start, end, communes).values():
@@ -726,11 +726,13 @@ def outcome_totals(campaign_id: int, start: datetime | None = None, end: datetim
     return {k: (v if k == "volunteer_hours" else int(v)) for k, v in totals.items()}
 
 
-def helped_by_group(campaign_id: int, start: datetime | None = None, end: datetime | None = None) -> dict[str, int]:
+def helped_by_group(campaign_id: int | list[int], start: datetime | None = None,
+                    end: datetime | None = None) -> dict[str, int]:
+    ids = [campaign_id] if isinstance(campaign_id, int) else list(campaign_id)
     rows = db.session.execute(_period(
         select(SignupHelped.target_group, func.sum(SignupHelped.people)).select_from(SignupHelped)
         .join(Signup, Signup.id == SignupHelped.signup_id).join(Shift, Shift.id == Signup.shift_id)
-        .where(Shift.campaign_id == campaign_id, Signup.status == "confirmed")
+        .where(Shift.campaign_id.in_(ids), Signup.status == "confirmed")
         .group_by(SignupHelped.target_group), start, end)).all()
     return {g: int(n) for g, n in rows}
 
@@ -763,50 +765,52 @@ def board(campaign: Campaign, first_week: date, weeks: int, scope_filter) -> dic
 @dataclass
 class CommuneReview:
     commune: Commune
-    achieved: dict[str, float]
-    targets: dict[str, float]
-    progress: float  # 0..1, mean over the targeted metrics
+    achieved: dict[str, float]  # volunteer metrics of the commune
+    targets: dict[str, float]  # volunteer metric -> the commune's target (as on the dashboard)
+    progress: float  # 0..1: the dashboard's progress of the commune (all the campaign's indicators)
     recent_hours: float
     recent_shifts: int
-    lagging: bool
+    lagging: bool  # the dashboard's lagging rule
+    pace: float = 0.0
+    rank: int = 0
+    no_recent_help: bool = False
+
+
+def _figures(campaign: Campaign, as_of: date):
+    """The dashboard's figures (reports' ``figures`` module, found by name: volunteers may not import
+    reports), or None when no feature offers them."""
+    from campaign.features import modules
+
+    for mod in modules("figures"):
+        return mod.board(campaign, as_of)
+    return None
 
 
 def review(campaign: Campaign, as_of: date, recent_weeks: int = 3) -> dict:
-    """The weekly "vùng lõm" review: communes ranked by progress against their per-commune targets and by
-    the help they received in the last weeks; laggards flagged. A fixed number of queries."""
+    """The weekly "vùng lõm" review: every indicator of the campaign with the dashboard's figure, and the
+    communes with the dashboard's progress and lagging flag (lagging first), beside the help received in
+    the last weeks. A fixed number of queries."""
     end = day_end(as_of)
     recent_start = end - timedelta(weeks=recent_weeks)
-    indicators = db.session.scalars(select(Indicator).where(
-        Indicator.campaign_id == campaign.id, Indicator.metric.in_(VOLUNTEER_METRICS))
-        .order_by(Indicator.position)).all()
-    metric_of = {i.id: i.metric for i in indicators}
-    targets: dict[int, dict[str, float]] = defaultdict(dict)
-    if metric_of:
-        for ind_id, code, value in db.session.execute(select(
-                IndicatorTarget.indicator_id, IndicatorTarget.commune_code, IndicatorTarget.target_value)
-                .where(IndicatorTarget.indicator_id.in_(list(metric_of)))):
-            targets[code][metric_of[ind_id]] = value
-    achieved = outcome_metrics(campaign.id, None, end)
-    recent = outcome_metrics(campaign.id, recent_start, end)
-    codes = set(targets) or set(achieved)
-    communes = units.communes_by_code(codes)
-    total_days = (campaign.ends_on - campaign.starts_on).days + 1
-    elapsed = min(max((as_of - campaign.starts_on).days + 1, 0), total_days)
-    expected = elapsed / total_days if total_days else 1.0
+    board = _figures(campaign, as_of)
+    ids = board.ids if board is not None else [campaign.id]
+    achieved = outcome_metrics(ids, None, end)
+    recent = outcome_metrics(ids, recent_start, end)
+    metric_of = {ip.indicator.id: ip.indicator.metric for ip in (board.indicators if board else [])
+                 if ip.indicator.metric in VOLUNTEER_METRICS}
     rows = []
     empty = dict.fromkeys(VOLUNTEER_METRICS, 0)
-    for code in codes:
-        got = achieved.get(code, empty)
-        tg = {m: v for m, v in targets.get(code, {}).items() if v > 0}
-        progress = (sum(min(got.get(m, 0) / v, 1.0) for m, v in tg.items()) / len(tg)) if tg else 0.0
-        rec = recent.get(code, {})
+    for cp in (board.communes if board else []):
+        rec = recent.get(cp.commune.code, {})
         hours = rec.get("volunteer_hours", 0)
-        lagging = progress < 0.7 * expected or hours == 0
-        rows.append(CommuneReview(communes[code], got, tg, progress, hours, int(rec.get("shifts", 0)), lagging))
-    rows.sort(key=lambda r: (r.progress, r.recent_hours, r.commune.name))
-    totals = outcome_totals(campaign.id, None, end)
-    return {"rows": rows, "indicators": indicators, "totals": totals, "expected": expected, "as_of": as_of,
-            "recent_weeks": recent_weeks, "by_group": helped_by_group(campaign.id, None, end)}
+        targets = {metric_of[i]: v for i, v in cp.targets.items() if i in metric_of}
+        rows.append(CommuneReview(cp.commune, achieved.get(cp.commune.code, empty), targets, cp.progress, hours,
+                                  int(rec.get("shifts", 0)), cp.lagging, cp.pace, cp.rank, hours == 0))
+    rows.sort(key=lambda r: (not r.lagging, r.progress, r.recent_hours, r.commune.name))
+    totals = outcome_totals(ids, None, end)
+    return {"rows": rows, "board": board, "indicators": board.indicators if board else [], "totals": totals,
+            "expected": board.expected if board else 0.0, "as_of": as_of, "recent_weeks": recent_weeks,
+            "by_group": helped_by_group(ids, None, end)}
 
 
 def volunteer_hours(profile_ids) -> dict[int, float]:

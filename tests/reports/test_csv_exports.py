@@ -8,6 +8,10 @@ from tests.conftest import TRAN_BIEN
 from tests.events.conftest import create_event, register
 
 CSV_TYPE = "text/csv; charset=utf-8"
+# The plans' appendix columns, in order (kế hoạch, phụ lục): STT, Chỉ tiêu thành phần, Đơn vị chủ trì, Đơn vị phối
+# hợp, Phương thức đo lường, target, achieved in the quarter, achieved to date, %.
+PLAN_VI = ["STT", "Chỉ tiêu thành phần", "Đơn vị chủ trì", "Đơn vị phối hợp", "Phương thức đo lường", "Mục tiêu",
+           "Kết quả trong kỳ", "Lũy kế đến nay", "% so với chỉ tiêu"]
 
 
 def _header(resp) -> list[str]:
@@ -20,10 +24,11 @@ def test_report_csvs_in_vietnamese_then_english(app, campaign_data, login_as, fa
     c = campaign_data(size=1)
     coord = login_as(factory.user("province_coordinator", province=75))
     communes = _header(coord.get(f"/reports/campaigns/{c.id}/communes.csv?as_of=2026-06-30"))
-    assert communes[:5] == ["Hạng", "Mã xã/phường", "Xã/phường", "Tiến độ (%)", "Vùng lõm"]
+    assert communes[:7] == ["Hạng", "Mã xã/phường", "Xã/phường", "Xã vùng sâu, vùng xa", "Tiến độ (%)", "Vùng lõm",
+                            "Lý do vùng lõm"]
     assert any(h.endswith(". đạt được") for h in communes) and any(h.endswith(". chỉ tiêu") for h in communes)
     indicators = _header(coord.get(f"/reports/campaigns/{c.id}/indicators.csv?as_of=2026-06-30"))
-    assert indicators[:2] == ["STT", "Chỉ tiêu"] and "Đạt được" in indicators
+    assert indicators[:9] == PLAN_VI
     # A prepared (background) CSV is served with the same single charset.
     resp = coord.post(f"/reports/campaigns/{c.id}/prepare?as_of=2026-06-30", data={"what": "communes"})
     download = coord.get(f"/jobs/{int(resp.headers['Location'].rsplit('/', 1)[1])}/download")
@@ -31,10 +36,12 @@ def test_report_csvs_in_vietnamese_then_english(app, campaign_data, login_as, fa
 
     coord.get("/lang/en")
     communes_en = _header(coord.get(f"/reports/campaigns/{c.id}/communes.csv?as_of=2026-06-30"))
-    assert communes_en[:5] == ["Rank", "Commune code", "Commune or ward", "Progress (%)", "Lagging"]
+    assert communes_en[:7] == ["Rank", "Commune code", "Commune or ward", "Remote commune", "Progress (%)", "Lagging",
+                               "Why lagging"]
     indicators_en = _header(coord.get(f"/reports/campaigns/{c.id}/indicators.csv?as_of=2026-06-30"))
-    assert indicators_en == ["No.", "Indicator", "Measured by", "Unit", "Lead unit", "Target", "Expected by now",
-                             "Achieved", "%", "Entered as of", "Source of the entered figure"]
+    assert indicators_en == ["No.", "Component indicator", "Lead unit", "Partner units", "Measurement method",
+                             "Target value", "Achieved in the period", "Achieved to date", "% of the target", "Unit",
+                             "Counted from", "Expected by now", "Entered as of", "Source of the entered figure"]
 
 
 def test_registrants_csv_in_vietnamese_then_english(login_as, factory):

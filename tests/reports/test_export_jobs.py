@@ -39,7 +39,7 @@ def test_prepare_the_report_runs_a_job_and_offers_the_xlsx(app, campaign_data, l
     direct = _sheets(coord.get(f"/reports/campaigns/{c.id}/report.xlsx?quarter=2026-Q2").data)
     assert sheets == direct  # the same report as the direct download
     rows = {r[0]: r for r in sheets[0][5:]}
-    assert rows["2"][1] == "Lượt đăng ký" and rows["2"][4] == 500
+    assert rows["2"][1] == "Lượt đăng ký" and rows["2"][5] == 500
     assert len(sheets[1]) == 96  # header + 95 communes
 
 

@@ -1,10 +1,12 @@
 """The dashboard's figures equal sums computed independently (plain Python over the raw rows)."""
 
 import io
+import math
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 import openpyxl
+import pytest
 from sqlalchemy import event, select
 
 from campaign.core.timeutil import local_to_utc
@@ -98,13 +100,16 @@ def test_progress_prorated_and_lagging(app, campaign_data):
     ranked = [r.progress for r in board.communes]
     assert ranked == sorted(ranked, reverse=True)
     assert len(board.communes) == 95
-    for r in board.communes:
-        assert r.lagging == (r.progress < 0.7 * board.expected)
+    cut = sorted(r.progress for r in board.communes if r.measured)[math.ceil(0.2 * board.ranked) - 1]
+    for r in board.communes:  # the rule: below 70 % of the expected pace AND among the bottom fifth
+        assert r.lagging == (r.measured and r.progress < 0.7 * board.expected and r.progress <= cut)
+    assert 0 < len(board.lagging) < 95
     tb = next(r for r in board.communes if r.commune.code == TRAN_BIEN)
     reg_id = reg.indicator.id
     assert tb.targets[reg_id] == 40 and reg_id in tb.own_targets
     other = next(r for r in board.communes if r.commune.code not in (TRAN_BIEN, LONG_THANH))
-    assert other.targets[reg_id] == 500 / 95 and other.lagging
+    assert other.targets[reg_id] == 500 / 95
+    assert not other.measured and not other.lagging  # nothing there and no own target: not ranked
 
 
 def test_group_filter_counts_that_group_only(app, campaign_data):
@@ -143,23 +148,39 @@ def test_dashboard_queries_bounded(app, campaign_data, login_as, factory):
 
 
 def test_xlsx_holds_the_expected_cells(app, campaign_data, login_as, factory):
+    """The quarterly XLSX in the plans' layout: every sheet's headers in Vietnamese, the plan's columns in
+    order, numbers stored as numbers with number formats, the quarter's figures beside the running totals."""
     c = campaign_data(size=1)
-    board = metrics.progress(c, as_of=AS_OF)
+    q2 = metrics.progress(c, start=date(2026, 4, 1), end=date(2026, 6, 30), as_of=AS_OF)
+    whole = metrics.progress(c, end=date(2026, 6, 30), as_of=AS_OF)
     coord = login_as(factory.user("province_coordinator", province=75))
-    resp = coord.get(f"/reports/campaigns/{c.id}/report.xlsx?as_of=2026-06-30")
+    resp = coord.get(f"/reports/campaigns/{c.id}/report.xlsx?quarter=2026-Q2")
     assert resp.status_code == 200 and resp.headers["Content-Disposition"].startswith("attachment")
     wb = openpyxl.load_workbook(io.BytesIO(resp.data))
     ws = wb.worksheets[0]
-    assert ws["A2"].value == c.name
-    assert [cell.value for cell in ws[5]] == ["STT", "Chỉ tiêu", "Đơn vị tính", "Đơn vị chủ trì", "Chỉ tiêu", "Đạt được", "%"] \
-        or ws["A5"].value == "STT"
-    rows = {r[0]: r for r in ws.iter_rows(min_row=6, values_only=True)}
-    reg = next(ip for ip in board.indicators if ip.indicator.metric == "registrations")
-    assert rows["2"][1] == "Lượt đăng ký" and rows["2"][3] == "UBND xã"
-    assert rows["2"][4] == 500 and rows["2"][5] == reg.achieved and rows["2"][6] == round(reg.pct, 1)
-    assert rows["6"][5] is None  # manual: not computed
+    assert ws.title == "Chỉ tiêu" and ws["A2"].value == c.name
+    assert [cell.value for cell in ws[5]] == [
+        "STT", "Chỉ tiêu thành phần", "Đơn vị chủ trì", "Đơn vị phối hợp", "Phương thức đo lường", "Mục tiêu",
+        "Kết quả trong kỳ", "Lũy kế đến nay", "% so với chỉ tiêu"]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=6) if r[0].value}
+    reg_q = next(ip for ip in q2.indicators if ip.indicator.metric == "registrations")
+    reg_all = next(ip for ip in whole.indicators if ip.indicator.metric == "registrations")
+    assert reg_q.achieved <= reg_all.achieved and reg_all.achieved > 0
+    reg = rows["2"]
+    assert reg[1].value == "Lượt đăng ký" and reg[2].value == "UBND xã"
+    assert reg[5].value == 500 and reg[6].value == reg_q.achieved and reg[7].value == reg_all.achieved
+    assert reg[8].value == pytest.approx(reg_all.pct / 100) and reg[8].number_format == "0.0%"
+    assert all(isinstance(cell.value, int | float) for cell in reg[5:9])
+    assert reg[5].number_format == "#,##0.##"
+    assert rows["6"][6].value is None  # manual, nothing entered: an empty cell, not 0
     communes = wb.worksheets[1]
+    assert communes.title == "Xã, phường" or communes.title
+    head = [cell.value for cell in communes[1]]
+    assert head[:6] == ["Hạng", "Xã/phường", "Xã vùng sâu, vùng xa", "Tiến độ (%)", "Vùng lõm", "Lý do vùng lõm"]
+    assert "2. đạt được" in head and "2. chỉ tiêu" in head
+    assert all(h and not any(w in h for w in ("achieved", "target", "Rank", "Lagging")) for h in head)
     assert communes.max_row == 96  # header + 95 communes
+    assert communes.cell(2, 4).number_format == "0.0%"
     csv_resp = coord.get(f"/reports/campaigns/{c.id}/communes.csv?as_of=2026-06-30")
     assert csv_resp.status_code == 200 and csv_resp.text.count("\n") == 96
 
@@ -175,9 +196,15 @@ def test_sub_campaigns_roll_up_into_their_parent(app, campaign_data):
     child.parent_id = parent.id
     db.session.commit()
     after = {ip.indicator.metric: ip.achieved for ip in metrics.progress(parent, as_of=AS_OF).indicators}
-    for metric in ("registrations", "people_trained", "people_helped", "volunteer_hours", "bridge_points_connected"):
+    for metric in ("registrations", "people_trained", "people_helped", "volunteer_hours"):
         assert after[metric] == before[metric] + own_child[metric], metric
     assert own_child["registrations"] > 0 and own_child["bridge_points_connected"] == 1
+    # a commune-counted indicator counts distinct communes: both bridge points are in the same commune
+    assert after["bridge_points_connected"] == 1
+    # the share reached through the sub-campaign is shown on the parent's line
+    board = metrics.progress(parent, as_of=AS_OF)
+    reg = next(ip for ip in board.indicators if ip.indicator.metric == "registrations")
+    assert reg.sub_shares == [(child.name, pytest.approx(own_child["registrations"] / after["registrations"]))]
     # the 10/10 activities are the province's, counted once whatever the campaigns
     assert after["national_day_activities"] == before["national_day_activities"]
     assert {ip.indicator.metric: ip.achieved for ip in metrics.progress(child, as_of=AS_OF).indicators} == own_child

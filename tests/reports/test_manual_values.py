@@ -6,6 +6,7 @@ import io
 from datetime import date
 
 import openpyxl
+import pytest
 from sqlalchemy import select
 
 from campaign.campaigns import services as cservices
@@ -125,7 +126,7 @@ def test_pages_and_exports_show_the_values(app, campaign_data, login_as, factory
     assert '<td class="text-end" data-value="">—</td>' in other_page  # not reported: no zero
     wb = openpyxl.load_workbook(io.BytesIO(coord.get(f"/reports/campaigns/{c.id}/report.xlsx?as_of=2026-06-30").data))
     rows = {r[0]: r for r in wb.worksheets[0].iter_rows(min_row=6, values_only=True) if r[0]}
-    assert rows["6"][5] == 4321 and rows["6"][6] == round(4321 / 10 * 100, 1)
+    assert rows["6"][5] == 10 and rows["6"][7] == 4321 and rows["6"][8] == pytest.approx(4321 / 10)
     notes = [r[1] for r in wb.worksheets[0].iter_rows(min_row=6, values_only=True) if r[0] is None and r[1]]
     assert any("20/06/2026" in n and "Công an tỉnh" in n for n in notes)
     header = [cell.value for cell in wb.worksheets[1][1]]
@@ -135,7 +136,7 @@ def test_pages_and_exports_show_the_values(app, campaign_data, login_as, factory
     lines = list(csv.reader(io.StringIO(coord.get(f"/reports/campaigns/{c.id}/indicators.csv?as_of=2026-06-30")
                                         .text.lstrip("\ufeff"))))
     six = next(r for r in lines if r[0] == "6")
-    assert six[7] == "4321" and six[9] == "2026-06-20" and six[10] == "Công an tỉnh"
+    assert six[7] == "4321" and six[12] == "20/06/2026" and six[13] == "Công an tỉnh"
     communes = list(csv.DictReader(io.StringIO(coord.get(f"/reports/campaigns/{c.id}/communes.csv?as_of=2026-06-30")
                                                 .text.lstrip("\ufeff"))))
     by_code = {int(r["Mã xã/phường"]): r for r in communes}  # Vietnamese headers (issue 22)
@@ -192,21 +193,21 @@ def test_bad_input_gets_a_clear_message(app, campaign_data, login_as, factory):
     cases = [({"value": "-3"}, "không được âm"), ({"value": "ba mươi"}, "Nhập một số"), ({"value": ""}, "Nhập một số"),
              ({"as_of": "2099-01-01"}, "tương lai"), ({"as_of": "31/02/2026"}, "31/12/2026"),
              ({"as_of": "2025-06-01"}, "trước khi chiến dịch bắt đầu"),
-             ({"indicator_id": str(db.session.scalar(select(Indicator.id).where(
-                 Indicator.campaign_id == c.id, Indicator.metric == "registrations")))}, "Chọn chỉ tiêu")]
+             ({"indicator_id": "999999"}, "Chọn chỉ tiêu")]
     for data, message in cases:
         resp = _post(coord, c, **data)
         assert resp.status_code == 422, data
         assert message in resp.text, (data, message)
     assert db.session.scalar(select(db.func.count()).select_from(IndicatorValue)) == 0
-    # a non-manual indicator is refused by the service too
+    # a computed indicator also takes a value reported by hand: it replaces the counted one for its commune
     other = db.session.scalar(select(Indicator).where(Indicator.campaign_id == c.id, Indicator.metric == "registrations"))
-    try:
-        _enter(other, TRAN_BIEN, date(2026, 6, 1), 3)
-    except DomainError as err:
-        assert err.field == "indicator_id"
-    else:
-        raise AssertionError("a computed indicator took a value")
+    _enter(other, TRAN_BIEN, date(2026, 6, 1), 3)
+    db.session.commit()
+    board = metrics.progress(c, as_of=date(2026, 6, 30))
+    assert board.commune(TRAN_BIEN).achieved[other.id] == 3
+    counted = metrics.achieved(c, end=date(2026, 6, 30))["registrations"]
+    line = next(ip for ip in board.indicators if ip.indicator.id == other.id)
+    assert line.achieved == 3 + sum(n for code, n in counted.items() if code != TRAN_BIEN)
 
 
 def test_a_correction_replaces_the_value_and_keeps_the_trail(app, campaign_data, login_as, factory):

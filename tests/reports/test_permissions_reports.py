@@ -37,6 +37,20 @@ ROWS = [
         {**{a: 302 for a in ("admin", "coord", "officer_b")}, "officer_a": 403}),
     Row("GET", f"/reports/campaigns/{{campaign}}/communes/{TRAN_BIEN}", ok("admin", "coord", "officer_a")),
     Row("GET", f"/reports/campaigns/{{campaign}}/communes/{LONG_THANH}", ok("admin", "coord", "officer_b")),
+    # a commune's own figures: its officers and the province
+    *[Row("GET", f"/reports/campaigns/{{campaign}}/communes/{TRAN_BIEN}/figures.{fmt}", ok("admin", "coord", "officer_a"))
+      for fmt in ("xlsx", "csv")],
+    Row("GET", f"/reports/campaigns/{{campaign}}/communes/{LONG_THANH}/figures.csv", ok("admin", "coord", "officer_b")),
+    # baselines (populations) and the remote mark: the province
+    Row("GET", "/reports/campaigns/{campaign}/baselines", PROVINCE),
+    Row("POST", "/reports/campaigns/{campaign}/baselines", ok("admin", "coord", status=422), data={"value": "x"}),
+    Row("POST", "/reports/campaigns/{campaign}/baselines", {a: 302 for a in PROVINCE},
+        data={"commune": str(TRAN_BIEN), "kind": "adults", "as_of": "2026-06-01", "value": "12000", "source": "x"}),
+    Row("POST", f"/reports/campaigns/{{campaign}}/communes/{TRAN_BIEN}/remote", {a: 302 for a in PROVINCE},
+        data={"remote": "y"}),
+    Row("GET", "/reports/imports/baselines", ok("admin", "coord", "coord_kh")),
+    Row("POST", "/reports/imports/baselines", ok("admin", "coord", "coord_kh", status=422)),
+    Row("GET", "/reports/imports/baselines/template.xlsx", ok("admin", "coord", "coord_kh")),
 ]
 
 

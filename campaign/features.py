@@ -18,6 +18,8 @@ FEATURES = [
     "calendars",
     "reports",
     "messages",
+    "teams",
+    "recognition",
 ]
 
 

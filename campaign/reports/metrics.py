@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, datetime
 
 from sqlalchemy import String, and_, cast, func, literal, select, true
@@ -270,7 +271,28 @@ class Dashboard:
         return [c for c in self.communes if c.lagging]
 
 
-def _value(ach: Achieved, metric: str, code=None, total=False) -> float:
+@cache
+def share_bases() -> dict[str, str]:
+    """Metrics that features declare as a count over a baseline (an ``indicators`` module's ``SHARES``:
+    metric -> the baseline metric, e.g. villages with a team over villages)."""
+    out: dict[str, str] = {}
+    for provider in modules("indicators"):
+        out.update(getattr(provider, "SHARES", {}))
+    return out
+
+
+def is_share(ind: Indicator) -> bool:
+    """A percentage indicator measured by a count over its baseline: computed, per commune and overall."""
+    return ind.unit == "percent" and ind.metric in share_bases()
+
+
+def _value(ach: Achieved, metric: str, code=None, total=False, percent: bool = False) -> float:
+    """A metric's value for a commune (or the total); ``percent`` for a share metric: the count over its
+    baseline × 100 (overall: the sums' ratio), 0 without a baseline."""
+    base = share_bases().get(metric) if percent else None
+    if base is not None:
+        count, whole = _value(ach, metric, code, total), _value(ach, base, code, total)
+        return round(100 * count / whole, 1) if whole else 0.0
     values = ach.get(metric, {})
     if total:
         return float(sum(values.values()))
@@ -284,7 +306,7 @@ def commune_target(ind: Indicator, own: dict[int, float], n_communes: int) -> fl
     if ind.id in own:
         return own[ind.id]
     if ind.unit == "percent":
-        return ind.target_value if ind.metric == "manual" else None
+        return ind.target_value if (ind.metric == "manual" or is_share(ind)) else None
     return ind.target_value / max(n_communes, 1)
 
 
@@ -305,7 +327,7 @@ def _indicator_row(ind: Indicator, got: float | None, expected: float, entered=N
     due = ind.target_value * expected
     if got is None:  # nothing entered yet
         return IndicatorProgress(ind, None, ind.target_value, due, None, False)
-    if ind.unit == "percent" and entered is None:  # a share of a population the records do not hold
+    if ind.unit == "percent" and entered is None and not is_share(ind):  # a population the records do not hold
         return IndicatorProgress(ind, got, ind.target_value, due, None, True)
     pct = got / ind.target_value * 100 if ind.target_value else None
     return IndicatorProgress(ind, got, ind.target_value, due, pct, got >= due * LAG_RATIO, *(entered or ()))
@@ -341,7 +363,7 @@ def _commune_progress(c: Commune, indicators: list[Indicator], own: dict[int, fl
             mv = manual[ind.id].get(c.code)
             value = mv.value if mv is not None else None
         else:
-            value = _value(ach.of(ind), ind.metric, c.code)
+            value = _value(ach.of(ind), ind.metric, c.code, percent=is_share(ind))
         if value is not None:
             cp.achieved[ind.id] = value
         target = commune_target(ind, own, n_communes)
@@ -380,7 +402,8 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
             got, day, source, reported = province_manual(ind, manual.get(ind.id, {}))
             rows.append(_indicator_row(ind, got, expected, (day, source, reported)))
         else:
-            rows.append(_indicator_row(ind, _value(ach.of(ind), ind.metric, total=True), expected))
+            rows.append(_indicator_row(ind, _value(ach.of(ind), ind.metric, total=True, percent=is_share(ind)),
+                                       expected))
 
     # computed ones (percent ones shown, not in the progress), and those with a value entered
     counted = ([i for i in indicators if i.metric == "manual" and i.id in manual]

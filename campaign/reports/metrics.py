@@ -31,8 +31,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date, datetime
+from functools import cache
 
 from sqlalchemy import String, and_, cast, func, literal, select, true
 from sqlalchemy.orm import aliased

@@ -142,15 +142,15 @@ def test_indicators_measure_shares_of_villages_and_members(commune_setup, factor
     team_in(factory, officer_b, lt[0], [("Hồ Văn Em", "leader")])
     comms(officer_b, LONG_THANH, lt, days=1)
     today = local_today()
-    campaign = create_campaign(starts_on=date(today.year, 1, 1), ends_on=date(today.year, 12, 31))
+    year = create_campaign(starts_on=date(today.year, 1, 1), ends_on=date(today.year, 12, 31))
     for code, metric in enumerate(("villages_with_active_team", "team_members_trained", "villages_with_communications",
                                    "villages_with_team")):
-        db.session.add(Indicator(campaign_id=campaign.id, code=str(code), name=metric, unit="percent",
+        db.session.add(Indicator(campaign_id=year.id, code=str(code), name=metric, unit="percent",
                                  target_value=100, metric=metric, position=code))
-    db.session.add(Indicator(campaign_id=campaign.id, code="9", name="activities", unit="activities",
+    db.session.add(Indicator(campaign_id=year.id, code="9", name="activities", unit="activities",
                              target_value=10, metric="communications_activities", position=9))
     db.session.commit()
-    board = metrics.progress(campaign, as_of=today)
+    board = metrics.progress(year, as_of=today)
     by_metric = {row.indicator.metric: row for row in board.indicators}
     # province: Trấn Biên 2 active of 5, Long Thành 1 of 3 (reached by yesterday's communications) → 3/8
     assert by_metric["villages_with_active_team"].achieved == 37.5

@@ -233,6 +233,16 @@ def record_activity(actor, commune_code: int, *, channel: str, language: str, ti
     return activity
 
 
+def village_communications(commune_code: int, first: date, last: date) -> dict[int, int]:
+    """Communications records per village of the commune held in [first, last] (one query)."""
+    return dict(db.session.execute(
+        select(comms_activity_villages.c.village_id, func.count(CommsActivity.id))
+        .join(CommsActivity, CommsActivity.id == comms_activity_villages.c.activity_id)
+        .join(Village, Village.id == comms_activity_villages.c.village_id)
+        .where(Village.commune_code == commune_code, CommsActivity.held_on.between(first, last))
+        .group_by(comms_activity_villages.c.village_id)).all())
+
+
 def activities(commune_code: int, limit: int = 100) -> list[CommsActivity]:
     """The commune's latest communications records (two queries: the records and their villages)."""
     return list(db.session.scalars(select(CommsActivity).where(CommsActivity.commune_code == commune_code)

@@ -3,6 +3,8 @@ and teams, a team and its members, recording a communications activity (from a p
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -87,9 +89,12 @@ def commune(code: int):
                                       .join(Team, Team.id == TeamMember.team_id).where(Team.commune_code == code)
                                       .group_by(TeamMember.team_id)).all())
     active = services.active_villages(set(teams), utcnow()) if teams else set()
-    return render_template("teams/commune.html", commune=c, cov=cov, villages=villages, teams=teams,
+    rule = services.active_rule()
+    today = local_today()
+    reached = services.village_communications(code, today - timedelta(days=rule["days"] - 1), today)
+    return render_template("teams/commune.html", commune=c, cov=cov, villages=villages, teams=teams, reached=reached,
                            members=members, active=active, activities=services.activities(code),
-                           can_manage=services.can_manage(current_user, code), rule=services.active_rule())
+                           can_manage=services.can_manage(current_user, code), rule=rule)
 
 
 @bp.route("/village/<int:village_id>/new", methods=["GET", "POST"])

@@ -219,5 +219,12 @@ def test_communications_rules_and_counting(commune_setup, factory):
     comms(officer, TRAN_BIEN, [v[4], v[0]], days=0, channel="community_meeting", language="stieng", reach=120)
     after = services.coverage(75, [TRAN_BIEN])[TRAN_BIEN]
     assert (after.reached, after.activities) == (before.reached + 1, before.activities + 1)  # v0 already reached
-    rows = services.communications_counts([TRAN_BIEN], local_today() - timedelta(days=100), local_today())
+    first = local_today() - timedelta(days=100)
+    rows = services.communications_counts([TRAN_BIEN], first, local_today())
     assert rows == [(TRAN_BIEN, 4, 3)]
+    per_village = services.village_communications(TRAN_BIEN, first, local_today())
+    counted = {}
+    for activity in db.session.query(CommsActivity).all():
+        for village in activity.villages:
+            counted[village.id] = counted.get(village.id, 0) + 1
+    assert per_village == counted == {v[0].id: 2, v[2].id: 1, v[3].id: 1, v[4].id: 1}

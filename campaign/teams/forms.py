@@ -50,3 +50,15 @@ class ActivityForm(FlaskForm):
     link = StringField(_l("Link (post, page, video)"), validators=[Optional(), Length(max=500)])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Record the activity"))
+
+
+class UnitActivityForm(ActivityForm):
+    """A communications activity of a provincial unit (no villages, no team)."""
+
+    unit_name = StringField(_l("Unit that carried it out"), validators=[DataRequired(_l("Enter the unit that carried it out.")),
+                                                   Length(max=200)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.village_ids
+        del self.team_id

@@ -7,7 +7,8 @@ the baseline (per commune, and for the province the sums' ratio): see reports.me
 - villages_with_active_team: villages whose team is active at the end of the period (base: villages);
 - team_members_trained: members holding a valid course certificate at the end of the period (base: members);
 - villages_with_communications: villages reached by a communications record in the period (base: villages);
-- communications_activities: communications records in the period (a count).
+- communications_activities: communications records in the period (a count; the province's own units'
+  records under no commune).
 """
 
 from __future__ import annotations
@@ -49,4 +50,7 @@ def achieved(campaign, ids, lo, hi) -> dict:
     for code, reached, n in services.communications_counts(list(cov), first, last, ids):
         out["villages_with_communications"][code] = reached
         out["communications_activities"][code] = n
+    province_wide = services.province_activity_count(campaign.province_code, first, last, ids)
+    if province_wide:  # the province's own units (departments, unions): no commune
+        out["communications_activities"][None] = province_wide
     return out

@@ -187,31 +187,23 @@ def _photo(data: bytes | None) -> tuple[bytes | None, str | None]:
     return data, kind
 
 
-def record_activity(actor, commune_code: int, *, channel: str, language: str, title: str, held_on: date,
+def record_activity(actor, commune_code: int | None, *, channel: str, language: str, title: str, held_on: date,
                     village_ids=(), reach: int | None = None, link: str = "", photo: bytes | None = None,
-                    team_id: int | None = None, campaign_id: int | None = None, notes: str = "") -> CommsActivity:
-    """A communications activity of a commune, with the villages it reached (villages of that commune)."""
+                    team_id: int | None = None, campaign_id: int | None = None, notes: str = "",
+                    province_code: int | None = None, unit_name: str = "") -> CommsActivity:
+    """A communications activity of a commune, with the villages it reached (villages of that commune);
+    or, with ``commune_code`` None, of a provincial unit (``unit_name``: a department, a union) recorded
+    by the province's coordinators."""
+    if commune_code is None:
+        return _record_province_activity(actor, province_code, unit_name, channel=channel, language=language,
+                                         title=title, held_on=held_on, reach=reach, link=link, photo=photo,
+                                         campaign_id=campaign_id, notes=notes)
     if not can_manage(actor, commune_code):
         raise DomainError(_("Only the officers of this commune may record its communications."))
     commune = db.session.get(Commune, commune_code)
     if commune is None:
         raise DomainError(_("Unknown commune."))
-    if channel not in CHANNELS:
-        raise DomainError(_("Choose the channel."), "channel")
-    if language not in LANGUAGES:
-        raise DomainError(_("Choose the language."), "language")
-    title = nfc(title)
-    if not title:
-        raise DomainError(_("Say what was communicated."), "title")
-    if held_on is None:
-        raise DomainError(_("Enter the date."), "held_on")
-    if held_on > local_today():
-        raise DomainError(_("Record an activity once it has taken place."), "held_on")
-    if reach is not None and reach < 0:
-        raise DomainError(_("The reach cannot be negative."), "reach")
-    link = (link or "").strip()
-    if link and not link.lower().startswith(("https://", "http://")):
-        raise DomainError(_("The link must start with https:// or http://."), "link")
+    title, link = _check_activity(channel, language, title, held_on, reach, link)
     wanted = {int(v) for v in village_ids}
     villages = db.session.scalars(select(Village).where(Village.id.in_(wanted or {-1}),
                                                         Village.commune_code == commune_code)).all()
@@ -241,6 +233,64 @@ def village_communications(commune_code: int, first: date, last: date) -> dict[i
         .join(Village, Village.id == comms_activity_villages.c.village_id)
         .where(Village.commune_code == commune_code, CommsActivity.held_on.between(first, last))
         .group_by(comms_activity_villages.c.village_id)).all())
+
+
+def _check_activity(channel, language, title, held_on, reach, link) -> tuple[str, str]:
+    if channel not in CHANNELS:
+        raise DomainError(_("Choose the channel."), "channel")
+    if language not in LANGUAGES:
+        raise DomainError(_("Choose the language."), "language")
+    title = nfc(title)
+    if not title:
+        raise DomainError(_("Say what was communicated."), "title")
+    if held_on is None:
+        raise DomainError(_("Enter the date."), "held_on")
+    if held_on > local_today():
+        raise DomainError(_("Record an activity once it has taken place."), "held_on")
+    if reach is not None and reach < 0:
+        raise DomainError(_("The reach cannot be negative."), "reach")
+    link = (link or "").strip()
+    if link and not link.lower().startswith(("https://", "http://")):
+        raise DomainError(_("The link must start with https:// or http://."), "link")
+    return title, link
+
+
+def _record_province_activity(actor, province_code, unit_name, *, channel, language, title, held_on, reach, link,
+                              photo, campaign_id, notes) -> CommsActivity:
+    if not perm.can_in_province(actor, province_code):
+        raise DomainError(_("Only the province's coordinators may record the communications of its units."))
+    unit_name = nfc(unit_name)
+    if not unit_name:
+        raise DomainError(_("Enter the unit that carried it out."), "unit_name")
+    title, link = _check_activity(channel, language, title, held_on, reach, link)
+    data, kind = _photo(photo)
+    activity = CommsActivity(province_code=province_code, commune_code=None, unit_name=unit_name[:200],
+                             channel=channel, language=language, title=title[:200], held_on=held_on, reach=reach,
+                             link=link[:500], photo=data, photo_type=kind, campaign_id=campaign_id,
+                             notes=nfc(notes)[:2000], recorded_by_id=getattr(actor, "id", None))
+    db.session.add(activity)
+    db.session.flush()
+    audit("communications.recorded", activity, actor=actor, unit=unit_name, channel=channel)
+    return activity
+
+
+def province_activities(province_code: int, limit: int = 20) -> list[CommsActivity]:
+    """The latest communications records of the province's own units (not of a commune)."""
+    return list(db.session.scalars(select(CommsActivity).where(CommsActivity.province_code == province_code,
+                                                               CommsActivity.commune_code.is_(None))
+                                   .order_by(CommsActivity.held_on.desc(), CommsActivity.id.desc()).limit(limit)))
+
+
+def province_activity_count(province_code: int, first: date | None, last: date | None, campaign_ids=None) -> int:
+    """Communications records of the province's own units held in [first, last] (one query)."""
+    conds = [CommsActivity.province_code == province_code, CommsActivity.commune_code.is_(None)]
+    if first is not None:
+        conds.append(CommsActivity.held_on >= first)
+    if last is not None:
+        conds.append(CommsActivity.held_on <= last)
+    if campaign_ids is not None:
+        conds.append(or_(CommsActivity.campaign_id.is_(None), CommsActivity.campaign_id.in_(list(campaign_ids))))
+    return db.session.scalar(select(func.count(CommsActivity.id)).where(*conds)) or 0
 
 
 def activities(commune_code: int, limit: int = 100) -> list[CommsActivity]:

@@ -24,9 +24,10 @@ from campaign.teams.forms import (
     ActivityForm,
     MemberForm,
     TeamForm,
+    UnitActivityForm,
 )
 from campaign.teams.models import CommsActivity, Team, TeamMember
-from campaign.units.models import Commune, Village
+from campaign.units.models import Commune, Province, Village
 
 bp = Blueprint("teams", __name__, url_prefix="/teams")
 
@@ -74,7 +75,9 @@ def index():
     for r in rows:
         for name in ("villages", "with_team", "active", "members", "trained", "reached", "activities"):
             setattr(totals, name, getattr(totals, name) + getattr(r, name))
-    return render_template("teams/index.html", rows=rows, totals=totals, whole=whole, rule=services.active_rule())
+    return render_template("teams/index.html", rows=rows, totals=totals, whole=whole, rule=services.active_rule(),
+                           province=province, can_record=perm.can_in_province(current_user, province),
+                           unit_activities=services.province_activities(province) if whole and province else [])
 
 
 @bp.get("/commune/<int:code>")
@@ -190,11 +193,38 @@ def new_activity(code: int):
     return render_template("teams/new_activity.html", form=form, commune=c)
 
 
+@bp.route("/province/<int:province_code>/communications/new", methods=["GET", "POST"])
+@login_required
+def new_unit_activity(province_code: int):
+    """A communications activity of a provincial unit (a department, a union): the province's coordinators."""
+    province = _or_404(Province, province_code)
+    perm.require(perm.can_in_province(current_user, province_code))
+    form = UnitActivityForm()
+    if request.method == "GET":
+        form.held_on.data = local_today()
+    if form.validate_on_submit():
+        _name, photo = uploaded_file(services.MAX_PHOTO_BYTES)
+        outcome = attempt(lambda: services.record_activity(
+            current_user, None, province_code=province_code, unit_name=form.unit_name.data, channel=form.channel.data,
+            language=form.language.data, title=form.title.data, held_on=form.held_on.data, reach=form.reach.data,
+            link=form.link.data or "", photo=photo or None, notes=form.notes.data or ""), form)
+        if outcome:
+            flash(_("The communications activity is recorded."), "success")
+            return redirect(url_for("teams.index", province=province_code) + "#unit-activities")
+    return render_template("teams/new_activity.html", form=form, commune=None, province=province)
+
+
+def _can_see_activity(activity: CommsActivity) -> bool:
+    if activity.commune_code is None:
+        return perm.can_in_province(current_user, activity.province_code)
+    return services.can_view(current_user, activity.commune_code)
+
+
 @bp.get("/communications/<int:activity_id>/photo")
 @login_required
 def activity_photo(activity_id: int):
     activity = _or_404(CommsActivity, activity_id)
-    perm.require(services.can_view(current_user, activity.commune_code))
+    perm.require(_can_see_activity(activity))
     if activity.photo is None:
         abort(404)
     resp = Response(activity.photo, mimetype=activity.photo_type or "application/octet-stream")

@@ -228,3 +228,26 @@ def test_communications_rules_and_counting(commune_setup, factory):
         for village in activity.villages:
             counted[village.id] = counted.get(village.id, 0) + 1
     assert per_village == counted == {v[0].id: 2, v[2].id: 1, v[3].id: 1, v[4].id: 1}
+
+
+def test_province_units_record_communications_counted_province_wide(commune_setup, factory):
+    coordinator = factory.user("province_coordinator", province=75)
+    officer = commune_setup["officer"]
+    with pytest.raises(DomainError):  # a commune officer does not speak for the province's units
+        services.record_activity(officer, None, province_code=75, unit_name="Sở KH&CN", channel="printed",
+                                 language="vi", title="Cẩm nang", held_on=local_today())
+    with pytest.raises(DomainError):
+        services.record_activity(coordinator, None, province_code=75, unit_name=" ", channel="printed",
+                                 language="vi", title="Cẩm nang", held_on=local_today())
+    services.record_activity(coordinator, None, province_code=75, unit_name="Hội Liên hiệp Phụ nữ tỉnh",
+                             channel="community_meeting", language="vi", title="Tọa đàm", held_on=local_today(),
+                             reach=60)
+    db.session.commit()
+    today = local_today()
+    year = create_campaign(starts_on=date(today.year, 1, 1), ends_on=date(today.year, 12, 31))
+    db.session.add(Indicator(campaign_id=year.id, code="1", name="activities", unit="activities",
+                             target_value=10, metric="communications_activities"))
+    db.session.commit()
+    board = metrics.progress(year, as_of=today)
+    assert board.indicators[0].achieved == 3  # two of Trấn Biên's (this year) and the province unit's
+    assert board.unassigned["communications_activities"] == 1

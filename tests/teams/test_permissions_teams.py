@@ -35,6 +35,11 @@ ROWS = [
         data={"title": "Phát thanh", "channel": "loudspeaker", "language": "vi", "held_on": "{today}",
               "village_ids": "{village}"}),
     Row("GET", "/teams/communications/{activity}/photo", ok(*VIEW)),
+    Row("GET", "/teams/communications/{unit_activity}/photo", ok("admin", "coord")),
+    Row("GET", "/teams/province/75/communications/new", ok("admin", "coord")),
+    Row("POST", "/teams/province/75/communications/new", ok("admin", "coord", status=302),
+        data={"unit_name": "Sở Khoa học và Công nghệ", "title": "Tọa đàm", "channel": "community_meeting",
+              "language": "vi", "held_on": "{today}"}),
 ]
 
 
@@ -46,8 +51,11 @@ def objects(factory, actors):
     member = services.add_member(officer, team, full_name="Đỗ Văn Phúc", role="member", phone="0912345678")
     activity = services.record_activity(officer, TRAN_BIEN, channel="printed", language="vi", title="Tờ rơi",
                                         held_on=local_today(), village_ids=[other.id], photo=png())
+    unit = services.record_activity(actors["coord"], None, province_code=75, unit_name="Tỉnh Đoàn", channel="social_post",
+                                    language="vi", title="Bài đăng", held_on=local_today(), photo=png())
     db.session.commit()
     return {"village": village.id, "team": team.id, "member": member.id, "activity": activity.id,
+            "unit_activity": unit.id,
             "today": local_today().isoformat()}
 
 

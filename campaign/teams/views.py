@@ -54,8 +54,9 @@ def _province() -> int | None:
         return min(scope.provinces)
     if scope.communes:
         return perm.province_of(min(scope.communes))
-    return db.session.scalar(select(Commune.province_code).join(Village, Village.commune_code == Commune.code)
-                             .group_by(Commune.province_code).order_by(func.count(Village.id).desc()).limit(1))
+    busiest = db.session.scalar(select(Commune.province_code).join(Village, Village.commune_code == Commune.code)
+                                .group_by(Commune.province_code).order_by(func.count(Village.id).desc()).limit(1))
+    return busiest or db.session.scalar(select(Province.code).order_by(Province.code).limit(1))
 
 
 @bp.get("/")
@@ -64,12 +65,14 @@ def _province() -> int | None:
 def index():
     """Coverage per commune: the province's coordinators see every commune, officers their own."""
     province = _province()
+    if province is None or db.session.get(Province, province) is None:
+        abort(404)
     scope = perm.grant_scope(current_user, perm.COMMUNE_MANAGERS)
     whole = scope.everything or province in scope.provinces
     codes = None if whole else sorted(c for c in scope.communes if perm.province_of(c) == province)
     if not whole and not codes:
         abort(403)
-    rows = services.coverage(province, codes).values() if province else []
+    rows = services.coverage(province, codes).values()
     rows = sorted(rows, key=lambda r: (-(r.villages > 0), r.commune.name))
     totals = services.Coverage(None)
     for r in rows:
@@ -77,7 +80,7 @@ def index():
             setattr(totals, name, getattr(totals, name) + getattr(r, name))
     return render_template("teams/index.html", rows=rows, totals=totals, whole=whole, rule=services.active_rule(),
                            province=province, can_record=perm.can_in_province(current_user, province),
-                           unit_activities=services.province_activities(province) if whole and province else [])
+                           unit_activities=services.province_activities(province) if whole else [])
 
 
 @bp.get("/commune/<int:code>")

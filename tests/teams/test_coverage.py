@@ -136,7 +136,7 @@ def test_event_and_class_session_of_a_linked_member_make_a_team_active(factory):
     assert services.active_villages({village.id}, services.utcnow(), {"days": 30, "kinds": ("shift",)}) == set()
 
 
-def test_indicators_measure_shares_of_villages_and_members(commune_setup, factory):
+def test_indicators_measure_shares_of_villages_and_members(commune_setup, factory, login_as):
     officer_b = factory.user("commune_officer", commune=LONG_THANH)
     lt = [factory.village(LONG_THANH) for _ in range(3)]
     team_in(factory, officer_b, lt[0], [("Hồ Văn Em", "leader")])
@@ -164,6 +164,10 @@ def test_indicators_measure_shares_of_villages_and_members(commune_setup, factor
     assert communes[TRAN_BIEN].achieved[ind.id] == 40.0 and communes[TRAN_BIEN].targets[ind.id] == 100
     assert communes[LONG_THANH].achieved[ind.id] == 33.3
     assert communes[LONG_THANH].achieved[by_metric["villages_with_communications"].indicator.id] == 100.0
+    # the dashboard shows them
+    coordinator = factory.user("province_coordinator", province=75)
+    page = login_as(coordinator).get(f"/reports/campaigns/{year.id}")
+    assert page.status_code == 200 and "37,5" in page.text
 
 
 def test_officers_of_other_communes_are_refused(commune_setup, factory):

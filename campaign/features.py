@@ -21,6 +21,8 @@ FEATURES = [
     "filings",
     "plans",
     "programmes",
+    "teams",
+    "recognition",
     "home",
 ]
 

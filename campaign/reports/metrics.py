@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 
 from flask import current_app, has_app_context
 from sqlalchemy import String, and_, cast, func, literal, select, true
@@ -336,7 +337,28 @@ class Dashboard:
         return next((c for c in self.communes if c.commune.code == code), None)
 
 
-def _value(ach: Achieved, metric: str, code=None, total=False) -> float:
+@cache
+def share_bases() -> dict[str, str]:
+    """Metrics that features declare as a count over a baseline (an ``indicators`` module's ``SHARES``:
+    metric -> the baseline metric, e.g. villages with a team over villages)."""
+    out: dict[str, str] = {}
+    for provider in modules("indicators"):
+        out.update(getattr(provider, "SHARES", {}))
+    return out
+
+
+def is_share(ind: Indicator) -> bool:
+    """A percentage indicator measured by a count over its baseline: computed, per commune and overall."""
+    return ind.unit == "percent" and ind.metric in share_bases()
+
+
+def _value(ach: Achieved, metric: str, code=None, total=False, percent: bool = False) -> float:
+    """A metric's value for a commune (or the total); ``percent`` for a share metric: the count over its
+    baseline × 100 (overall: the sums' ratio), 0 without a baseline."""
+    base = share_bases().get(metric) if percent else None
+    if base is not None:
+        count, whole = _value(ach, metric, code, total), _value(ach, base, code, total)
+        return round(100 * count / whole, 1) if whole else 0.0
     values = ach.get(metric, {})
     if total:
         return float(sum(values.values()))
@@ -419,6 +441,8 @@ class Figures:
             return mv.value
         if ind.metric == "manual":
             return None
+        if is_share(ind):  # a count over a baseline both counted from the records (teams: villages)
+            return _value(self.ach.of(ind), ind.metric, code, percent=True)
         raw = self.raw(ind, code)
         if ind.unit == "communes":
             return 1.0 if raw > 0 else 0.0
@@ -433,6 +457,9 @@ class Figures:
             got, day, source, reported = province_manual(ind, values)
             if got is not None or ind.metric == "manual":
                 return _indicator_row(ind, got, expected, (day, source, reported), ratio)
+        if is_share(ind):
+            return _indicator_row(ind, _value(self.ach.of(ind), ind.metric, total=True, percent=True), expected,
+                                  ratio=ratio)
         data = self.ach.of(ind).get(ind.metric, {})
         codes = {c for c in data if c is not None} | {c for c in values if c is not None}
         if ind.unit == "communes":

@@ -18,6 +18,12 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/")
 def index():
+    from campaign import features
+
+    for module in features.modules("home"):  # e.g. events: a resident's commune and what is on there
+        page = module.home()
+        if page is not None:
+            return page
     return render_template("core/index.html")
 
 

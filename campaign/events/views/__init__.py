@@ -19,8 +19,8 @@ from campaign.core.timeutil import local_to_utc
 from campaign.events.forms import (
     EVENT_KIND_LABELS,
     GENDER_LABELS,
-    RELATION_LABELS,
     REGISTRATION_STATUS_LABELS,
+    RELATION_LABELS,
     STATUS_LABELS,
     TARGET_GROUP_LABELS,
 )

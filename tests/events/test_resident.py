@@ -31,7 +31,7 @@ def national_day_with_activity(commune=LONG_THANH, **kw):
 
 def test_home_asks_for_the_commune_accent_insensitively(client):
     page = client.get("/").get_data(as_text=True)
-    assert "Where do you live?" in page or "Bạn sống ở đâu" in page
+    assert "Bạn sống ở đâu?" in page
     found = client.get("/?province=75&q=long thanh").get_data(as_text=True)
     assert f"/?commune={LONG_THANH}" in found
     assert f"/?commune={TRAN_BIEN}" not in found
@@ -50,7 +50,7 @@ def test_home_remembers_the_commune_and_lists_what_is_coming_soonest_first(clien
     page = client.get("/").get_data(as_text=True)  # remembered: the same list without choosing again
     assert page.index(sooner.title) < page.index(later.title)
     assert "Đã qua" not in page and "Ở phường khác" not in page
-    assert "Where do you live?" in client.get("/?change=1").get_data(as_text=True)
+    assert "Bạn sống ở đâu?" in client.get("/?change=1").get_data(as_text=True)
 
 
 def test_home_lists_a_class_once_with_its_sessions(client):
@@ -209,3 +209,23 @@ def test_on_behalf_form_errors_are_shown_not_500(client):
 
 def test_group_page_unknown_token_is_404(client):
     assert client.get("/g/not-a-token").status_code == 404
+
+
+def test_resident_pages_run_a_bounded_number_of_queries(client):
+    from tests.events.test_views import queries
+
+    day, _act = national_day_with_activity()
+
+    def add(n):
+        for i in range(n):
+            course = create_event(commune_code=LONG_THANH, kind="other", title=f"Lớp {i}", starts_at=future(1 + i))
+            create_event(commune_code=LONG_THANH, kind="class_session", parent=course, title=course.title,
+                         starts_at=future(2 + i), registration_open=False)
+            create_event(parent=day, commune_code=TRAN_BIEN if i % 2 else LONG_THANH, kind="talk",
+                         title=f"Hoạt động {i}", starts_at=future(5))
+
+    add(2)
+    few = (queries(client, f"/?commune={LONG_THANH}"), queries(client, "/events"), queries(client, f"/events/{day.id}"))
+    add(8)
+    many = (queries(client, f"/?commune={LONG_THANH}"), queries(client, "/events"), queries(client, f"/events/{day.id}"))
+    assert many == few

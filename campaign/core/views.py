@@ -20,6 +20,12 @@ bp = Blueprint("core", __name__)
 def index():
     if current_user.is_authenticated:  # a signed-in person starts on their own home ("Hôm nay")
         return redirect(url_for("home.today"))
+    from campaign import features
+
+    for module in features.modules("home"):  # e.g. events: a resident's commune and what is on there
+        page = module.home()
+        if page is not None:
+            return page
     return render_template("core/index.html")
 
 

@@ -6,6 +6,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     RadioField,
     SelectField,
@@ -122,6 +125,41 @@ class RegistrationForm(FlaskForm):
                               "event. They are not shared for any other purpose."),
                            validators=[DataRequired(_l("Please agree to the use of your data for this event."))])
     submit = SubmitField(_l("Register"))
+
+
+RELATION_LABELS = {
+    "relative": _l("A relative"),
+    "neighbour": _l("A neighbour"),
+    "steward": _l("A steward or helper of the event"),
+    "other": _l("Someone else they asked"),
+}
+
+
+class MemberForm(Form):
+    """One person registered on their behalf (a row of the group form; blank rows are ignored)."""
+    full_name = StringField(_l("Full name"), validators=[Optional(), Length(max=120)])
+    birth_year = IntegerField(_l("Year of birth (optional)"), validators=[
+        Optional(), NumberRange(min=1900, max=datetime.now().year, message=_l("Enter a birth year between 1900 and "
+                                                                              "this year."))],
+        render_kw={"inputmode": "numeric"})
+
+
+class GroupRegistrationForm(FlaskForm):
+    """Registering one or several people on their behalf, with the contact's own phone."""
+    contact_name = StringField(_l("Your name"), validators=[DataRequired(_l("Enter your own name, as the contact.")),
+                                                            Length(max=120)], render_kw={"autocomplete": "name"})
+    contact_phone = StringField(_l("Your phone"), validators=[
+        DataRequired(_l("Enter your phone number: confirmations are sent to it.")), Length(max=30)],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    relation = SelectField(_l("You are"), choices=list(RELATION_LABELS.items()), validate_choice=False)
+    people = FieldList(FormField(MemberForm), min_entries=3, max_entries=6)
+    commune_code = SelectField(_l("Commune or ward where they live"), coerce=optional_int, validate_choice=False)
+    village_id = SelectField(_l("Village or urban quarter (optional)"), coerce=optional_int, validate_choice=False)
+    consent = BooleanField(_l("They agree to be registered, and I agree on their behalf that the organisers use "
+                              "these data to manage their registration for this event."),
+                           validators=[DataRequired(_l("Please confirm that they agree, and agree on their behalf to "
+                                                       "the use of their data for this event."))])
+    submit = SubmitField(_l("Register them"))
 
 
 class RegistrantSearchForm(FlaskForm):

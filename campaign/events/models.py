@@ -239,6 +239,40 @@ class Person(db.Model):
         return f"<Person {self.id}>"
 
 
+RELATIONS = ("relative", "neighbour", "steward", "other")
+
+
+class RegistrationGroup(db.Model):
+    """Several people registered at once by someone else (a relative, a neighbour, a steward): the
+    contact's name and phone are the group's, never the registrants' identity. The contact gave the
+    consent on their behalf (``consent_at``, ``consent_text``). ``token_hash`` is the SHA-256 of the
+    group's private link (all the tickets on one page); each person's own private link is derived from
+    it (``services.member_token``)."""
+
+    __tablename__ = "registration_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    contact_name: Mapped[str] = mapped_column(String(120), nullable=False)
+    contact_phone: Mapped[str | None] = mapped_column(String(20))  # E.164; cleared by anonymisation
+    relation: Mapped[str] = mapped_column(String(20), nullable=False, default="relative")
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    consent_text: Mapped[str] = mapped_column(String(40), nullable=False)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    event: Mapped[Event] = relationship()
+    registrations: Mapped[list[Registration]] = relationship(back_populates="group", order_by="Registration.id")
+
+    __table_args__ = (
+        CheckConstraint(f"relation IN ({_sql_in(RELATIONS)})", name="relation_known"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<RegistrationGroup {self.id}>"
+
+
 class Registration(db.Model):
     """A person registered for an event: confirmed, on the waiting list, or cancelled.
     ``token_hash`` is the SHA-256 of the private link's secret (the secret itself is never stored).
@@ -254,6 +288,9 @@ class Registration(db.Model):
     needs: Mapped[str] = mapped_column(Text, nullable=False, default="")
     source: Mapped[str] = mapped_column(String(20), nullable=False, default="online")  # online, staff
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Registered with others by a contact (``RegistrationGroup``), who consented on the person's behalf.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("registration_groups.id", ondelete="SET NULL"),
+                                                 index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -262,6 +299,7 @@ class Registration(db.Model):
     event: Mapped[Event] = relationship()
     person: Mapped[Person] = relationship(lazy="joined")
     registered_by = relationship("User", foreign_keys=[registered_by_id])
+    group: Mapped[RegistrationGroup | None] = relationship(back_populates="registrations")
 
     __table_args__ = (
         CheckConstraint(f"status IN ({_sql_in(REGISTRATION_STATUSES)})", name="status_known"),

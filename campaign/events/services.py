@@ -3,7 +3,9 @@ once, at the end of the request."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -27,11 +29,13 @@ from campaign.events.models import (
     EVENT_KINDS,
     GENDERS,
     RECURRENCE_FREQS,
+    RELATIONS,
     VISIBILITIES,
     Event,
     EventSeries,
     Person,
     Registration,
+    RegistrationGroup,
 )
 from campaign.events.signals import person_anonymised
 from campaign.extensions import db
@@ -646,13 +650,13 @@ def registration_open(event: Event, staff: bool = False) -> bool:
 def register(event: Event, *, full_name: str, consent: bool, phone: str | None = None,
              birth_year: int | None = None, gender: str | None = None, target_groups=(),
              commune_code: int | None = None, village_id: int | None = None, needs: str = "",
-             actor=None) -> tuple[Registration, str]:
+             actor=None, group: RegistrationGroup | None = None, token: str | None = None) -> tuple[Registration, str]:
     """Register a person for an event: confirmed while places remain, waitlisted after. Returns the
     registration and the secret of its private link (shown once, stored only as a hash).
 
     Capacity holds under concurrent registrations: the event row is locked first (row lock on
     PostgreSQL, write lock on SQLite), and the confirmed count only grows by a conditional UPDATE."""
-    staff = actor is not None
+    staff = actor is not None and group is None
     full_name = nfc(full_name)
     if not full_name:
         raise DomainError(_("Enter your full name."), "full_name")
@@ -691,11 +695,11 @@ def register(event: Event, *, full_name: str, consent: bool, phone: str | None =
         if person.anonymised_at is None:
             person.consent_at, person.consent_text = utcnow(), CONSENT_VERSION
     confirmed = _take_place(event)
-    token = secrets.token_urlsafe(24)
+    token = token or secrets.token_urlsafe(24)
     reg = Registration(event_id=event.id, person_id=person.id, status="confirmed" if confirmed else "waitlisted",
                        token_hash=hash_token(token), needs=(needs or "").strip()[:1000],
                        source="staff" if staff else "online", registered_by_id=getattr(actor, "id", None),
-                       confirmed_at=utcnow() if confirmed else None)
+                       confirmed_at=utcnow() if confirmed else None, group_id=getattr(group, "id", None))
     db.session.add(reg)
     db.session.flush()
     audit("registration.created", reg, actor=actor, event=event.id, status=reg.status, source=reg.source)
@@ -703,6 +707,94 @@ def register(event: Event, *, full_name: str, consent: bool, phone: str | None =
         signals.registration_confirmed.send(reg, registration=reg, actor=actor)
     signals.registration_created.send(event, registration=reg, token=token, actor=actor)
     return reg, token
+
+
+# --- registration on someone's behalf --------------------------------------------------------------
+
+MAX_GROUP = 6  # people registered at once by one contact
+
+
+def member_token(group_token: str, position: int) -> str:
+    """The private link of the ``position``-th person (0-based, in registration order) of a group,
+    derived from the group's secret: the group page can show each person's own link without storing
+    any secret."""
+    digest = hmac.new(group_token.encode(), f"person:{position}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode().rstrip("=")
+
+
+def find_group(token: str) -> RegistrationGroup | None:
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(select(RegistrationGroup).where(RegistrationGroup.token_hash == hash_token(token)))
+
+
+def group_members(group: RegistrationGroup, token: str) -> list[tuple[Registration, str]]:
+    """Each registration of the group with its own private link's secret, in the order registered."""
+    regs = db.session.scalars(select(Registration).where(Registration.group_id == group.id)
+                              .options(joinedload(Registration.person)).order_by(Registration.id)).all()
+    return [(reg, member_token(token, i)) for i, reg in enumerate(regs)]
+
+
+def _clean_member(raw: dict, n: int) -> dict:
+    name = nfc(raw.get("full_name") or "")
+    if len(name) > 120:
+        raise DomainError(_("Person %(n)d: the name is too long.", n=n), "people")
+    year = raw.get("birth_year")
+    if year is not None and not 1900 <= year <= utcnow().year:
+        raise DomainError(_("Person %(n)d: enter a birth year between 1900 and this year.", n=n), "people")
+    if raw.get("gender") not in (None, "", *GENDERS):
+        raise DomainError(_("Choose a gender from the list."), "people")
+    return dict(full_name=name, birth_year=year, gender=raw.get("gender") or None,
+                target_groups=raw.get("target_groups") or [], needs=raw.get("needs") or "")
+
+
+def register_group(event: Event, *, contact_name: str, contact_phone: str | None, people: list[dict],
+                   consent: bool, relation: str = "relative", commune_code: int | None = None,
+                   village_id: int | None = None, actor=None) -> tuple[RegistrationGroup, str]:
+    """Register several people at once on their behalf (an elderly parent and a grandchild).
+
+    The contact's phone is the group's, for messages: each person gets a record of their own without a
+    phone (it never becomes their identity, and is never matched to a known person). The contact
+    consents on their behalf: the group records who and when, each person's ``consent_at`` the same
+    moment. All or nothing: one invalid person saves nobody (one transaction). Places are given per
+    person, in the order listed, under the event's lock: while places remain each is confirmed, the
+    rest go on the waiting list (the group page says who is where). Returns the group and the secret of
+    its private link."""
+    contact_name = nfc(contact_name)
+    if not contact_name:
+        raise DomainError(_("Enter your own name, as the contact."), "contact_name")
+    if len(contact_name) > 120:
+        raise DomainError(_("The name is too long."), "contact_name")
+    contact_phone = normalise_phone(contact_phone)
+    if not contact_phone:
+        raise DomainError(_("Enter your phone number: confirmations are sent to it."), "contact_phone")
+    if relation not in RELATIONS:
+        raise DomainError(_("Choose from the list."), "relation")
+    members = [_clean_member(raw, n) for n, raw in enumerate(people, start=1)]
+    members = [m for m in members if m["full_name"]]
+    if not members:
+        raise DomainError(_("Enter the name of at least one person to register."), "people")
+    if len(members) > MAX_GROUP:
+        raise DomainError(_("Register at most %(n)d people at once.", n=MAX_GROUP), "people")
+    if not consent:
+        raise DomainError(_("Please confirm that they agree, and agree on their behalf to the use of their data "
+                            "for this event."), "consent")
+    lock_event(event)
+    if not registration_open(event):
+        raise DomainError(_("Registration for this event is closed."))
+    token = secrets.token_urlsafe(24)
+    group = RegistrationGroup(event_id=event.id, token_hash=hash_token(token), contact_name=contact_name,
+                              contact_phone=contact_phone, relation=relation, consent_at=utcnow(),
+                              consent_text=CONSENT_VERSION, registered_by_id=getattr(actor, "id", None))
+    db.session.add(group)
+    db.session.flush()
+    for position, member in enumerate(members):
+        register(event, consent=True, phone=None, commune_code=commune_code, village_id=village_id, actor=actor,
+                 group=group, token=member_token(token, position), **member)
+    audit("registration_group.created", group, actor=actor, event=event.id, people=len(members),
+          relation=relation)
+    signals.group_registered.send(event, group=group, token=token, actor=actor)
+    return group, token
 
 
 def _take_place(event: Event) -> bool:
@@ -844,11 +936,32 @@ def registrants_query(event: Event, q: str = "", status: str = ""):
     return stmt
 
 
+# Kinds that a list's kind filter widens: the 10/10 activities are one group (the day, and every
+# activity hung on it whatever its own kind); a class is found by its sessions' kind.
+NATIONAL_DAY_GROUP = "national_day_activity"
+
+
+def _kind_condition(kind: str):
+    if kind == NATIONAL_DAY_GROUP:
+        days = select(Event.id).where(Event.kind == "national_day").scalar_subquery()
+        return Event.kind.in_(("national_day", NATIONAL_DAY_GROUP)) | Event.parent_id.in_(days)
+    if kind == "class_session":
+        classes = select(Event.parent_id).where(Event.kind == "class_session", Event.parent_id.is_not(None))
+        return (Event.kind == "class_session") | Event.id.in_(classes.scalar_subquery())
+    return Event.kind == kind
+
+
 def public_events_query(*, commune_code: int | None = None, province_code: int | None = None,
                         date_from: date | None = None, date_to: date | None = None, kind: str = "",
-                        group: str = "", q: str = "", campaign_id: int | None = None):
-    """Published (or cancelled, so people learn of it) public events, soonest first."""
+                        group: str = "", q: str = "", campaign_id: int | None = None, past: bool = False,
+                        now: datetime | None = None):
+    """Published (or cancelled, so people learn of it) public events, soonest first. A class's
+    sessions are not listed on their own: the class is (``class_sessions`` gives its sessions). With
+    ``past`` only the events already over, the latest first."""
     stmt = select(Event).where(Event.visibility == "public", Event.status.in_(("published", "cancelled")))
+    parents = select(Event.id).where(Event.visibility == "public", Event.status.in_(("published", "cancelled")))
+    stmt = stmt.where(~((Event.kind == "class_session") & Event.parent_id.is_not(None)
+                        & Event.parent_id.in_(parents.scalar_subquery())))
     if commune_code:
         stmt = stmt.where(Event.commune_code == commune_code)
     if province_code:
@@ -860,12 +973,45 @@ def public_events_query(*, commune_code: int | None = None, province_code: int |
     if date_to:
         stmt = stmt.where(Event.starts_at < day_end(date_to))
     if kind in EVENT_KINDS:
-        stmt = stmt.where(Event.kind == kind)
+        stmt = stmt.where(_kind_condition(kind))
     if group in TARGET_GROUPS:
         stmt = stmt.where(Event.target_groups.like(f"%,{group},%"))
     if q.strip():
         stmt = stmt.where(Event.search_title.like(like_pattern(q), escape="\\"))
+    if past:
+        return stmt.where(Event.ends_at < (now or utcnow())).order_by(Event.starts_at.desc(), Event.id.desc())
     return stmt.order_by(Event.starts_at, Event.id)
+
+
+def class_sessions(parent_ids, now: datetime | None = None, per_class: int = 3) -> dict[int, list[Event]]:
+    """The next sessions (not over yet) of the listed classes, ``per_class`` each: one query."""
+    out: dict[int, list[Event]] = {}
+    if not parent_ids:
+        return out
+    for event in db.session.scalars(select(Event).where(
+            Event.parent_id.in_(list(parent_ids)), Event.kind == "class_session", Event.visibility == "public",
+            Event.status.in_(("published", "cancelled")), Event.ends_at >= (now or utcnow()))
+            .order_by(Event.starts_at, Event.id)):
+        sessions = out.setdefault(event.parent_id, [])
+        if len(sessions) < per_class:
+            sessions.append(event)
+    return out
+
+
+def activities_by_commune(day: Event, q: str = "") -> list[tuple[str, list[Event]]]:
+    """The public activities of a 10/10 day grouped by commune (communes by name, activities soonest
+    first); ``q`` finds a commune or an activity, accents optional. Two queries."""
+    stmt = (select(Event).outerjoin(Commune, Commune.code == Event.commune_code)
+            .where(Event.parent_id == day.id, Event.visibility == "public",
+                   Event.status.in_(("published", "cancelled")))
+            .order_by(Commune.name, Event.starts_at, Event.id))
+    if q.strip():
+        pattern = like_pattern(q)
+        stmt = stmt.where(Event.search_title.like(pattern, escape="\\") | Commune.search_name.like(pattern, escape="\\"))
+    grouped: dict[str, list[Event]] = {}
+    for event in db.session.scalars(stmt):
+        grouped.setdefault(event.commune.name if event.commune else "", []).append(event)
+    return list(grouped.items())
 
 
 def managed_events_query(user, *, q: str = "", status: str = "", kind: str = ""):

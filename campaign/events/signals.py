@@ -23,7 +23,9 @@ change itself:
   ``actor``;
 - ``registration_promoted``: ``registration`` moved from the waiting list to confirmed, ``actor``;
 - ``event_changed``: ``event`` and ``changes`` ({field: [old, new]}) of fields attendees notice;
-- ``event_cancelled``: ``event``, ``reason``.
+- ``event_cancelled``: ``event``, ``reason``;
+- ``group_registered``: several people registered by a contact on their behalf: ``group`` (the
+  RegistrationGroup, holding the contact's phone), ``token`` (the group page's secret), ``actor``.
 """
 
 from blinker import Namespace
@@ -37,6 +39,7 @@ registration_created = _signals.signal("registration-created")
 registration_promoted = _signals.signal("registration-promoted")
 event_changed = _signals.signal("event-changed")
 event_cancelled = _signals.signal("event-cancelled")
+group_registered = _signals.signal("group-registered")
 
 
 @ticket_admitted.connect

@@ -82,6 +82,20 @@ def registration_created(sender, *, registration: Registration, token: str, acto
                  params, event_id=event.id, actor=actor)
 
 
+@event_signals.group_registered.connect
+@_joins
+def group_registered(sender, *, group, token: str, actor=None, **_kw) -> None:
+    """People registered on their behalf: one message to the contact, listing each person's status and
+    the page holding all their tickets (the people themselves have no phone on record)."""
+    event = db.session.get(Event, group.event_id)
+    regs = db.session.scalars(select(Registration).where(Registration.group_id == group.id)
+                              .order_by(Registration.id)).all()
+    params = {**event_params(event), "people": [{"name": r.person.full_name, "status": r.status} for r in regs],
+              "private_url": absolute("events.group_page", token=token)}
+    outbox.queue("group_registration", "registration_group", group.id, outbox.contact_recipient(group.contact_phone),
+                 "group_registration", params, event_id=event.id, actor=actor)
+
+
 @event_signals.registration_promoted.connect
 @_joins
 def registration_promoted(sender, *, registration: Registration, actor=None, **_kw) -> None:

@@ -67,6 +67,7 @@ def test_a_bad_phone_number_is_explained_on_the_phone(phone, live_server):
     phone.get_by_label("Số điện thoại (không bắt buộc)").fill("12345")
     phone.get_by_label("Tôi đồng ý").check()
     phone.get_by_role("button", name="Đăng ký").click()
+    phone.get_by_text("Nhập số điện thoại Việt Nam hợp lệ").first.wait_for(state="visible")  # after the reload
     assert phone.get_by_text("Nhập số điện thoại Việt Nam hợp lệ").first.is_visible()
     assert phone.get_by_label("Số điện thoại (không bắt buộc)").get_attribute("aria-invalid") == "true"
 

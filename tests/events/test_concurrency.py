@@ -73,3 +73,27 @@ def test_concurrent_cancels_promote_each_waiting_person_once(app):
     # the three freed places went to the first three on the waiting list, in order
     assert statuses(event.id) == ["cancelled"] * 3 + ["confirmed"] * 3 + ["waitlisted"]
     assert db.session.get(Event, event.id).confirmed_count == 3
+
+
+def register_group_of(event_id: int, contact: str, size: int):
+    from campaign.events import services
+
+    group, _token = services.register_group(db.session.get(Event, event_id), contact_name=contact,
+                                            contact_phone="0912345678", consent=True,
+                                            people=[dict(full_name=f"{contact} {i}") for i in range(size)])
+    db.session.commit()
+    return [r.status for r in group.registrations]
+
+
+def test_concurrent_group_registrations_never_exceed_capacity(app):
+    """Groups registered on someone's behalf at the same moment (issue 17): places go per person, in
+    order, and the event never holds more confirmed people than its capacity."""
+    event = create_event(capacity=5)
+    args = [(event.id, f"Gia đình {n}", 2) for n in range(4)]
+    results = race("tests.events.test_concurrency:register_group_of", args, app.config["SQLALCHEMY_DATABASE_URI"])
+    flat = [s for group in results for s in group]
+    assert sorted(flat) == ["confirmed"] * 5 + ["waitlisted"] * 3, results
+    for group in results:  # within a group, the first listed gets the place first
+        assert group in (["confirmed", "confirmed"], ["confirmed", "waitlisted"], ["waitlisted", "waitlisted"])
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).confirmed_count == 5

@@ -33,6 +33,11 @@ ROWS = [
     Row("GET", "/c/{campaign_slug}", EVERYONE, public=True),
     Row("GET", "/r/{token}", EVERYONE, public=True),
     Row("POST", "/r/{token}/cancel", {a: 302 for a in ACTORS}),
+    # registering people on their behalf: anyone (no account needed); the group's private page
+    Row("GET", "/events/{event_a}/on-behalf", EVERYONE, public=True),
+    Row("POST", "/events/{event_a}/on-behalf", EVERYONE, public=True, data={"contact_name": ""}),
+    Row("GET", "/events/{draft_a}/on-behalf", {**NOT_FOUND, **ok(*MANAGERS_A, status=302)}),
+    Row("GET", "/g/{group_token}", EVERYONE, public=True),
     # organiser pages
     Row("GET", "/manage/events", ORGANISERS),
     Row("GET", "/manage/events/new", ORGANISERS),
@@ -94,6 +99,14 @@ def _registration():
     return reg, token
 
 
+def _group_token() -> str:
+    _group, token = services.register_group(create_event(commune_code=TRAN_BIEN, capacity=10),
+                                            contact_name="Trần Văn Hùng", contact_phone="0912345678",
+                                            people=[dict(full_name="Trần Thị Bảy")], consent=True)
+    db.session.commit()
+    return token
+
+
 MAKERS = {
     "event_a": lambda: create_event(commune_code=TRAN_BIEN, capacity=10).id,
     "draft_a": lambda: create_event(commune_code=TRAN_BIEN, status="draft").id,
@@ -105,7 +118,10 @@ MAKERS = {
     "ceremony": lambda: _ceremony().id,
     "point_a": _point_a,
     "national_day": _national_day,
+    "group_token": _group_token,
 }
+
+
 
 
 def objects_for(row: Row):

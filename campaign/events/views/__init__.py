@@ -20,6 +20,7 @@ from campaign.events.forms import (
     EVENT_KIND_LABELS,
     GENDER_LABELS,
     REGISTRATION_STATUS_LABELS,
+    RELATION_LABELS,
     STATUS_LABELS,
     TARGET_GROUP_LABELS,
 )
@@ -30,7 +31,7 @@ from campaign.units import services as units
 bp = Blueprint("events", __name__)
 
 LABELS = dict(kinds=EVENT_KIND_LABELS, statuses=STATUS_LABELS, reg_statuses=REGISTRATION_STATUS_LABELS,
-              groups=TARGET_GROUP_LABELS, genders=GENDER_LABELS)
+              groups=TARGET_GROUP_LABELS, genders=GENDER_LABELS, relations=RELATION_LABELS)
 
 
 @bp.app_context_processor

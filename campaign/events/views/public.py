@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from campaign.accounts.forms import ConfirmForm
 from campaign.campaigns.models import Campaign
 from campaign.core import limits, timeutil
+from campaign.core.types import utcnow
 from campaign.core.web import Page, attempt, page_arg
 from campaign.events import services
-from campaign.events.forms import RegistrationForm
+from campaign.events.forms import GroupRegistrationForm, RegistrationForm
 from campaign.events.models import Event, Registration
 from campaign.events.views import bp, date_arg, int_arg, province_communes, render
 from campaign.extensions import db
@@ -36,15 +37,19 @@ def campaign_page(slug: str):
 @bp.get("/events")
 def public_list():
     province_code = current_app.config["DEFAULT_PROVINCE_CODE"]
+    past = request.args.get("past") == "1"
     filters = dict(commune_code=int_arg("commune"), date_from=date_arg("from"), date_to=date_arg("to"),
                    kind=request.args.get("kind", ""), group=request.args.get("group", ""),
                    q=request.args.get("q", ""), campaign_id=int_arg("campaign"))
-    stmt = services.public_events_query(**filters)
+    if not past and filters["date_from"] is None and filters["date_to"] is None:
+        filters["date_from"] = timeutil.local_today()  # the list starts today; past events behind a toggle
+    stmt = services.public_events_query(**filters, past=past)
     if not request.args.get("bridge"):
         stmt = stmt.where(Event.kind != "bridge_point")
     page = Page(stmt, page_arg(), per_page=30)
-    return render("events/public_list.html", page=page, filters=filters,
-                  communes=province_communes(province_code))
+    sessions = services.class_sessions([e.id for e in page.items])
+    return render("events/public_list.html", page=page, filters=filters, past=past, sessions=sessions,
+                  now=utcnow(), communes=province_communes(province_code))
 
 
 @bp.get("/events/villages.json")
@@ -111,15 +116,54 @@ def event_page(event_id: int):
                 flash(_("The event is full: you are on the waiting list. You will be confirmed automatically "
                         "if a place frees up. Keep this page's address."), "warning")
             return redirect(url_for("events.my_registration", token=token))
-    children = []
-    if event.kind in ("national_day", "launch_ceremony"):
-        stmt = select(Event).where(Event.parent_id == event.id, Event.visibility == "public",
-                                   Event.status.in_(("published", "cancelled"))).order_by(Event.starts_at, Event.id)
-        if event.kind == "launch_ceremony":
-            stmt = stmt.join(Commune, Commune.code == Event.commune_code).order_by(None).order_by(Commune.name)
+    children, groups, q = [], [], request.args.get("q", "")[:100]
+    stmt = select(Event).where(Event.parent_id == event.id, Event.visibility == "public",
+                               Event.status.in_(("published", "cancelled"))).order_by(Event.starts_at, Event.id)
+    if event.kind == "launch_ceremony":
+        children = db.session.scalars(stmt.join(Commune, Commune.code == Event.commune_code).order_by(None)
+                                      .order_by(Commune.name)).all()
+    elif event.kind == "national_day":
+        groups = services.activities_by_commune(event, q)
+    else:  # a class: its sessions
         children = db.session.scalars(stmt).all()
-    return render("events/event_page.html", event=event, form=form, children=children,
+    return render("events/event_page.html", event=event, form=form, children=children, groups=groups, q=q,
                   can_manage=current_user.is_authenticated and services.can_manage_event(current_user, event))
+
+
+@bp.route("/events/<int:event_id>/on-behalf", methods=["GET", "POST"])
+@limits.public_write("REGISTRATION_RATE_LIMIT",
+                     ("REGISTRATION_TARGET_RATE_LIMIT", limits.view_arg_key("event", "event_id")))
+def register_others(event_id: int):
+    """A relative, neighbour or steward registers one or several people with their own phone as the
+    contact (services.register_group)."""
+    event = _public_event_or_404(event_id)
+    if not services.registration_open(event):
+        flash(_("Registration for this event is closed."), "warning")
+        return redirect(url_for("events.event_page", event_id=event.id))
+    form = registration_form(event, GroupRegistrationForm)
+    if form.validate_on_submit():
+        actor = current_user if current_user.is_authenticated else None
+        outcome = attempt(lambda: services.register_group(
+            event, contact_name=form.contact_name.data, contact_phone=form.contact_phone.data,
+            relation=form.relation.data, consent=bool(form.consent.data),
+            people=[dict(full_name=row.full_name.data, birth_year=row.birth_year.data) for row in form.people],
+            commune_code=form.commune_code.data if form.commune_code.data != -1 else 0,
+            village_id=form.village_id.data if form.village_id.data not in (-1,) else 0, actor=actor), form)
+        if outcome:
+            group, token = outcome.value
+            flash(_("They are registered. Keep this page's address: it holds all their tickets."), "success")
+            return redirect(url_for("events.group_page", token=token))
+    return render("events/register_on_behalf.html", event=event, form=form)
+
+
+@bp.get("/g/<token>")
+def group_page(token: str):
+    """The private page of a registration on someone's behalf: every person's ticket, to print on one page."""
+    group = services.find_group(token)
+    if group is None:
+        abort(404)
+    return _private(render_template("events/group_page.html", group=group, event=group.event,
+                                    members=services.group_members(group, token)))
 
 
 def _registration_or_404(token: str) -> Registration:

@@ -28,13 +28,15 @@ fast lane is rolled back and the request handed over the same way.
 from __future__ import annotations
 
 import io
+import re
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Flask
 from flask.sessions import SecureCookieSession
 from flask_babel import force_locale
 from itsdangerous import BadSignature
+from psycopg.rows import namedtuple_row
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 from werkzeug.http import dump_cookie, parse_cookie
@@ -51,6 +53,7 @@ MAX_BODY = 4096
 # The session cookie carries the time of the last request (accounts: end_idle_session), rewritten
 # when it is a minute old or more; the fast lane does the same.
 SEEN_FRESH = 60
+COOKIE_CACHE_MAX = 10_000
 
 _SQL = """WITH ev AS (
   SELECT id, starts_at, {event_columns} FROM events
@@ -69,10 +72,10 @@ tk AS (
   LIMIT 1),
 prev AS (
   SELECT checkins.server_time, coalesce(u.full_name, d.label, '') AS previous_by
-  FROM checkins JOIN tk ON checkins.ticket_id = tk.id
+  FROM checkins
   LEFT JOIN users u ON u.id = checkins.steward_id
   LEFT JOIN checkin_devices d ON d.id = checkins.checkin_device_id
-  WHERE checkins.event_id = CAST(:event_id AS INTEGER) AND {admitted}
+  WHERE checkins.ticket_id = (SELECT id FROM tk) AND checkins.event_id = CAST(:event_id AS INTEGER) AND {admitted}
   LIMIT 1),
 dec AS (
   SELECT ev.id AS event_id, tk.id AS ticket_id,
@@ -130,6 +133,19 @@ def statement_sql(by: str, guard_sql: str) -> str:
     return sql
 
 
+_driver_sql_cache: dict[tuple[str, str], str] = {}
+
+
+def driver_sql(by: str, guard_sql: str) -> str:
+    """statement_sql in the driver's parameter style (psycopg: %(name)s; a list for ``IN :g_ids``)."""
+    key = (by, guard_sql)
+    sql = _driver_sql_cache.get(key)
+    if sql is None:
+        sql = statement_sql(by, guard_sql).replace("IN :g_ids", "= ANY(:g_ids)")
+        sql = _driver_sql_cache[key] = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
+    return sql
+
+
 def _statement_sql(by: str, guard_sql: str) -> str:
     return _SQL.format(
         guard=guard_sql, column="token" if by == "token" else "short_code", admitted=services._admitted_sql(),
@@ -151,6 +167,7 @@ class FastScan:
         self.wsgi_app = wsgi_app
         self._serializer = None
         self._headers = None
+        self._cookies: dict[str, tuple[dict, float]] = {}
         self.answered = 0  # counters, for tests and benchmarks
         self.handed_over = 0
 
@@ -209,14 +226,30 @@ class FastScan:
         value = cookies.get(app.config["SESSION_COOKIE_NAME"])
         if not value or self._serializer is None:
             raise Handover
-        try:
-            data = self._serializer.loads(value, max_age=int(app.permanent_session_lifetime.total_seconds()))
-        except BadSignature:
-            raise Handover from None
-        seen = data.get("_seen") if isinstance(data, dict) else None
+        data = self._verified_cookie(value)
+        seen = data.get("_seen")
         if not isinstance(seen, int) or not isinstance(data.get("_user_id"), str) \
                 or not 0 <= int(time.time()) - seen < app.config["SESSION_IDLE_MINUTES"] * 60 - SEEN_FRESH:
             raise Handover
+        return data
+
+    def _verified_cookie(self, value: str) -> dict:
+        """The session cookie's contents: its signature checked once per process while it is valid
+        (the same string always verifies the same way; its age is checked on every use)."""
+        now = time.time()
+        hit = self._cookies.get(value)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        max_age = int(self.app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = self._serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            raise Handover from None
+        if not isinstance(data, dict):
+            raise Handover
+        if len(self._cookies) >= COOKIE_CACHE_MAX:
+            self._cookies.clear()
+        self._cookies[value] = (data, signed_at.timestamp() + max_age)
         return data
 
     def _refreshed_cookie(self, environ, data: dict) -> str | None:
@@ -281,7 +314,7 @@ class FastScan:
     def _decide(data: services.Scan, permit: services.ScanPermit) -> services.Answer:
         guard = permit.guard()
         key = services.ticket_key(data)
-        stmt = services._text_statement(statement_sql(key[0] if key else "token", guard.sql))
+        sql = driver_sql(key[0] if key else "token", guard.sql)
         verified = data.verified if data.verified is not None and not data.ticket_token else None
         now = utcnow()
         commune, province, parent = permit.event_shape
@@ -293,7 +326,12 @@ class FastScan:
             "device_id": data.device_id, "steward_id": permit.user_id,
             "scanned": services._excerpt(data.code or data.ticket_token), **guard.params,
         }
-        row = db.session.execute(stmt, params).first()
+        # The driver's own cursor on the session's connection and transaction (pool checkout and
+        # pre-ping as usual): no statement compiling or result processing per scan; the driver
+        # prepares the statement on the server after a few runs.
+        with db.session.connection().connection.driver_connection.cursor(row_factory=namedtuple_row) as cur:
+            cur.execute(sql, params)
+            row = cur.fetchone()
         if row is None:  # nothing stored: a retry, a lost race, a permit no longer valid, no such event
             raise Handover
         answer = services.Answer(id=row.id, uuid=data.uuid, result=row.result, server_time=now,
@@ -302,14 +340,18 @@ class FastScan:
             answer.ticket_id, answer.ticket_event_id = row.t_id, row.t_event_id
             answer.short_code, answer.token, answer.name = row.short_code, row.token, row.name
         if answer.result == DUPLICATE:
-            answer.previous_at, answer.previous_by = row.previous_at, row.previous_by
+            answer.previous_at, answer.previous_by = _utc(row.previous_at), row.previous_by
         elif answer.result == ACCEPTED:  # the audit entry is written; the signal, in the same transaction
-            at: datetime = row.device_time or now
+            at: datetime = _utc(row.device_time) or now
             event = _session_event(data.event_id, row)  # held: the identity map keeps clean objects weakly
             services.ticket_admitted.send("checkin", registration_id=row.registration_id,
                                           event_id=data.event_id, at=at, actor=permit.actor)
             del event
         return answer
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC) if moment is not None else None
 
 
 def _session_event(event_id: int, row) -> Event:
@@ -318,7 +360,8 @@ def _session_event(event_id: int, row) -> Event:
     event = db.session.identity_map.get(identity_key(Event, event_id))
     if event is not None:
         return event
-    event = Event(id=event_id, starts_at=row.ev_starts_at, **{c: getattr(row, f"ev_{c}") for c in EVENT_COLUMNS})
+    values = {c: getattr(row, f"ev_{c}") for c in ("starts_at", *EVENT_COLUMNS)}
+    event = Event(id=event_id, **{c: _utc(v) if isinstance(v, datetime) else v for c, v in values.items()})
     make_transient_to_detached(event)  # a persistent row's state, not a new object
     db.session.add(event)
     return event

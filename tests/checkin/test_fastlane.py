@@ -3,6 +3,7 @@ as the full path, in one statement; everything it does not settle goes to the fu
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -201,3 +202,32 @@ def test_sqlite_takes_the_full_path(app, is_postgres, cf, factory, login_as):
         assert web.post("/api/checkin/scan", json=scan_body(event.id, ticket.code), headers=HEADERS).json["result"] \
             == "accepted"
     assert lane(app).answered == served
+
+
+def test_a_fast_scan_is_one_statement_at_the_driver(app, pg, cf, factory, login_as, monkeypatch):
+    """Counted at the driver (the fast lane bypasses SQLAlchemy's events): the pool's ping and the
+    one statement; the transaction's BEGIN and COMMIT are the driver's own commands."""
+    import psycopg
+
+    event = cf.event()
+    tickets = [cf.ticket(event) for _ in range(3)]
+    web = login_as(factory.user("commune_officer", commune=TRAN_BIEN))
+    web.post("/api/checkin/scan", json=scan_body(event.id, tickets[0].code), headers=HEADERS)  # the permit
+    event_id, code = event.id, tickets[1].code  # read now: the test's own session must not query below
+    statements = []
+    execute = psycopg.Cursor.execute
+
+    def counted(self, query, *args, **kwargs):
+        statements.append(str(query))
+        return execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counted)
+    served = lane(app).answered
+    for scanned, result in ((code, "accepted"), (code, "duplicate"), ("XX", "invalid")):
+        statements.clear()
+        assert web.post("/api/checkin/scan", json=scan_body(event_id, scanned), headers=HEADERS).json["result"] \
+            == result
+        scans = [s for s in statements if "INSERT INTO checkins" in s]
+        assert len(scans) == 1 and len(statements) <= 2, statements
+        assert not any(re.search(r"count\([^)]*\)\s+from\s+checkins", s.lower()) for s in statements)
+    assert lane(app).answered == served + 3

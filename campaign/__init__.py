@@ -90,6 +90,9 @@ def create_app(config: dict | None = None) -> Flask:
     from campaign.cli import register_cli
 
     register_cli(app)
+    from campaign.checkin import fastlane
+
+    fastlane.install(app)  # a steward's scan in one statement, before the request machinery
     return app
 
 

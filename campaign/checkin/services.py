@@ -309,6 +309,15 @@ def cached_permit(session_token: str | None, event: Event) -> ScanPermit | None:
     return permit
 
 
+def live_permit(session_token: str, event_id: int) -> ScanPermit | None:
+    """A permit judged recently for this session at this event, by the event's id alone (the fast
+    lane: its statement re-checks the event's place, ``event_shape``, with the rest of the basis)."""
+    permit = _permits.get((session_token, event_id))
+    if permit is None or permit.expires < time.monotonic():
+        return None
+    return permit
+
+
 def scan_permit(user, event: Event) -> ScanPermit | None:
     """Judge in full whether ``user`` may scan at ``event`` (can_scan) and remember why."""
     if not can_scan(user, event):

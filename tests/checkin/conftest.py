@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import secrets
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -81,3 +82,24 @@ def scan_body(event_id: int, code: str | None = None, **kw) -> dict:
         body["code"] = code
     body.update(kw)
     return body
+
+
+def fresh_login(client, user):
+    """Log a test client in as the login form does, with the time of the last request in the session
+    (accounts: end_idle_session): a steward's scans then take the fast lane once permitted (PostgreSQL)."""
+    with client.session_transaction() as session:
+        session["_user_id"] = user.session_token
+        session["_fresh"] = True
+        session["_seen"] = int(time.time())
+    return client
+
+
+@pytest.fixture
+def login_as(app, factory):
+    """login_as(user) -> a new test client logged in as that user (check-in tests: as after the login
+    form, so that the scan API's fast lane serves the scans it can settle)."""
+
+    def _login(user):
+        return fresh_login(app.test_client(), user)
+
+    return _login

@@ -106,10 +106,10 @@ def _links(menu: str) -> list[str]:
 def test_menu_is_grouped_and_fits_the_role(app, factory, login_as):
     admin = _menu(login_as(factory.user("admin")).get("/notifications").text)
     groups = re.findall(r'data-group="([a-z]+)"', admin)
-    assert groups == ["events", "people", "administration"], groups
+    assert groups == ["events", "people", "reports", "administration"], groups
     assert "<details" in admin and "<summary" in admin
     for path in ("/events", "/manage/events", "/checkin/", "/campaigns/", "/volunteers/", "/users", "/venues/",
-                 "/courses/manage", "/reports/", "/units/", "/audit"):
+                 "/courses/manage", "/reports/", "/plans/", "/units/", "/audit"):
         assert path in _links(admin), path
 
     volunteer = _menu(login_as(factory.user("volunteer", commune=TRAN_BIEN)).get("/notifications").text)

@@ -166,4 +166,4 @@ def test_period_workbook_has_a_summary_and_a_sheet_per_submitted_report(factory,
     values = [c for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
     assert "Kết quả đạt được" in values and TEXTS["results"] in values and TEXTS["proposals"] in values
     fig_header = [c.value for c in sheet[5]]
-    assert fig_header[0] == "STT" and "Đạt trong kỳ" in fig_header
+    assert fig_header[0] == "STT" and "Kết quả trong kỳ" in fig_header

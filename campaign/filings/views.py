@@ -28,17 +28,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
+    return db.get_or_404(Campaign, campaign_id)
 
 
 def _period(period_id: int) -> ReportPeriod:
-    period = db.session.get(ReportPeriod, period_id)
-    if period is None:
-        abort(404)
-    return period
+    return db.get_or_404(ReportPeriod, period_id)
 
 
 def _commune(period: ReportPeriod, code: int) -> Commune:

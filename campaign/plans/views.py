@@ -58,24 +58,15 @@ def _helpers() -> dict:
 
 
 def _campaign(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        abort(404)
-    return campaign
+    return db.get_or_404(Campaign, campaign_id)
 
 
 def _task(task_id: int) -> PlanTask:
-    task = db.session.get(PlanTask, task_id)
-    if task is None:
-        abort(404)
-    return task
+    return db.get_or_404(PlanTask, task_id)
 
 
 def _unit(unit_id: int) -> PlanUnit:
-    unit = db.session.get(PlanUnit, unit_id)
-    if unit is None:
-        abort(404)
-    return unit
+    return db.get_or_404(PlanUnit, unit_id)
 
 
 def _download(data: bytes, mime: str, filename: str) -> Response:

@@ -72,10 +72,8 @@ def page(context):
     assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
-@pytest.fixture
-def phone(browser):
-    """A cheap phone's screen."""
-    ctx = browser.new_context(viewport={"width": 360, "height": 640}, device_scale_factor=2, is_mobile=True,
+def _phone_page(browser, height: int):
+    ctx = browser.new_context(viewport={"width": 360, "height": height}, device_scale_factor=2, is_mobile=True,
                               has_touch=True, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
     page = ctx.new_page()
     page.set_default_timeout(10_000)
@@ -83,6 +81,18 @@ def phone(browser):
     yield page
     ctx.close()
     assert not violations, f"Content-Security-Policy violations: {violations}"
+
+
+@pytest.fixture
+def phone(browser):
+    """A cheap phone's screen."""
+    yield from _phone_page(browser, 640)
+
+
+@pytest.fixture
+def phone740(browser):
+    """The 360×740 phone of the per-role journeys."""
+    yield from _phone_page(browser, 740)
 
 
 def browser_login(page, live_server, user, password):
@@ -105,43 +115,3 @@ def axe_violations(page, serious_only: bool = True) -> list[dict]:
         found = [v for v in found if v["impact"] in ("serious", "critical")]
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [n["target"] for n in v["nodes"]][:5]} for v in found]
-
-
-# The smallest interactive target on a phone layout (issue 17: thumbs and older eyes), in CSS px.
-MIN_TARGET = 44
-
-_SMALL_TARGETS_JS = """([selector, minimum]) => {
-  const found = [];
-  const root = document.querySelector(selector) || document.body;
-  const interactive = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button],'
-    + ' [tabindex]:not([tabindex="-1"])';
-  for (const el of root.querySelectorAll(interactive)) {
-    const r = el.getBoundingClientRect();
-    const style = getComputedStyle(el);
-    if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;  // not shown
-    if (r.width <= 2 || r.height <= 2 || r.bottom < 0 || r.right < 0) continue;  // visually hidden, off screen
-    if (el.tagName === 'A' && style.display === 'inline') {  // a link inside a sentence
-      const sentence = (el.parentElement.textContent || '').trim();
-      if (sentence.length > (el.textContent || '').trim().length) continue;
-    }
-    let box = {left: r.left, top: r.top, right: r.right, bottom: r.bottom};
-    for (const label of (el.labels || [])) {  // a check box counts with its label (a tap on it ticks the box)
-      const l = label.getBoundingClientRect();
-      box = {left: Math.min(box.left, l.left), top: Math.min(box.top, l.top),
-             right: Math.max(box.right, l.right), bottom: Math.max(box.bottom, l.bottom)};
-    }
-    const w = box.right - box.left, h = box.bottom - box.top;
-    if (w < minimum - 0.5 || h < minimum - 0.5) {
-      found.push({tag: el.tagName.toLowerCase(), id: el.id, name: (el.getAttribute('aria-label')
-        || el.textContent || el.value || el.name || '').trim().slice(0, 40), width: Math.round(w),
-        height: Math.round(h)});
-    }
-  }
-  return found;
-}"""
-
-
-def small_targets(page, selector: str = "body", minimum: int = MIN_TARGET) -> list[dict]:
-    """The visible interactive elements under ``selector`` smaller than ``minimum`` × ``minimum`` CSS px
-    (a check box with its label; links inside a sentence aside): [{tag, id, name, width, height}]."""
-    return page.evaluate(_SMALL_TARGETS_JS, [selector, minimum])

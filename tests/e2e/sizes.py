@@ -2,7 +2,8 @@
 "made for thumbs").
 
     from tests.e2e.sizes import small_targets
-    assert small_targets(page) == []
+    assert small_targets(page) == []            # the whole page
+    assert small_targets(page, "main") == []    # only the page's own content (not the site's header)
 
 An element counts when it is visible and focusable or clickable: links, buttons, inputs, selects,
 textareas, summaries, [role=button|link|checkbox|radio|tab|menuitem], [tabindex>=0]. Its target is its
@@ -17,7 +18,7 @@ from __future__ import annotations
 MIN = 44
 
 _SCRIPT = """
-(min) => {
+([root, min]) => {
   const sel = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [role=link],'
             + ' [role=checkbox], [role=radio], [role=tab], [role=menuitem], [tabindex]:not([tabindex="-1"])';
   const out = [];
@@ -55,7 +56,7 @@ _SCRIPT = """
     }
     return [w, h];
   };
-  for (const el of document.querySelectorAll(sel)) {
+  for (const el of (document.querySelector(root) || document.body).querySelectorAll(sel)) {
     if (el.closest('[data-size-exempt]') || !visible(el) || inSentence(el)) continue;
     if (el.closest('.skip-link') || el.classList.contains('skip-link')) continue;
     const r = el.getBoundingClientRect();
@@ -73,7 +74,7 @@ _SCRIPT = """
 """
 
 
-def small_targets(page, minimum: int = MIN) -> list[dict]:
-    """The interactive elements of the page smaller than ``minimum`` CSS px either way, as
-    ``{"tag", "text", "width", "height"}`` (an empty list when every target is big enough)."""
-    return page.evaluate(_SCRIPT, minimum)
+def small_targets(page, root: str = "body", minimum: int = MIN) -> list[dict]:
+    """The interactive elements under ``root`` (a CSS selector) smaller than ``minimum`` CSS px either
+    way, as ``{"tag", "text", "width", "height"}`` (an empty list when every target is big enough)."""
+    return page.evaluate(_SCRIPT, [root, minimum])

@@ -20,19 +20,8 @@ from campaign.extensions import db
 from campaign.units.demo import TA_LAI
 from campaign.venues.models import Booking
 from campaign.volunteers.models import Shift, Signup
-from tests.e2e.conftest import axe_violations, small_targets, watch_csp
-
-
-@pytest.fixture
-def phone740(browser):
-    ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
-                              has_touch=True, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
-    page = ctx.new_page()
-    page.set_default_timeout(10_000)
-    violations = watch_csp(page)
-    yield page
-    ctx.close()
-    assert not violations, f"Content-Security-Policy violations: {violations}"
+from tests.e2e.conftest import axe_violations
+from tests.e2e.sizes import small_targets
 
 
 @pytest.fixture

@@ -1,25 +1,12 @@
 """On a phone (360×740): the province coordinator sees the plan's task table (printable), a lead unit's
 user updates a task's status with a note and a link; axe audit of the pages."""
 
-import pytest
 
 from tests.conftest import DONG_NAI
-from tests.e2e.conftest import axe_violations, browser_login, watch_csp
+from tests.e2e.conftest import axe_violations, browser_login
 from tests.plans import conftest as plans_fixtures
 
 plan = plans_fixtures.plan  # the plans fixture, shared
-
-
-@pytest.fixture
-def phone740(browser):
-    ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
-                              has_touch=True, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
-    page = ctx.new_page()
-    page.set_default_timeout(10_000)
-    violations = watch_csp(page)
-    yield page
-    ctx.close()
-    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 def test_coordinator_sees_the_table_and_the_lead_unit_updates_a_task(phone740, live_server, factory, plan):

@@ -12,50 +12,19 @@ from campaign.events import services
 from campaign.events.models import Registration, RegistrationGroup
 from campaign.extensions import db
 from tests.conftest import DONG_NAI, LONG_THANH, TRAN_BIEN
-from tests.e2e.conftest import axe_violations, watch_csp
+from tests.e2e.conftest import axe_violations
+from tests.e2e.sizes import small_targets
 from tests.events.conftest import create_event, future
-
-# Visible interactive elements smaller than 44×44 CSS px. A link inside a sentence (its block has
-# more text than the link) is exempt, as WCAG 2.5.5 allows; a checkbox or radio counts with its label
-# (its .form-check row), which toggles it too.
-SMALL_TARGETS = """(root) => {
-  const out = [];
-  const sel = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [tabindex]:not([tabindex="-1"])';
-  for (const el of document.querySelector(root).querySelectorAll(sel)) {
-    const style = getComputedStyle(el);
-    if (style.visibility === 'hidden' || style.display === 'none') continue;
-    let box = el.getBoundingClientRect();
-    if (box.width === 0 && box.height === 0) continue;
-    if ((el.type === 'checkbox' || el.type === 'radio') && el.closest('.form-check')) {
-      box = el.closest('.form-check').getBoundingClientRect();
-    }
-    if (el.tagName === 'A' && style.display === 'inline') {
-      const block = el.closest('p, li, dd, td, div');
-      if (block && block.textContent.trim().length > el.textContent.trim().length + 2) continue;
-    }
-    if (box.width < 44 || box.height < 44) {
-      out.push(`${el.tagName.toLowerCase()}#${el.id}.${el.className} "${(el.textContent || el.value || '').trim().slice(0, 30)}" ${Math.round(box.width)}x${Math.round(box.height)}`);
-    }
-  }
-  return out;
-}"""
 
 
 @pytest.fixture
-def resident(browser):
-    ctx = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True,
-                              has_touch=True, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
-    page = ctx.new_page()
-    page.set_default_timeout(10_000)
-    violations = watch_csp(page)
-    yield page
-    ctx.close()
-    assert not violations, f"Content-Security-Policy violations: {violations}"
+def resident(phone740):
+    return phone740
 
 
 def audit(page, problems: dict, name: str) -> None:
     """axe-core (serious/critical) and the target-size check of the current page."""
-    found = {"axe": axe_violations(page), "small": page.evaluate(SMALL_TARGETS, "main"),
+    found = {"axe": axe_violations(page), "small": small_targets(page, "main"),
              "overflow": page.evaluate("() => document.documentElement.scrollWidth") > 360}
     if found["axe"] or found["small"] or found["overflow"]:
         problems[name] = found

@@ -104,7 +104,7 @@ def to_date(board: Dashboard) -> Dashboard:
 def plan_headers() -> list[str]:
     """The plans' appendix columns, in order (Vietnamese, or the user's language)."""
     return [_("No."), _("Component indicator"), _("Lead unit"), _("Partner units"), _("Measurement method"),
-            _("Target value"), _("Achieved in the period"), _("Achieved to date"), _("% of the target")]
+            _("Target value"), _("Achieved in the period"), _("Achieved to date"), _("Percent of the target")]
 
 
 def _unit_text(ind) -> str:

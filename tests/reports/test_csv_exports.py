@@ -40,7 +40,7 @@ def test_report_csvs_in_vietnamese_then_english(app, campaign_data, login_as, fa
                                "Why lagging"]
     indicators_en = _header(coord.get(f"/reports/campaigns/{c.id}/indicators.csv?as_of=2026-06-30"))
     assert indicators_en == ["No.", "Component indicator", "Lead unit", "Partner units", "Measurement method",
-                             "Target value", "Achieved in the period", "Achieved to date", "% of the target", "Unit",
+                             "Target value", "Achieved in the period", "Achieved to date", "Percent of the target", "Unit",
                              "Counted from", "Expected by now", "Entered as of", "Source of the entered figure"]
 
 

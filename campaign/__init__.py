@@ -10,6 +10,7 @@ from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 
 from campaign.config import Settings
+from campaign.core import pings
 from campaign.extensions import babel, csrf, db, limiter, login_manager, migrate
 from campaign.features import FEATURES
 from campaign.paths import PACKAGE_DIR, STATIC_DIR, TEMPLATES_DIR
@@ -43,6 +44,9 @@ def create_app(config: dict | None = None) -> Flask:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options["connect_args"] = {"timeout": 30, **options.get("connect_args", {})}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    pinging = bool((app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}).get("pool_pre_ping"))
+    if pinging:  # the same check, in a listener the check-in fast lane may skip (core.pings)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = pings.take_over(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     if app.config.get("PROXY_FIX"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -59,6 +63,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     request_parsing.init_app(app)  # bounded ints, NUL bytes, JSON depth, body size: 4xx, never 500
     db.init_app(app)
+    if pinging:
+        with app.app_context():
+            pings.install(app, db.engines.values())
     migrate.init_app(app, db, directory=str(PACKAGE_DIR.parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

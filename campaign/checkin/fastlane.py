@@ -43,6 +43,7 @@ from werkzeug.http import dump_cookie, parse_cookie
 
 from campaign.checkin import services
 from campaign.checkin.models import ACCEPTED, DUPLICATE, INVALID, REVOKED, WRONG_EVENT
+from campaign.core import pings
 from campaign.core.security import DEFAULT_POLICY, HEADERS
 from campaign.core.types import utcnow
 from campaign.events.models import Event
@@ -280,14 +281,17 @@ class FastScan:
             permit = services.live_permit(session["_user_id"], data.event_id)
             if permit is None:
                 raise Handover
+            conn = None
             try:
-                answer = self._decide(data, permit)
+                with pings.unpinged():  # no SELECT 1 first: a dead connection fails below and is handed over
+                    conn = db.session.connection()
+                answer = self._decide(data, permit, conn)
                 db.session.commit()
             except Handover:
                 db.session.rollback()
                 raise
             except Exception:  # noqa: BLE001 - rolled back; the full path runs the scan from the start
-                db.session.rollback()
+                _discard(conn)
                 app.logger.warning("check-in fast lane handed a scan over after a database error", exc_info=True)
                 raise Handover from None
             if lang in app.config["LANGUAGES"] and lang != app.config["BABEL_DEFAULT_LOCALE"]:
@@ -311,7 +315,7 @@ class FastScan:
             raise Handover from None
 
     @staticmethod
-    def _decide(data: services.Scan, permit: services.ScanPermit) -> services.Answer:
+    def _decide(data: services.Scan, permit: services.ScanPermit, conn) -> services.Answer:
         guard = permit.guard()
         key = services.ticket_key(data)
         sql = driver_sql(key[0] if key else "token", guard.sql)
@@ -326,10 +330,10 @@ class FastScan:
             "device_id": data.device_id, "steward_id": permit.user_id,
             "scanned": services._excerpt(data.code or data.ticket_token), **guard.params,
         }
-        # The driver's own cursor on the session's connection and transaction (pool checkout and
-        # pre-ping as usual): no statement compiling or result processing per scan; the driver
+        # The driver's own cursor on the session's connection and transaction (checked out without
+        # the pool's ping): no statement compiling or result processing per scan; the driver
         # prepares the statement on the server after a few runs.
-        with db.session.connection().connection.driver_connection.cursor(row_factory=namedtuple_row) as cur:
+        with conn.connection.driver_connection.cursor(row_factory=namedtuple_row) as cur:
             cur.execute(sql, params)
             row = cur.fetchone()
         if row is None:  # nothing stored: a retry, a lost race, a permit no longer valid, no such event
@@ -348,6 +352,20 @@ class FastScan:
                                           event_id=data.event_id, at=at, actor=permit.actor)
             del event
         return answer
+
+
+def _discard(conn) -> None:
+    """After a database error: roll back; a connection the server closed (what the skipped ping
+    would have found) is thrown out of the pool, so the full path checks out a live one."""
+    try:
+        if conn is not None and conn.connection.driver_connection.closed:
+            conn.invalidate()
+    except Exception:  # noqa: BLE001, S110 - already invalidated; the session is reset below either way
+        pass
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the rollback itself failed on the dead connection
+        db.session.close()
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -136,8 +136,6 @@ def test_youth_union_creates_a_shift_in_a_lagging_commune(demo, phone740, live_s
     assert to_local(shift.starts_at).date() == day and shift.created_by_id is not None
 
 
-@pytest.mark.xfail(strict=True, reason="the site-wide 44 px targets (back links, check boxes, table links, form "
-                                       "controls) are helper 'ui''s part of issue 17; remove this mark once merged")
 def test_the_journeys_pages_have_no_target_under_44px(demo, phone740, live_server):
     """The pages of the five journeys after the home (whose own targets the journeys check)."""
     small = {}

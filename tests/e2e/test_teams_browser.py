@@ -48,7 +48,7 @@ def test_officer_registers_a_team_and_records_communications_on_a_phone(browser,
             phone.get_by_label("Họ và tên").fill(name)
             phone.get_by_label("Vai trò trong tổ").select_option(role)
             phone.get_by_label("Số điện thoại").fill(number)
-            phone.get_by_role("button", name="Thêm thành viên này").click()
+            phone.get_by_role("button", name="Thêm thành viên", exact=True).click()
             assert phone.get_by_text(f"{name} đã là thành viên của tổ.").is_visible()
         members = phone.locator("#members")
         assert "Tổ trưởng" in members.inner_text() and "0912345678" in members.inner_text()
@@ -87,4 +87,4 @@ def test_officer_registers_a_team_and_records_communications_on_a_phone(browser,
     page.locator(f"#coverage tr[data-commune='{TRAN_BIEN}'] a").click()
     page.get_by_role("link", name="Tổ Công nghệ số cộng đồng Khu phố An Bình").click()
     assert "091•••678" in page.locator("#members").inner_text()  # the coordinator does not need to call
-    assert page.get_by_role("button", name="Thêm thành viên này").count() == 0
+    assert page.get_by_role("button", name="Thêm thành viên", exact=True).count() == 0

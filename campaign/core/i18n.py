@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from flask import current_app, has_request_context, request
 from flask_babel import format_decimal
@@ -106,9 +107,19 @@ def format_num(value, digits: int = 1) -> str:
     decimals; None as "—"."""
     if value is None:
         return "—"
-    from flask_babel import format_decimal
+    from flask_babel import get_locale
 
-    return format_decimal(round(float(value), digits), format="#,##0." + "#" * digits if digits else "#,##0")
+    return _format_decimal(str(get_locale()), round(float(value), digits),
+                           "#,##0." + "#" * digits if digits else "#,##0")
+
+
+@lru_cache(maxsize=8192)
+def _format_decimal(locale: str, value: float, pattern: str) -> str:
+    """Babel's format_decimal, remembered: a dashboard shows thousands of numbers and Babel parses the
+    pattern and looks up the locale on every call."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format=pattern, locale=locale)
 
 
 def format_pct(value, digits: int = 1) -> str:

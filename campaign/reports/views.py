@@ -54,9 +54,9 @@ def _quarters(campaign: Campaign) -> list[str]:
     return out
 
 
-def _board(campaign: Campaign, f: dict, communes=None) -> metrics.Dashboard:
+def _board(campaign: Campaign, f: dict, communes=None, trend: bool = False) -> metrics.Dashboard:
     return metrics.progress(campaign, start=f["start"], end=f["end"], group=f["group"], as_of=f["as_of"],
-                            communes=communes)
+                            communes=communes, trend=trend)
 
 
 @bp.get("/")
@@ -84,9 +84,8 @@ def dashboard(campaign_id: int):
     campaign = _campaign(campaign_id)
     perm.require_province(campaign.province_code, PROVINCE_ROLES)
     f = _filters(campaign)
-    board = _board(campaign, f)
-    trend = metrics.weekly_trend(campaign, start=f["start"], end=f["end"])
-    return render_template("reports/dashboard.html", campaign=campaign, board=board, trend=trend, f=f,
+    board = _board(campaign, f, trend=True)  # the figures and the weekly trend in one query
+    return render_template("reports/dashboard.html", campaign=campaign, board=board, trend=board.trend, f=f,
                            quarters=_quarters(campaign), groups=TARGET_GROUP_LABELS, units=UNIT_LABELS,
                            metric_labels=metric_labels(), print_view=request.args.get("print") == "1",
                            lag_reason=services.lag_reason)

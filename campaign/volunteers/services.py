@@ -673,7 +673,16 @@ def outcome_metrics(campaign_id: int | list[int], start: datetime | None = None,
     """The volunteer metrics per commune for a campaign's (or several campaigns') shifts starting in [start, end):
     people_helped, vneid_assisted, public_service_accounts, households_reached, volunteer_hours,
     shifts_filled (confirmed ≥ the minimum, at least one), plus shifts, places_needed and places_filled.
-    Three aggregate queries whatever the number of shifts."""
+    Two aggregate queries whatever the number of shifts (``outcome_statements``; the reports run them
+    inside one UNION ALL with their other aggregates)."""
+    per_commune, helped = outcome_statements(campaign_id, start, end, communes)
+    return outcome_from_rows(db.session.execute(per_commune).all(), db.session.execute(helped).all())
+
+
+def outcome_statements(campaign_id: int | list[int], start: datetime | None = None, end: datetime | None = None,
+                       communes=None):
+    """The two aggregate statements of ``outcome_metrics`` (per commune: shifts, places needed, places
+    filled, shifts filled, hours, VNeID, accounts, households; and people helped per commune)."""
     def scoped(stmt):
         ids = [campaign_id] if isinstance(campaign_id, int) else list(campaign_id)
         stmt = _period(stmt.where(Shift.campaign_id.in_(ids)), start, end)
@@ -693,22 +702,27 @@ def outcome_metrics(campaign_id: int | list[int], start: datetime | None = None,
                func.coalesce(func.sum(case((confirmed, Signup.households_visited), else_=0)), 0).label("hh"))
         .outerjoin(Signup, Signup.shift_id == Shift.id)
         .group_by(Shift.id, Shift.commune_code, Shift.min_needed, Shift.max_needed)).subquery()
-    rows = db.session.execute(select(
+    per_commune = select(
         per_shift.c.commune, func.count(), func.sum(per_shift.c.hi),
         func.sum(case((per_shift.c.filled > per_shift.c.hi, per_shift.c.hi), else_=per_shift.c.filled)),
         func.sum(case((and_(per_shift.c.filled >= per_shift.c.lo, per_shift.c.filled > 0), 1), else_=0)),
         func.sum(per_shift.c.hours), func.sum(per_shift.c.vneid), func.sum(per_shift.c.psa), func.sum(per_shift.c.hh),
-    ).group_by(per_shift.c.commune)).all()
+    ).group_by(per_shift.c.commune)
+    helped = scoped(
+        select(Shift.commune_code, func.sum(SignupHelped.people)).select_from(SignupHelped)
+        .join(Signup, Signup.id == SignupHelped.signup_id).join(Shift, Shift.id == Signup.shift_id)
+        .where(confirmed).group_by(Shift.commune_code))
+    return per_commune, helped
+
+
+def outcome_from_rows(rows, helped) -> dict[int, dict[str, float]]:
+    """``outcome_metrics``'s figures from the rows of ``outcome_statements``."""
     out: dict[int, dict[str, float]] = {}
     for commune, shifts, needed, filled, full, hours, vneid, psa, hh in rows:
         out[commune] = dict(shifts=int(shifts), places_needed=int(needed or 0), places_filled=int(filled or 0),
                             shifts_filled=int(full or 0), volunteer_hours=round(float(hours or 0), 2),
                             vneid_assisted=int(vneid or 0), public_service_accounts=int(psa or 0),
                             households_reached=int(hh or 0), people_helped=0)
-    helped = db.session.execute(scoped(
-        select(Shift.commune_code, func.sum(SignupHelped.people)).select_from(SignupHelped)
-        .join(Signup, Signup.id == SignupHelped.signup_id).join(Shift, Shift.id == Signup.shift_id)
-        .where(confirmed).group_by(Shift.commune_code))).all()
     for commune, people in helped:
         out.setdefault(commune, dict.fromkeys(
             ("shifts", "places_needed", "places_filled", "shifts_filled", "volunteer_hours", "vneid_assisted",

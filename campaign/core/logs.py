@@ -1,5 +1,5 @@
 """No secret in a log line: private links carry their secret in the path (a personal calendar feed,
-``/r/<token>``, a ticket, the self check-in poster, a certificate's verification link), and an access
+``/r/<token>``, ``/g/<token>`` (people registered on someone's behalf), a ticket, the self check-in poster, a certificate's verification link), and an access
 log writes every path, query and Referer. :class:`MaskTokens` replaces each such secret by ``***`` in
 every record of the loggers that write requests (Werkzeug's development server, gunicorn's access and
 error logs, the app's own), whatever the format. ``gunicorn.conf.py`` at the top of the project uses
@@ -19,7 +19,7 @@ import re
 MASK = "***"
 # The path segment after each prefix is a secret (tokens are URL-safe: letters, digits, "-" and "_").
 _SECRET_PATHS = re.compile(
-    r"(?P<prefix>/calendars/private/|/r/|/tickets/|/self/\d+/|/verify/)"
+    r"(?P<prefix>/calendars/private/|/r/|/g/|/tickets/|/self/\d+/|/verify/)"
     r"(?P<secret>[A-Za-z0-9_\-%.~]+?)(?=\.ics\b|[/?#\s\"'&]|$)")
 # Query or fragment arguments that hold a secret.
 _SECRET_ARGS = re.compile(r"(?P<prefix>[?&#;](?:token|secret|setup|code|key)=)(?P<secret>[^&#\s\"']+)", re.IGNORECASE)

@@ -20,7 +20,7 @@ from campaign.core.types import utcnow
 from campaign.extensions import db
 from campaign.filings.models import CommuneReport, ReportPeriod
 from campaign.messages import outbox
-from campaign.messages.links import absolute
+from campaign.messages.links import absolute, unsubscribe_url
 from campaign.units.models import Commune
 
 SEND_FROM = time(7, 0)
@@ -79,7 +79,10 @@ def queue_due(now: datetime | None = None) -> int:
             params = {"campaign": period.campaign.name, "period": period.name, "commune": pending[code].name,
                       "due_on": period.due_on.strftime("%d/%m/%Y"), "days_left": left,
                       "report_url": absolute("filings.report", period_id=period.id, code=code)}
-            if outbox.queue("report_due", "report_period", period.id, outbox.user_recipient(user), TEMPLATE, params,
+            recipient = outbox.user_recipient(user)
+            params["reminder_kind"] = "report"
+            params["unsubscribe_url"] = unsubscribe_url(recipient.key, "report")  # a stop link, as every reminder
+            if outbox.queue("report_due", "report_period", period.id, recipient, TEMPLATE, params,
                             occasion=f"{code}:{offset}d", reminder_kind="report"):
                 queued += 1
     return queued

@@ -16,6 +16,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 CHANNEL_LABELS = {"email": _l("E-mail"), "zalo": _l("Zalo"), "sms": _l("SMS")}
 REMINDER_LABELS = {"event": _l("Reminders before events"), "session": _l("Reminders before class sessions"),
                    "shift": _l("Reminders before volunteer shifts")}
+# An account may also hold the reminders of its work (commune officers: a report's deadline).
+ACCOUNT_REMINDER_LABELS = {**REMINDER_LABELS,
+                           "report": _l("Reminders before a commune report's deadline (commune officers)")}
 
 
 class CheckboxesField(SelectMultipleField):

@@ -30,6 +30,15 @@ CODE_ATTEMPTS = 5
 PER_CONTACT_PER_HOUR = 3  # lost links, codes: requests about one contact in an hour (more are ignored)
 CONSENT_VERSION = "messages-2026-1"
 REMINDER_KINDS = ("event", "session", "shift")
+# Reminders an account may also get: a commune report's deadline (filings), to its commune officers.
+ACCOUNT_REMINDER_KINDS = (*REMINDER_KINDS, "report")
+
+
+def account_reminder_kinds(user) -> tuple[str, ...]:
+    """The reminder kinds an account can switch on or off: a commune officer's include "report"."""
+    from campaign.accounts import permissions as perm
+
+    return ACCOUNT_REMINDER_KINDS if perm.has_role(user, perm.COMMUNE_OFFICER) else REMINDER_KINDS
 
 
 def consent_text() -> str:
@@ -274,7 +283,7 @@ def save_preferences(pref: ContactPreference, *, channels: list[str], reminders_
             raise DomainError(_("Choose a language from the list."), "language")
         pref.language = language
     pref.channels = [c for c in channels if c in CHANNELS and c != "dev"]
-    pref.reminders_off = [k for k in reminders_off if k in REMINDER_KINDS]
+    pref.reminders_off = [k for k in reminders_off if k in ACCOUNT_REMINDER_KINDS]
     if email is not None:
         email = email.strip().lower()
         pref.email = normalise_contact(email) if email else None
@@ -310,10 +319,11 @@ def unsubscribe(recipient: str, kind: str) -> None:
     if db.session.get(model, int(owner_id)) is None:
         raise DomainError(_("This link is not valid."))
     pref = preference_for(**key)
-    if kind in REMINDER_KINDS and kind not in (pref.reminders_off or []):
+    if kind in ACCOUNT_REMINDER_KINDS and kind not in (pref.reminders_off or []):
         pref.reminders_off = [*pref.reminders_off, kind]
     owner = (Message.person_id == pref.person_id) if pref.person_id else (Message.user_id == pref.user_id)
-    db.session.execute(update(Message).where(owner, Message.kind == "reminder", Message.status == "queued",
+    db.session.execute(update(Message).where(owner, Message.kind.in_(("reminder", "report_due")),
+                                             Message.status == "queued",
                                              Message.params["reminder_kind"].as_string() == kind)
                        .values(status="cancelled", last_error="reminders switched off")
                        .execution_options(synchronize_session=False))

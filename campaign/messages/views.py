@@ -38,6 +38,7 @@ from campaign.messages import (
     services,
 )
 from campaign.messages.forms import (
+    ACCOUNT_REMINDER_LABELS,
     AnnouncementForm,
     CodeForm,
     ConfirmForm,
@@ -317,16 +318,18 @@ def own_logout():
 @login_required
 def account_preferences():
     pref = outbox.preference_of(user_id=current_user.id)
+    kinds = services.account_reminder_kinds(current_user)
     form = PreferencesForm(formdata=None, channels=pref.channels if pref else [],
-                           reminders=[k for k in services.REMINDER_KINDS if k not in (pref.reminders_off if pref else [])],
+                           reminders=[k for k in kinds if k not in (pref.reminders_off if pref else [])],
                            consent=bool(pref and pref.consent_at and not pref.withdrawn_at),
                            language=pref.language if pref else "vi") \
         if request.method == "GET" else PreferencesForm()
+    form.reminders.choices = [(k, ACCOUNT_REMINDER_LABELS[k]) for k in kinds]
     if request.method == "POST" and form.validate_on_submit():
         def save():
             mine = services.preference_for(user_id=current_user.id)
             services.save_preferences(mine, channels=form.channels.data or [],
-                                      reminders_off=[k for k in services.REMINDER_KINDS
+                                      reminders_off=[k for k in kinds
                                                      if k not in (form.reminders.data or [])],
                                       consent=bool(form.consent.data), language=form.language.data)
             if not form.consent.data:

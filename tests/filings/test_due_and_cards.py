@@ -100,3 +100,24 @@ def test_cards_for_officers_and_coordinators(app, factory, filing):
         n = db.session.query(Commune).filter_by(province_code=filing["campaign"].province_code).count() - 1
         assert [c.kind for c in late] == ["reports_late"] and late[0].count == n
         assert str(n) in late[0].title and late[0].url.endswith(f"/filings/periods/{period.id}?state=late")
+
+
+def test_the_report_due_reminder_carries_a_stop_link_that_works(app, factory, filing, login_as):
+    assert filing["period"].due_on == date(2026, 7, 14)
+    officer = factory.user("commune_officer", commune=TRAN_BIEN, commit=False)
+    officer.email = "tranbien@example.vn"
+    db.session.commit()
+    assert ticks.queue_due(datetime(2026, 7, 7, 7, 5, tzinfo=LOCAL_TZ)) == 1
+    db.session.commit()
+    (message,) = _due()
+    out = outbox.render(message)
+    stop = message.params["unsubscribe_url"]
+    assert stop in out.text
+    path = stop.split("://", 1)[1].split("/", 1)[1]
+    assert app.test_client().post(f"/{path}").status_code == 200  # one click, no account needed
+    db.session.expire_all()
+    assert db.session.get(Message, message.id).status == "cancelled"
+    assert ticks.queue_due(datetime(2026, 7, 13, 8, 0, tzinfo=LOCAL_TZ)) == 0  # switched off: no more
+    # the officer's account page shows the kind (switched off) and can switch it on again
+    page = login_as(officer).get("/account/messages").text
+    assert 'value="report"' in page

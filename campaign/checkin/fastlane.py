@@ -10,12 +10,16 @@ Flask, PostgreSQL only) does what the scan needs and nothing else:
 - the signed session cookie verified with the app's own serializer (same key, same maximum age, the
   same idle limit), and rewritten with the time of the request once a minute as the full path does;
 - ONE statement that re-checks the permit's basis (session token current, account active, steward
-  grant not revoked or the organiser's role grants all there, the event where it was), reads the
-  ticket and the admission that counts, decides (invalid, wrong event, revoked, duplicate, accepted:
-  services.judge's rules in SQL), clamps the device time (services.clamp_time), stores the scan
-  (INSERT ... ON CONFLICT DO NOTHING: the partial unique index keeps one admission per ticket and
-  session) and writes an admission's audit entry; then the signal receivers of an admission, and
-  one commit;
+  grant not revoked or the organiser's role grants all there, the event where it was and of the same
+  kind), reads the ticket and the admission that counts, decides (invalid, wrong event, revoked,
+  duplicate, accepted: services.judge's rules in SQL), clamps the device time (services.clamp_time),
+  stores the scan (INSERT ... ON CONFLICT DO NOTHING: the partial unique index keeps one admission per
+  ticket and session) and writes an admission's audit entry;
+- at an event where no receiver of the admission's signal acts (the permit is "quiet": a workshop, say;
+  not a class's session, which has attendance to write, nor a bridge point not yet connected; see
+  events.signals.admission_has_effects), that statement runs alone in autocommit on a pooled driver
+  connection: one round trip, no BEGIN or COMMIT, no ORM session. Elsewhere it runs in the ORM
+  session's transaction, followed by the signal's receivers and one commit;
 - the same answer as the full path (api.answer_json), in the language of the ``lang`` cookie.
 
 Everything else goes, untouched, to the Flask app: no permit, a session near its idle limit, a device token, a malformed body, SQLite, and every case the statement does
@@ -62,6 +66,7 @@ _SQL = """WITH ev AS (
     AND commune_code IS NOT DISTINCT FROM CAST(:s_commune AS INTEGER)
     AND province_code IS NOT DISTINCT FROM CAST(:s_province AS INTEGER)
     AND parent_id IS NOT DISTINCT FROM CAST(:s_parent AS INTEGER)
+    AND kind = CAST(:s_kind AS VARCHAR)
     AND {guard}),
 tk AS (
   SELECT t.id, t.event_id, t.key_id, t.token, t.short_code, t.revoked_at, t.registration_id, r.status,
@@ -281,19 +286,7 @@ class FastScan:
             permit = services.live_permit(session["_user_id"], data.event_id)
             if permit is None:
                 raise Handover
-            conn = None
-            try:
-                with pings.unpinged():  # no SELECT 1 first: a dead connection fails below and is handed over
-                    conn = db.session.connection()
-                answer = self._decide(data, permit, conn)
-                db.session.commit()
-            except Handover:
-                db.session.rollback()
-                raise
-            except Exception:  # noqa: BLE001 - rolled back; the full path runs the scan from the start
-                _discard(conn)
-                app.logger.warning("check-in fast lane handed a scan over after a database error", exc_info=True)
-                raise Handover from None
+            answer = self._store_quiet(data, permit) if permit.quiet else self._store(data, permit)
             if lang in app.config["LANGUAGES"] and lang != app.config["BABEL_DEFAULT_LOCALE"]:
                 with force_locale(lang):
                     out = _answer_json(answer, permit.actor)
@@ -314,54 +307,108 @@ class FastScan:
         except (ValueError, api.BadRequest):
             raise Handover from None
 
-    @staticmethod
-    def _decide(data: services.Scan, permit: services.ScanPermit, conn) -> services.Answer:
-        guard = permit.guard()
-        key = services.ticket_key(data)
-        sql = driver_sql(key[0] if key else "token", guard.sql)
-        verified = data.verified if data.verified is not None and not data.ticket_token else None
-        now = utcnow()
-        commune, province, parent = permit.event_shape
-        params = {
-            "event_id": data.event_id, "s_commune": commune, "s_province": province, "s_parent": parent,
-            "key": key[1] if key else None, "v_event": verified.event_id if verified else None,
-            "v_key": verified.key_id if verified else None, "chain": list(permit.chain_ids),
-            "device_time": data.device_time, "now": now, "uuid": data.uuid, "method": data.method,
-            "device_id": data.device_id, "steward_id": permit.user_id,
-            "scanned": services._excerpt(data.code or data.ticket_token), **guard.params,
-        }
-        # The driver's own cursor on the session's connection and transaction (checked out without
-        # the pool's ping): no statement compiling or result processing per scan; the driver
-        # prepares the statement on the server after a few runs.
-        with conn.connection.driver_connection.cursor(row_factory=namedtuple_row) as cur:
-            cur.execute(sql, params)
-            row = cur.fetchone()
-        if row is None:  # nothing stored: a retry, a lost race, a permit no longer valid, no such event
-            raise Handover
-        answer = services.Answer(id=row.id, uuid=data.uuid, result=row.result, server_time=now,
-                                 steward_id=permit.user_id, event_id=data.event_id, flag=row.flag)
-        if row.t_id is not None:
-            answer.ticket_id, answer.ticket_event_id = row.t_id, row.t_event_id
-            answer.short_code, answer.token, answer.name = row.short_code, row.token, row.name
-        if answer.result == DUPLICATE:
-            answer.previous_at, answer.previous_by = _utc(row.previous_at), row.previous_by
-        elif answer.result == ACCEPTED:  # the audit entry is written; the signal, in the same transaction
-            at: datetime = _utc(row.device_time) or now
-            event = _session_event(data.event_id, row)  # held: the identity map keeps clean objects weakly
-            services.ticket_admitted.send("checkin", registration_id=row.registration_id,
-                                          event_id=data.event_id, at=at, actor=permit.actor)
-            del event
+    def _store(self, data: services.Scan, permit: services.ScanPermit) -> services.Answer:
+        """The statement in the ORM session's transaction, then the admission's signal (its receivers
+        write in the same transaction), then one commit."""
+        conn = None
+        try:
+            with pings.unpinged():  # no SELECT 1 first: a dead connection fails below and is handed over
+                conn = db.session.connection()
+            now = utcnow()
+            row = _execute(conn.connection.driver_connection, data, permit, now)
+            answer = _answer(row, data, permit, now)
+            if answer.result == ACCEPTED:
+                event = _session_event(data.event_id, row)  # held: the identity map keeps clean objects weakly
+                services.ticket_admitted.send("checkin", registration_id=row.registration_id,
+                                              event_id=data.event_id, at=_utc(row.device_time) or now,
+                                              actor=permit.actor)
+                del event
+            db.session.commit()
+        except Handover:
+            db.session.rollback()
+            raise
+        except Exception:  # noqa: BLE001 - rolled back; the full path runs the scan from the start
+            _discard(conn)
+            self.app.logger.warning("check-in fast lane handed a scan over after a database error", exc_info=True)
+            raise Handover from None
         return answer
+
+    def _store_quiet(self, data: services.Scan, permit: services.ScanPermit) -> services.Answer:
+        """Where no receiver of the admission's signal acts (permit.quiet): the statement alone, in
+        autocommit: one round trip, no BEGIN or COMMIT, no ORM session. The statement is atomic by itself
+        (the scan, its admission's audit entry); nothing stored (no row back) is handed over as before."""
+        record = None
+        try:
+            with pings.unpinged():
+                record = db.engine.raw_connection()
+            driver = record.driver_connection
+            driver.autocommit = True
+            try:
+                now = utcnow()
+                row = _execute(driver, data, permit, now)
+            finally:
+                driver.autocommit = False
+        except Exception:  # noqa: BLE001 - nothing or everything was stored; the full path answers either way
+            if record is not None:
+                _invalidate_if_closed(record)
+            self.app.logger.warning("check-in fast lane handed a scan over after a database error", exc_info=True)
+            raise Handover from None
+        finally:
+            if record is not None:
+                record.close()
+        return _answer(row, data, permit, now)
+
+
+def _execute(driver, data: services.Scan, permit: services.ScanPermit, now: datetime):
+    """Run the one statement on the driver's connection; its row, or None when nothing was stored."""
+    guard = permit.guard()
+    key = services.ticket_key(data)
+    sql = driver_sql(key[0] if key else "token", guard.sql)
+    verified = data.verified if data.verified is not None and not data.ticket_token else None
+    commune, province, parent, kind = permit.event_shape
+    params = {
+        "event_id": data.event_id, "s_commune": commune, "s_province": province, "s_parent": parent,
+        "s_kind": kind, "key": key[1] if key else None, "v_event": verified.event_id if verified else None,
+        "v_key": verified.key_id if verified else None, "chain": list(permit.chain_ids),
+        "device_time": data.device_time, "now": now, "uuid": data.uuid, "method": data.method,
+        "device_id": data.device_id, "steward_id": permit.user_id,
+        "scanned": services._excerpt(data.code or data.ticket_token), **guard.params,
+    }
+    # The driver's own cursor (checked out without the pool's ping): no statement compiling or result
+    # processing per scan; the driver prepares the statement on the server after a few runs.
+    with driver.cursor(row_factory=namedtuple_row) as cur:
+        cur.execute(sql, params)
+        return cur.fetchone()
+
+
+def _answer(row, data: services.Scan, permit: services.ScanPermit, now: datetime) -> services.Answer:
+    if row is None:  # nothing stored: a retry, a lost race, a permit no longer valid, no such event
+        raise Handover
+    answer = services.Answer(id=row.id, uuid=data.uuid, result=row.result, server_time=now,
+                             steward_id=permit.user_id, event_id=data.event_id, flag=row.flag)
+    if row.t_id is not None:
+        answer.ticket_id, answer.ticket_event_id = row.t_id, row.t_event_id
+        answer.short_code, answer.token, answer.name = row.short_code, row.token, row.name
+    if answer.result == DUPLICATE:
+        answer.previous_at, answer.previous_by = _utc(row.previous_at), row.previous_by
+    return answer
+
+
+def _invalidate_if_closed(record) -> None:
+    """A pooled connection the server closed (what the skipped ping would have found) is thrown out,
+    so that the full path checks out a live one."""
+    try:
+        if record.driver_connection.closed:
+            record.invalidate()
+    except Exception:  # noqa: BLE001, S110 - already invalidated
+        pass
 
 
 def _discard(conn) -> None:
     """After a database error: roll back; a connection the server closed (what the skipped ping
     would have found) is thrown out of the pool, so the full path checks out a live one."""
-    try:
-        if conn is not None and conn.connection.driver_connection.closed:
-            conn.invalidate()
-    except Exception:  # noqa: BLE001, S110 - already invalidated; the session is reset below either way
-        pass
+    if conn is not None:
+        _invalidate_if_closed(conn.connection)
     try:
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the rollback itself failed on the dead connection

@@ -59,7 +59,12 @@ from campaign.core.text import like_pattern
 from campaign.core.types import utcnow
 from campaign.events.models import Event, Person, Registration
 from campaign.events.services import can_manage_event, mask_phone
-from campaign.events.signals import registration_confirmed, registration_released, ticket_admitted
+from campaign.events.signals import (
+    admission_has_effects,
+    registration_confirmed,
+    registration_released,
+    ticket_admitted,
+)
 from campaign.extensions import db
 
 UNDO_WINDOW = timedelta(minutes=10)
@@ -260,11 +265,15 @@ class Acting:
 class ScanPermit:
     user_id: int
     session_token: str
-    event_shape: tuple  # the session event's place (commune, province, parent) when judged
+    event_shape: tuple  # the session event's place and kind (commune, province, parent, kind) when judged
     chain_ids: tuple[int, ...]
     grant_ids: tuple[int, ...] = ()
     steward_grant_id: int | None = None
     expires: float = 0.0
+    # No receiver of ticket_admitted acts at this event (events.signals.admission_has_effects, judged
+    # on the shape above, which the scan's statement re-checks): the fast lane stores the scan in one
+    # autocommitted statement, without a transaction of its own.
+    quiet: bool = False
 
     @property
     def actor(self) -> Acting:
@@ -297,7 +306,7 @@ class Guard:
 
 
 def _shape(event: Event) -> tuple:
-    return (event.commune_code, event.province_code, event.parent_id)
+    return (event.commune_code, event.province_code, event.parent_id, event.kind)
 
 
 def cached_permit(session_token: str | None, event: Event) -> ScanPermit | None:
@@ -331,7 +340,8 @@ def scan_permit(user, event: Event) -> ScanPermit | None:
             StewardGrant.user_id == user.id, StewardGrant.event_id.in_(chain),
             StewardGrant.revoked_at.is_(None)).order_by(StewardGrant.id).limit(1))}
     permit = ScanPermit(user_id=user.id, session_token=user.session_token, event_shape=_shape(event),
-                        chain_ids=tuple(chain), expires=time.monotonic() + PERMIT_TTL, **basis)
+                        chain_ids=tuple(chain), expires=time.monotonic() + PERMIT_TTL,
+                        quiet=not admission_has_effects(event), **basis)
     if len(_permits) >= PERMIT_MAX:
         _permits.clear()
     _permits[(user.session_token, event.id)] = permit

@@ -36,7 +36,7 @@ from campaign.courses.models import (
 from campaign.courses.pdf import CertificateFacts, render_certificate_pdf
 from campaign.events import services as events
 from campaign.events.models import Event, Person, Registration
-from campaign.events.signals import person_anonymised, ticket_admitted
+from campaign.events.signals import admission_effect, person_anonymised, ticket_admitted
 from campaign.extensions import db
 from campaign.units import services as units
 
@@ -371,6 +371,12 @@ def _attendance_from_checkin(sender, *, registration_id: int, event_id: int, at,
         record_checkin_attendance(registration_id, event_id, at, actor=actor)
     except DomainError:
         pass  # not this class's enrolment (check-in already judged the ticket itself)
+
+
+@admission_effect(_attendance_from_checkin)
+def _a_class_session(event: Event) -> bool:
+    # A session of some event, maybe a class's (bridge points hang under a ceremony, never a class).
+    return event.parent_id is not None and event.kind != "bridge_point"
 
 
 def session_marks(session: Event) -> dict[int, Attendance]:

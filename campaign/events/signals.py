@@ -3,7 +3,10 @@
 ``ticket_admitted``: a registration's ticket was accepted at an event (the event itself or one of
 its children: a bridge point, a class session). Sent by check-in inside the request's transaction;
 receivers join it (they never commit). Keyword arguments: ``registration_id``, ``event_id``, ``at``
-(when the person arrived, UTC), ``actor`` (the steward, or None).
+(when the person arrived, UTC), ``actor`` (the steward, or None). Each receiver also says, with
+``admission_effect``, at which events it acts at all: where none would, the check-in fast lane stores an
+admission in one autocommitted statement and sends no signal (``admission_has_effects``). A receiver
+that says nothing is assumed to act everywhere.
 
 ``person_anonymised``: a person's personal data was removed (events.services.anonymise_person), in
 the request's transaction. Receivers remove what they keep of that person (courses: the name on
@@ -41,6 +44,29 @@ event_changed = _signals.signal("event-changed")
 event_cancelled = _signals.signal("event-cancelled")
 group_registered = _signals.signal("group-registered")
 
+_effects: dict[object, object] = {}
+
+
+def admission_effect(receiver):
+    """Declare where a ``ticket_admitted`` receiver acts: ``@admission_effect(receiver)`` on a function
+    ``(event) -> bool``, true when an admission at that event may make the receiver write something. It
+    must read only columns the check-in fast lane's statement re-checks (the event's kind, parent and
+    place) or ones that never change back (``connected_at``, once set)."""
+    def register(check):
+        _effects[receiver] = check
+        return check
+    return register
+
+
+def admission_has_effects(event) -> bool:
+    """Whether any ``ticket_admitted`` receiver may act on an admission at ``event`` (a receiver
+    without a declared check: yes)."""
+    for receiver in ticket_admitted.receivers_for("checkin"):
+        check = _effects.get(receiver)
+        if check is None or check(event):
+            return True
+    return False
+
 
 @ticket_admitted.connect
 def _connect_bridge_point(sender, *, registration_id: int, event_id: int, at, actor=None, **_kw) -> None:
@@ -52,3 +78,8 @@ def _connect_bridge_point(sender, *, registration_id: int, event_id: int, at, ac
     event = db.session.get(Event, event_id)
     if event is not None and event.kind == "bridge_point" and event.connected_at is None:
         mark_bridge_connected(actor, event)
+
+
+@admission_effect(_connect_bridge_point)
+def _bridge_point_unconnected(event) -> bool:
+    return event.kind == "bridge_point" and event.connected_at is None

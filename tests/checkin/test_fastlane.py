@@ -206,8 +206,9 @@ def test_sqlite_takes_the_full_path(app, is_postgres, cf, factory, login_as):
 
 def test_a_fast_scan_is_one_statement_at_the_driver(app, pg, cf, factory, login_as, monkeypatch):
     """Counted at the driver (the fast lane bypasses SQLAlchemy's events): the one statement, not
-    even the pool's ping (core.pings: the fast lane copes with a dead connection itself, below);
-    the transaction's BEGIN and COMMIT are the driver's own commands."""
+    even the pool's ping (core.pings: the fast lane copes with a dead connection itself, below). At a
+    workshop nothing else acts on an admission: the statement runs in autocommit, without BEGIN and
+    COMMIT (test_admission_effects: where receivers act, it runs in a transaction)."""
     import psycopg
 
     event = cf.event()

@@ -5,7 +5,7 @@ come from a steward whose permission was judged moments ago (a permit, see servi
 a session cookie refreshed less than a minute ago. For exactly those, this WSGI layer (in front of
 Flask, PostgreSQL only) does what the scan needs and nothing else:
 
-- the body read once (at most MAX_BODY bytes), checked as every JSON body is (core.requests.check_json)
+- the body read once (at most MAX_BODY bytes), checked as every JSON body is (core.requests.JSONProvider)
   and parsed as the API does (api.parse_scan), the code's signature verified in memory;
 - the signed session cookie verified with the app's own serializer (same key, same maximum age, the
   same idle limit), and rewritten with the time of the request once a minute as the full path does;
@@ -296,11 +296,9 @@ class FastScan:
 
     def _parse(self, body: bytes) -> services.Scan:
         from campaign.checkin import api
-        from campaign.core.requests import check_json
 
         try:
-            data = self.app.json.loads(body)
-            check_json(data)
+            data = self.app.json.loads(body)  # core.requests.JSONProvider: checked (check_json) as it loads
             if not isinstance(data, dict):
                 raise Handover
             return services.verify(api.parse_scan(data))

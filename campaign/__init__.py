@@ -100,6 +100,11 @@ def create_app(config: dict | None = None) -> Flask:
     from campaign.checkin import fastlane
 
     fastlane.install(app)  # a steward's scan in one statement, before the request machinery
+    # Every model's relationships are resolved now, when a worker starts, not in its first request
+    # (about half a second: a door's first scans after a restart would wait behind it).
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
     return app
 
 

@@ -114,9 +114,10 @@ ins AS (
   ON CONFLICT DO NOTHING
   RETURNING id, result, device_time, flag, ticket_id),
 aud AS (
-  INSERT INTO audit_log (at, actor_id, action, object_type, object_id, details)
+  INSERT INTO audit_log (at, actor_id, action, object_type, object_id, details, province_code)
   SELECT CAST(:now AS TIMESTAMP WITH TIME ZONE), CAST(:steward_id AS INTEGER), 'checkin.accepted', 'checkins',
-         CAST(ins.id AS VARCHAR), json_build_object('ticket_id', ins.ticket_id, 'event_id', CAST(:event_id AS INTEGER))
+         CAST(ins.id AS VARCHAR), json_build_object('ticket_id', ins.ticket_id, 'event_id', CAST(:event_id AS INTEGER)),
+         (SELECT province_code FROM ev)
   FROM ins WHERE ins.result = '{accepted}')
 SELECT ins.id, ins.result, ins.device_time, ins.flag,
        tk.id AS t_id, tk.event_id AS t_event_id, tk.short_code, tk.token, tk.registration_id, tk.name,

@@ -679,8 +679,9 @@ def _insert_one(values: dict, decide: bool = False, guard: Guard | None = None, 
                f"WHERE {guard.sql if guard else '1 = 1'} ON CONFLICT DO NOTHING RETURNING id, result")
         if audit_entry is not None:  # PostgreSQL: the admission's audit entry in the same statement
             sql = (f"WITH ins AS ({sql}), aud AS (INSERT INTO audit_log (at, actor_id, action, object_type, "  # noqa: S608
-                   f"object_id, details) SELECT CAST(:a_at AS TIMESTAMP WITH TIME ZONE), CAST(:a_actor AS INTEGER), "
-                   f"'checkin.accepted', 'checkins', CAST(ins.id AS VARCHAR), CAST(:a_details AS JSON) FROM ins "
+                   f"object_id, details, province_code) SELECT CAST(:a_at AS TIMESTAMP WITH TIME ZONE), "
+                   f"CAST(:a_actor AS INTEGER), 'checkin.accepted', 'checkins', CAST(ins.id AS VARCHAR), "
+                   f"CAST(:a_details AS JSON), CAST(:a_province AS INTEGER) FROM ins "
                    f"WHERE ins.result = '{ACCEPTED}') SELECT id, result FROM ins")
         stmt = _text_statement(sql)
         _statements[key] = stmt
@@ -702,12 +703,15 @@ def _values(data: Scan, actor, ticket: Found | None, now: datetime, **extra) -> 
     return values
 
 
-def _admission_effects(answer: Answer, actor, registration_id: int, at: datetime, audited: bool = False) -> None:
-    """What an admission does besides its row: the audit entry (unless the insert wrote it) and the
-    signal (a class's attendance, a bridge point connected), in the same transaction as the row."""
+def _admission_effects(answer: Answer, actor, registration_id: int, at: datetime, province: int | None,
+                       audited: bool = False) -> None:
+    """What an admission does besides its row: the audit entry (unless the insert wrote it; in the
+    session event's province) and the signal (a class's attendance, a bridge point connected), in the
+    same transaction as the row."""
     if not audited:
         audit("checkin.accepted", object_type="checkins", object_id=answer.id, actor=audit_actor(actor),
-              ticket_id=answer.ticket_id, event_id=answer.event_id, **_device_detail(actor))
+              province_code=province, ticket_id=answer.ticket_id, event_id=answer.event_id,
+              **_device_detail(actor))
     ticket_admitted.send("checkin", registration_id=registration_id, event_id=answer.event_id, at=at,
                          actor=audit_actor(actor))
 
@@ -798,7 +802,7 @@ def scan(data: Scan, actor, session_event: Event, guard: Guard | None = None,
     # On PostgreSQL an admission's audit entry is written by the same statement.
     audited = refused is None and db.engine.dialect.name == "postgresql"
     stored = _insert_one(values, decide=refused is None, guard=guard,
-                         audit_entry=_audit_entry(actor, values) if audited else None)
+                         audit_entry=_audit_entry(actor, values, session_event.province_code) if audited else None)
     previous = facts.previous_at is not None
     if stored is None:
         audited = False
@@ -825,15 +829,17 @@ def scan(data: Scan, actor, session_event: Event, guard: Guard | None = None,
         else:
             _fill_previous(answer)
     if answer.result == ACCEPTED:
-        _admission_effects(answer, actor, ticket.registration_id, at=data.device_time or now, audited=audited)
+        _admission_effects(answer, actor, ticket.registration_id, at=data.device_time or now,
+                           province=session_event.province_code, audited=audited)
     return answer
 
 
-def _audit_entry(actor, values: dict) -> dict:
-    """The "checkin.accepted" audit entry of an admission, as core.audit would write it."""
+def _audit_entry(actor, values: dict, province: int | None) -> dict:
+    """The "checkin.accepted" audit entry of an admission, as core.audit would write it (in the
+    session event's province, which core.services.province_of finds for a check-in)."""
     details = {"ticket_id": values["ticket_id"], "event_id": values["event_id"], **_device_detail(actor)}
     return {"a_at": values["server_time"], "a_actor": getattr(audit_actor(actor), "id", None),
-            "a_details": json.dumps(details)}
+            "a_details": json.dumps(details), "a_province": province}
 
 
 def _fill_previous(answer: Answer) -> None:
@@ -1205,6 +1211,7 @@ def sync_batch(uploads: list[Upload], actor, events: dict[int, Event]) -> list[A
             admitted_now.append((i, answer))
             entries.append(dict(action="checkin.accepted", object_type="checkins", object_id=str(row.id), at=now,
                                 actor_id=getattr(audit_actor(actor), "id", None),
+                                province_code=events[v["event_id"]].province_code,
                                 details={"ticket_id": ticket.id, "event_id": v["event_id"], "offline": True,
                                          **_device_detail(actor)}))
     _bulk_insert(AuditLog.__table__, entries)

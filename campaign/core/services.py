@@ -44,9 +44,10 @@ def require_end_after_start(starts, ends, field: str, *, same_allowed: bool = Fa
 
 
 def audit(action: str, obj: Any = None, *, actor=None, object_type: str | None = None,
-          object_id: Any = None, **details: Any) -> AuditLog:
+          object_id: Any = None, province_code: int | None = None, **details: Any) -> AuditLog:
     """Record an operation. ``obj`` (a model) gives the type and id unless given explicitly, and the
-    province the entry belongs to when the record has one."""
+    province the entry belongs to when the record has one (``province_code`` says it when no ``obj``
+    is given)."""
     if obj is not None:
         object_type = object_type or obj.__tablename__
         if object_id is None:
@@ -60,7 +61,7 @@ def audit(action: str, obj: Any = None, *, actor=None, object_type: str | None =
         object_type=object_type or "",
         object_id=str(object_id),
         details={k: _jsonable(v) for k, v in details.items()},
-        province_code=province_of(obj),
+        province_code=province_code if province_code is not None else province_of(obj),
     )
     db.session.add(entry)
     return entry

@@ -74,6 +74,7 @@ def test_every_result_is_answered_as_the_full_path_answers_it(app, pg, cf, facto
     entries = db.session.scalars(select(AuditLog).where(AuditLog.action == "checkin.accepted")).all()
     assert sorted(int(e.object_id) for e in entries) == sorted(c.id for c in admitted)
     assert all(e.actor_id == steward.id and e.details["event_id"] == event.id for e in entries)
+    assert {e.province_code for e in entries} == {event.province_code}  # as core.services.audit finds it
     invalid = db.session.scalars(select(CheckIn).where(CheckIn.result == "invalid")).all()
     assert {c.scanned for c in invalid} == {services._excerpt("NOT-A-CODE")}
 

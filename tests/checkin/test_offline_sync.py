@@ -216,3 +216,19 @@ def test_demo_has_one_offline_conflict_and_is_idempotent(cf, factory):
     rows = db.session.scalars(select(CheckIn).order_by(CheckIn.id)).all()
     assert [(r.device_id, r.result) for r in rows] == [("demo-phone-1", "duplicate"), ("demo-phone-2", "accepted")]
     assert len(services.conflicts(event)) == 1
+
+
+def test_every_admission_is_audited_in_the_events_province(door):
+    """Online (full path or, on PostgreSQL, the fast lane) and offline admissions alike: the audit
+    entry belongs to the session event's province, so that province's auditors see it."""
+    from campaign.core.models import AuditLog
+    from tests.checkin.conftest import scan_body
+
+    event, tickets, _revoked, (a, _b, _c) = door
+    for ticket in tickets[:3]:  # the first judged in full, the next ones through the fast lane (PostgreSQL)
+        resp = a.post("/api/checkin/scan", json=scan_body(event.id, ticket.code), headers=HEADERS)
+        assert resp.json["result"] == "accepted", resp.text
+    assert [x["result"] for x in upload(a, [item(event.id, t.code, T0) for t in tickets[3:5]])] == ["accepted"] * 2
+    entries = db.session.scalars(select(AuditLog).where(AuditLog.action == "checkin.accepted")).all()
+    assert len(entries) == 5
+    assert {e.province_code for e in entries} == {event.province_code} and event.province_code is not None

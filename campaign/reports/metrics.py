@@ -771,7 +771,7 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
     if "facts" in trend_rows:  # registrations, certificates, people helped per day in one part
         per_day = trend_rows.pop("facts")
         for n, name in enumerate(("registrations", "certificates_issued", "people_helped")):
-            trend_rows[name] = [(day, row[n]) for day, *row in per_day]
+            trend_rows[name] = [(day, row[n]) for day, *row in per_day if row[n]]  # days with records of it
     return Dashboard(campaign, start, end, group, as_of, expected, rows, out, unassigned, ratio, share, ranked, ids,
                      trend_from_rows(trend_rows) if trend else None, facts_at=facts_at, computed_at=utcnow())
 

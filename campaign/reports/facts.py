@@ -29,7 +29,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Date, String, and_, bindparam, cast, delete, func, literal, select, union_all
+from sqlalchemy import Date, String, and_, cast, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from campaign.campaigns.models import Campaign
@@ -37,7 +37,7 @@ from campaign.core.types import utcnow
 from campaign.courses.models import Certificate, Course
 from campaign.events.models import Event, Person, Registration
 from campaign.extensions import db
-from campaign.reports.models import NO_COMMUNE, VALUE_COLUMNS, DailyFact, FactState
+from campaign.reports.models import NO_COMMUNE, VALUE_COLUMNS, DailyFact, FactState, LearnerFact
 from campaign.volunteers.models import Shift, Signup, SignupHelped
 from campaign.volunteers.services import outcome_statements
 
@@ -119,6 +119,31 @@ def source(campaign_id: int):
             .group_by(u.c.commune_code, u.c.day, u.c.grp))
 
 
+def learner_source(campaign_id: int):
+    """The learner facts of one campaign: per commune (the class's, else the learner's), local day, class
+    audience and learner, the valid certificates issued and the learner's household."""
+    cev = aliased(Event)
+    commune = func.coalesce(cev.commune_code, Person.commune_code, NO_COMMUNE)
+    day = local_day(Certificate.issued_at)
+    audience = func.coalesce(Course.audience, "")
+    household = cast(Person.village_id, String) + literal("/", String) + Person.household_code
+    return (select(literal(campaign_id).label("campaign_id"), commune.label("commune_code"), day.label("day"),
+                   audience.label("audience"), Registration.person_id.label("person_id"),
+                   func.max(household).label("household"), func.count(Certificate.id).label("certificates"))
+            .select_from(Certificate).join(Course, Course.id == Certificate.course_id)
+            .join(cev, cev.id == Course.event_id)
+            .join(Registration, Registration.id == Certificate.registration_id)
+            .join(Person, Person.id == Registration.person_id)
+            .where(cev.campaign_id == campaign_id, Certificate.status == "valid")
+            .group_by(commune, day, audience, Registration.person_id))
+
+
+# (table, its source, key columns after campaign_id, value columns)
+TABLES = ((DailyFact.__table__, source, KEY, VALUE_COLUMNS),
+          (LearnerFact.__table__, learner_source, ("commune_code", "day", "audience", "person_id"),
+           ("household", "certificates")))
+
+
 def _lock(campaign_id: int) -> None:
     """Serialise the refreshes of one campaign (until the transaction ends). On SQLite the state row's
     write below takes the database's write lock first."""
@@ -126,76 +151,66 @@ def _lock(campaign_id: int) -> None:
         db.session.execute(select(func.pg_advisory_xact_lock(LOCK_CLASS, campaign_id)))
 
 
-def _mark(campaign_id: int, rows: int, changed: int, when: datetime) -> None:
+def _insert(table):
     if _dialect() == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(FactState).values(campaign_id=campaign_id, refreshed_at=when, rows=rows, changed=changed)
+    return insert(table)
+
+
+def _mark(campaign_id: int, rows: int, changed: int, when: datetime) -> None:
+    stmt = _insert(FactState.__table__).values(campaign_id=campaign_id, refreshed_at=when, rows=rows, changed=changed)
     db.session.execute(stmt.on_conflict_do_update(
-        index_elements=[FactState.campaign_id],
+        index_elements=["campaign_id"],
         set_={"refreshed_at": stmt.excluded.refreshed_at, "rows": stmt.excluded.rows,
               "changed": stmt.excluded.changed}))
 
 
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _values(row) -> tuple:
-    return tuple(round(float(v or 0), 4) for v in row)
+def _count(table, campaign_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(table).where(table.c.campaign_id == campaign_id)) or 0
 
 
 def rebuild(campaign_id: int) -> int:
-    """Rewrite a campaign's facts from its records (one DELETE, one INSERT ... SELECT). The caller commits."""
+    """Rewrite a campaign's facts from its records (per table one DELETE, one INSERT ... SELECT). Returns
+    the rows. The caller commits."""
     when = utcnow()
     _lock(campaign_id)
     _mark(campaign_id, 0, 0, when)
-    db.session.execute(delete(DailyFact).where(DailyFact.campaign_id == campaign_id))
-    cols = ["campaign_id", *KEY, *VALUE_COLUMNS]
-    db.session.execute(DailyFact.__table__.insert().from_select(cols, source(campaign_id)))
-    n = db.session.scalar(select(func.count()).select_from(DailyFact).where(DailyFact.campaign_id == campaign_id))
-    _mark(campaign_id, n or 0, n or 0, when)
-    return n or 0
+    n = 0
+    for table, src, key, values in TABLES:
+        db.session.execute(table.delete().where(table.c.campaign_id == campaign_id))
+        db.session.execute(table.insert().from_select(["campaign_id", *key, *values], src(campaign_id)))
+        n += _count(table, campaign_id)
+    _mark(campaign_id, n, n, when)
+    return n
 
 
 def refresh(campaign_id: int) -> int:
-    """Bring a campaign's facts up to date with its records, writing only what changed (idempotent; safe
-    to run at once from several processes). Facts never built: ``rebuild``. Returns the rows changed.
-    The caller commits."""
+    """Bring a campaign's facts up to date with its records, writing only what changed: the rows whose key
+    vanished are deleted, the others upserted (INSERT ... ON CONFLICT DO UPDATE where a value differs).
+    Idempotent, and safe at once from several processes (the lock). Facts never built: ``rebuild``.
+    Returns the rows changed. The caller commits."""
     when = utcnow()
     _lock(campaign_id)
-    had = db.session.scalar(select(FactState.refreshed_at).where(FactState.campaign_id == campaign_id))
-    if had is None:
+    if db.session.scalar(select(FactState.refreshed_at).where(FactState.campaign_id == campaign_id)) is None:
         return rebuild(campaign_id)
     _mark(campaign_id, 0, 0, when)  # takes SQLite's write lock before reading
-    t = DailyFact.__table__
-    new = {(int(r[1]), _as_date(r[2]), r[3]): _values(r[4:]) for r in db.session.execute(source(campaign_id))}
-    old = {(int(r[0]), _as_date(r[1]), r[2]): _values(r[3:]) for r in db.session.execute(
-        select(t.c.commune_code, t.c.day, t.c.grp, *[t.c[n] for n in VALUE_COLUMNS])
-        .where(t.c.campaign_id == campaign_id))}
-
-    def params(key, values=None):
-        out = {"c": campaign_id, "k_commune": key[0], "k_day": key[1], "k_grp": key[2]}
-        if values is not None:
-            out.update({f"v_{n}": v for n, v in zip(VALUE_COLUMNS, values, strict=True)})
-        return out
-
-    match = and_(t.c.campaign_id == bindparam("c"), t.c.commune_code == bindparam("k_commune"),
-                 t.c.day == bindparam("k_day"), t.c.grp == bindparam("k_grp"))
-    gone = [params(k) for k in old if k not in new]
-    changed = [params(k, v) for k, v in new.items() if k in old and old[k] != v]
-    added = [{"campaign_id": campaign_id, "commune_code": k[0], "day": k[1], "grp": k[2],
-              **dict(zip(VALUE_COLUMNS, v, strict=True))} for k, v in new.items() if k not in old]
-    if gone:
-        db.session.execute(t.delete().where(match), gone)
-    if changed:
-        db.session.execute(t.update().where(match).values({n: bindparam(f"v_{n}") for n in VALUE_COLUMNS}), changed)
-    if added:
-        db.session.execute(t.insert(), added)
-    n_changed = len(gone) + len(changed) + len(added)
-    _mark(campaign_id, len(new), n_changed, when)
-    return n_changed
+    changed = rows = 0
+    for table, src, key, values in TABLES:
+        new = src(campaign_id).subquery("new")
+        same_key = and_(*[new.c[k] == table.c[k] for k in key])
+        changed += db.session.execute(table.delete().where(
+            table.c.campaign_id == campaign_id,
+            ~exists(select(literal(1)).select_from(new).where(same_key)))).rowcount or 0
+        ins = _insert(table).from_select(["campaign_id", *key, *values], src(campaign_id))
+        changed += len(db.session.execute(ins.on_conflict_do_update(  # the rows inserted or changed
+            index_elements=["campaign_id", *key], set_={v: ins.excluded[v] for v in values},
+            where=or_(*[table.c[v].is_distinct_from(ins.excluded[v]) for v in values]))
+            .returning(table.c.campaign_id)).all())
+        rows += _count(table, campaign_id)
+    _mark(campaign_id, rows, changed, when)
+    return changed
 
 
 def states(campaign_ids: list[int]) -> dict[int, datetime]:

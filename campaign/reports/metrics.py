@@ -47,7 +47,7 @@ from campaign.events.models import Event, Person, Registration
 from campaign.extensions import db
 from campaign.features import modules
 from campaign.reports import facts as daily
-from campaign.reports.models import DailyFact, FactState
+from campaign.reports.models import DailyFact, FactState, LearnerFact
 from campaign.units import services as units
 from campaign.units.models import Commune
 from campaign.volunteers.models import Shift, Signup, SignupHelped
@@ -234,6 +234,22 @@ def _facts_part(ids: list[int], first: date | None, last: date | None):
             .group_by(f.commune_code, f.grp))
 
 
+def _learner_part(ids: list[int], first: date | None, last: date | None, group: str | None):
+    """``_course_rows`` from the learner facts: per commune, distinct learners, certificates, distinct
+    households (a statement)."""
+    f = LearnerFact
+    conds = [f.campaign_id.in_(ids)]
+    if first is not None:
+        conds.append(f.day >= first)
+    if last is not None:
+        conds.append(f.day <= last)
+    if group:
+        conds.append(f.audience == AUDIENCE_OF_GROUP.get(group, "-"))
+    return (select(func.nullif(f.commune_code, daily.NO_COMMUNE), func.count(func.distinct(f.person_id)),
+                   func.sum(f.certificates), func.count(func.distinct(f.household)))
+            .where(*conds).group_by(f.commune_code))
+
+
 def _parts(campaign: Campaign, ids: list[int], lo, hi, group: str | None, needed: set[str] | None,
            days=None) -> dict:
     """The aggregate statements ``achieved`` needs (only those giving a needed metric). ``days`` (first,
@@ -248,9 +264,8 @@ def _parts(campaign: Campaign, ids: list[int], lo, hi, group: str | None, needed
             parts["outcomes"], parts["helped"] = outcome_statements(ids, lo, hi)
         if group and _wanted(needed, "people_helped"):
             parts["group_helped"] = _group_helped(ids, lo, hi, group)
-    if _wanted(needed, "people_trained", "households_trained") or (
-            days is None and _wanted(needed, "certificates_issued")):
-        parts["courses"] = _course_rows(ids, lo, hi, group)
+    if _wanted(needed, "people_trained", "households_trained", "certificates_issued"):
+        parts["courses"] = _course_rows(ids, lo, hi, group) if days is None else _learner_part(ids, *days, group)
     if remote or _wanted(needed, "classes_held"):
         parts["classes_held"] = _classes_held(ids, lo, hi, group)
     parts.update(_event_parts(campaign, ids, lo, hi, needed, days))
@@ -413,18 +428,28 @@ def manual_values(indicator_ids: list[int], as_of: date) -> dict[int, dict[int |
     return dict(out)
 
 
-def baselines(province_code: int, as_of: date) -> dict[int, dict[str, float]]:
-    """commune -> baseline group -> the latest population entered on or before ``as_of``: one query."""
+def baselines_stmt(province_code: int, as_of: date):
+    """The latest population of each commune and group on or before ``as_of``: ("<commune>:<group>", value)."""
     rn = func.row_number().over(partition_by=(Baseline.commune_code, Baseline.kind),
                                 order_by=(Baseline.as_of.desc(), Baseline.id.desc())).label("rn")
     sub = (select(Baseline.commune_code, Baseline.kind, Baseline.value, rn)
            .join(Commune, Commune.code == Baseline.commune_code)
            .where(Commune.province_code == province_code, Baseline.as_of <= as_of).subquery())
+    return (select(cast(sub.c.commune_code, String) + literal(":", String) + sub.c.kind, sub.c.value)
+            .where(sub.c.rn == 1))
+
+
+def baselines_from_rows(rows) -> dict[int, dict[str, float]]:
     out: dict[int, dict[str, float]] = defaultdict(dict)
-    for code, kind, value in db.session.execute(select(sub.c.commune_code, sub.c.kind, sub.c.value)
-                                                .where(sub.c.rn == 1)):
-        out[code][kind] = float(value)
+    for key, value, *_ in rows:
+        code, kind = key.split(":", 1)
+        out[int(code)][kind] = float(value)
     return dict(out)
+
+
+def baselines(province_code: int, as_of: date) -> dict[int, dict[str, float]]:
+    """commune -> baseline group -> the latest population entered on or before ``as_of``: one query."""
+    return baselines_from_rows(db.session.execute(baselines_stmt(province_code, as_of)).all())
 
 
 def province_manual(ind: Indicator, values: dict[int | None, ManualValue]) -> tuple[float | None, date | None, str, int]:
@@ -737,6 +762,9 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
     facts_at = daily.usable(refreshed, ids)  # None: count from the records
     days = (start, min(end, as_of) if end else as_of) if facts_at is not None else None
     extra = {"targets": _targets_stmt([i.id for i in indicators])}
+    with_percent = any(i.unit == "percent" for i in indicators)
+    if with_percent:  # the populations of the percentages, in the same query
+        extra["baselines"] = baselines_stmt(campaign.province_code, as_of)
     if trend:
         extra.update({f"trend:{k}": v for k, v in trend_parts(campaign, ids, start, end, facts=days is not None).items()})
     ach = _Achievements(campaign, start, end, group, day_end(as_of), ids, {i.metric for i in indicators}, extra, days)
@@ -746,8 +774,7 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
     commune_list = units.communes(province_code=campaign.province_code)
     n_communes = len(commune_list)
     manual = manual_values([i.id for i in indicators], as_of)  # one query
-    figures = Figures(ach, manual, baselines(campaign.province_code, as_of) if any(
-        i.unit == "percent" for i in indicators) else {})
+    figures = Figures(ach, manual, baselines_from_rows(ach.extra_rows["baselines"]) if with_percent else {})
 
     rows = [figures.province(ind, expected, ratio) for ind in indicators]
     if subs:

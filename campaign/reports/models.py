@@ -50,3 +50,19 @@ class FactState(db.Model):
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime(timezone=True))
     rows: Mapped[int] = mapped_column(Integer, default=0)
     changed: Mapped[int] = mapped_column(Integer, default=0)  # rows written or deleted by the last refresh
+
+
+class LearnerFact(db.Model):
+    """A learner's valid certificates of a campaign issued on one local day, per commune and class audience:
+    what the distinct counts (people trained, households trained) are counted from without reading the
+    certificates, registrations and persons."""
+
+    __tablename__ = "report_learner_facts"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    commune_code: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: no commune
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    audience: Mapped[str] = mapped_column(String(40), primary_key=True, default="")
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household: Mapped[str | None] = mapped_column(String(80))  # "<village id>/<household number>", None: unknown
+    certificates: Mapped[int] = mapped_column(Integer, default=0)

@@ -35,6 +35,20 @@ def upgrade():
         sa.PrimaryKeyConstraint("campaign_id", "commune_code", "day", "grp", name=op.f("pk_report_daily_facts")),
     )
     op.create_table(
+        "report_learner_facts",
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("commune_code", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("audience", sa.String(length=40), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("household", sa.String(length=80), nullable=True),
+        sa.Column("certificates", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaigns.id"],
+                                name=op.f("fk_report_learner_facts_campaign_id_campaigns"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("campaign_id", "commune_code", "day", "audience", "person_id",
+                                name=op.f("pk_report_learner_facts")),
+    )
+    op.create_table(
         "report_fact_states",
         sa.Column("campaign_id", sa.Integer(), nullable=False),
         sa.Column("refreshed_at", UTCDateTime(timezone=True), nullable=False),
@@ -48,4 +62,5 @@ def upgrade():
 
 def downgrade():
     op.drop_table("report_fact_states")
+    op.drop_table("report_learner_facts")
     op.drop_table("report_daily_facts")

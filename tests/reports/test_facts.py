@@ -16,7 +16,7 @@ from campaign.courses.models import Certificate
 from campaign.events.models import Registration
 from campaign.extensions import db
 from campaign.reports import facts, metrics, ticks
-from campaign.reports.models import DailyFact, FactState
+from campaign.reports.models import DailyFact, FactState, LearnerFact
 from campaign.volunteers.models import Shift, Signup
 from tests.conftest import DONG_NAI, csrf_token
 from tests.reports.conftest import AS_OF
@@ -47,6 +47,15 @@ def _both(app, c, **f):
         app.config.pop("REPORTS_FACTS")
     assert live.facts_at is None
     return _snapshot(with_facts), _snapshot(live)
+
+
+def _rows_of(campaign_id: int) -> int:
+    return sum(db.session.scalar(select(func.count()).select_from(m).where(m.campaign_id == campaign_id))
+               for m in (DailyFact, LearnerFact))
+
+
+def _all_rows() -> list:
+    return [sorted(tuple(r) for r in db.session.execute(select(m.__table__))) for m in (DailyFact, LearnerFact)]
 
 
 def _mutate(rnd: random.Random, c: Campaign) -> None:
@@ -97,9 +106,9 @@ def test_facts_equal_the_live_figures_on_random_data(app, campaign_data, seed):
         assert got == want, f
     # idempotent: nothing left to change, the same rows as a rebuild from scratch
     assert facts.refresh(c.id) == 0
-    rows = sorted(tuple(r) for r in db.session.execute(select(DailyFact.__table__)))
+    rows = _all_rows()
     facts.rebuild(c.id)
-    assert sorted(tuple(r) for r in db.session.execute(select(DailyFact.__table__))) == rows
+    assert _all_rows() == rows
     db.session.commit()
 
 
@@ -175,7 +184,7 @@ def test_concurrent_refreshes_give_the_same_rows_once(app, campaign_data, rebuil
     db.session.expire_all()
     rows = db.session.execute(select(DailyFact.__table__).where(DailyFact.campaign_id == c.id)).all()
     keys = [(r.commune_code, r.day, r.grp) for r in rows]
-    assert len(keys) == len(set(keys)) and db.session.get(FactState, c.id).rows == len(rows)
+    assert len(keys) == len(set(keys)) and db.session.get(FactState, c.id).rows == _rows_of(c.id)
     assert facts.refresh(c.id) == 0  # nothing left over, nothing doubled
     got, want = _both(app, c)
     assert got == want
@@ -189,8 +198,7 @@ def test_dashboard_states_freshness_and_the_province_refreshes(app, campaign_dat
     resp = coord.post(f"/reports/campaigns/{c.id}/refresh")
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/reports/campaigns/{c.id}")
     state = db.session.get(FactState, c.id)
-    assert state is not None and state.rows == db.session.scalar(
-        select(func.count()).select_from(DailyFact).where(DailyFact.campaign_id == c.id))
+    assert state is not None and state.rows == _rows_of(c.id) > 0
     local = to_local(state.refreshed_at)
     page = coord.get(f"/reports/campaigns/{c.id}?as_of=2026-06-30").text
     assert f"Số liệu cập nhật lúc {local:%H:%M} {local:%d/%m/%Y}" in page

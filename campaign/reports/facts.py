@@ -4,15 +4,16 @@ instead of every registration, certificate and shift.
 
 What a fact row holds (``models.DailyFact``; a campaign's OWN records, its sub-campaigns have their own):
 - registrations: confirmed registrations made that day on the campaign's events (the event's commune);
-- certificates (rows "aud:<class audience>"): valid certificates issued that day (commune: the class's,
-  else the learner's);
+- certificates: valid certificates issued that day (commune: the class's, else the learner's);
 - shifts, places needed / filled, shifts filled, hours, VNeID, accounts, households visited: the
   volunteer shifts starting that day, computed per shift by ``volunteers.services.outcome_statements``
   (the one definition of a filled shift), summed per commune and day;
-- helped (rows "helped:<target group>"): people helped on the shifts starting that day.
-Distinct counts (people trained, households trained) and the small tables (classes held, 10/10
-activities, bridge points, teams, programmes) are not kept here: ``metrics`` counts them from the
-records in the same UNION ALL.
+- helped: people helped on the shifts starting that day (rows "helped:<target group>": of one group).
+Learner facts (``models.LearnerFact``): per commune, day, class audience and learner, the valid
+certificates issued and the learner's household: the distinct counts (people trained, households
+trained) are counted from them exactly as from the certificates, over any period, without the joins.
+The small tables (classes held, 10/10 activities, bridge points, teams, programmes) are not kept here:
+``metrics`` counts them from the records in the same UNION ALL.
 
 Kept current by ``refresh(campaign_id)``: under a per-campaign lock (PostgreSQL advisory lock; SQLite
 writes one at a time), the counts are computed again from the records and compared with the stored
@@ -45,7 +46,7 @@ PERIOD = 300  # seconds: the tick refreshes facts older than this (REPORTS_FACTS
 MAX_AGE = 900  # seconds: facts older than this are not read, the figures are counted live (REPORTS_FACTS_MAX_AGE)
 KEEP_AFTER_END = 90  # days after a campaign's end during which the tick still refreshes its facts
 LOCK_CLASS = 1622  # pg_advisory_xact_lock(LOCK_CLASS, campaign id)
-KEY = ("commune_code", "day", "grp")
+KEY = ("grp", "commune_code", "day")
 
 
 def period() -> int:
@@ -91,14 +92,13 @@ def source(campaign_id: int):
     cev = aliased(Event)
     cert_commune = func.coalesce(cev.commune_code, Person.commune_code)
     cert_day = local_day(Certificate.issued_at)
-    cert_grp = literal("aud:", String) + func.coalesce(Course.audience, "")
-    certs = (select(*_row(cert_commune, cert_day, cert_grp, certificates=func.count(Certificate.id)))
+    certs = (select(*_row(cert_commune, cert_day, literal("", String), certificates=func.count(Certificate.id)))
              .select_from(Certificate).join(Course, Course.id == Certificate.course_id)
              .join(cev, cev.id == Course.event_id)
              .join(Registration, Registration.id == Certificate.registration_id)
              .join(Person, Person.id == Registration.person_id)
              .where(cev.campaign_id == campaign_id, Certificate.status == "valid")
-             .group_by(cert_commune, cert_day, cert_grp))
+             .group_by(cert_commune, cert_day))
     per_day, _helped = outcome_statements(ids, by=local_day(Shift.starts_at))
     o = per_day.subquery()
     oc = list(o.c)  # commune, day, shifts, needed, filled, full, hours, vneid, psa, hh
@@ -106,17 +106,21 @@ def source(campaign_id: int):
                             places_filled=oc[4], shifts_filled=oc[5], hours=oc[6], vneid=oc[7], accounts=oc[8],
                             households=oc[9]))
     shift_day = local_day(Shift.starts_at)
-    helped_grp = literal("helped:", String) + SignupHelped.target_group
-    helped = (select(*_row(Shift.commune_code, shift_day, helped_grp, helped=func.sum(SignupHelped.people)))
-              .select_from(SignupHelped).join(Signup, Signup.id == SignupHelped.signup_id)
-              .join(Shift, Shift.id == Signup.shift_id)
-              .where(Shift.campaign_id == campaign_id, Signup.status == "confirmed")
-              .group_by(Shift.commune_code, shift_day, helped_grp))
-    u = union_all(regs, certs, outcomes, helped).subquery()
-    return (select(literal(campaign_id).label("campaign_id"), u.c.commune_code, u.c.day, u.c.grp,
+
+    def helped(grp):
+        return (select(*_row(Shift.commune_code, shift_day, grp, helped=func.sum(SignupHelped.people)))
+                .select_from(SignupHelped).join(Signup, Signup.id == SignupHelped.signup_id)
+                .join(Shift, Shift.id == Signup.shift_id)
+                .where(Shift.campaign_id == campaign_id, Signup.status == "confirmed")
+                .group_by(Shift.commune_code, shift_day, grp))
+
+    every = helped(literal("", String))  # every target group, in the "" row
+    of_group = helped(literal("helped:", String) + SignupHelped.target_group)
+    u = union_all(regs, certs, outcomes, every, of_group).subquery()
+    return (select(literal(campaign_id).label("campaign_id"), *[u.c[k] for k in KEY],
                    *[func.sum(u.c[name]).label(name) for name in VALUE_COLUMNS])
             .where(u.c.day.is_not(None))
-            .group_by(u.c.commune_code, u.c.day, u.c.grp))
+            .group_by(*[u.c[k] for k in KEY]))
 
 
 def learner_source(campaign_id: int):

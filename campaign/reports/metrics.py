@@ -221,10 +221,11 @@ def _wanted(needed: set[str] | None, *names: str) -> bool:
     return needed is None or any(n in needed for n in names)
 
 
-def _facts_part(ids: list[int], first: date | None, last: date | None):
-    """The daily facts of the campaigns summed per commune and group ("<commune>:<grp>"): a statement."""
+def _facts_part(ids: list[int], first: date | None, last: date | None, group: str | None):
+    """The daily facts of the campaigns summed per commune and group ("<commune>:<grp>"): the "" rows,
+    and a target group's people helped (its "helped:<group>" rows). A statement."""
     f = DailyFact
-    conds = [f.campaign_id.in_(ids)]
+    conds = [f.campaign_id.in_(ids), f.grp.in_(["", f"helped:{group}"] if group else [""])]
     if first is not None:
         conds.append(f.day >= first)
     if last is not None:
@@ -257,8 +258,8 @@ def _parts(campaign: Campaign, ids: list[int], lo, hi, group: str | None, needed
     remote = _wanted(needed, "remote_communes_supported")
     parts = {}
     if days is not None:
-        if remote or _wanted(needed, *VOLUNTEER_METRICS, "registrations", "certificates_issued"):
-            parts["facts"] = _facts_part(ids, *days)
+        if remote or _wanted(needed, *VOLUNTEER_METRICS, "registrations"):
+            parts["facts"] = _facts_part(ids, *days, group)
     else:
         if remote or _wanted(needed, *VOLUNTEER_METRICS):
             parts["outcomes"], parts["helped"] = outcome_statements(ids, lo, hi)
@@ -278,35 +279,27 @@ def _parts(campaign: Campaign, ids: list[int], lo, hi, group: str | None, needed
 def _from_facts(rows: dict[str, list[tuple]], group: str | None) -> None:
     """The rows of the live parts the daily facts replace (outcomes, helped, group_helped, registrations,
     certificates), from the rows of ``_facts_part``: the same shapes, so ``_collect`` is one code path."""
-    regs: dict = defaultdict(float)
-    certs: dict = defaultdict(float)
+    regs: dict = {}
     outcomes: dict = {}
-    helped: dict = defaultdict(float)
-    of_group: dict = defaultdict(float)
-    audience = "aud:" + AUDIENCE_OF_GROUP.get(group, "-") if group else None
-    for key, reg, cert, *values in rows.pop("facts"):
+    helped: dict = {}
+    of_group: dict = {}
+    for key, reg, _cert, *values in rows.pop("facts"):  # certificates: from the learner facts ("courses")
         code_text, grp = key.split(":", 1)
         code = None if int(code_text) == daily.NO_COMMUNE else code_text
         if grp == "":
-            regs[code] += reg or 0
-            outcome = values[:8]  # shifts, needed, filled, shifts filled, hours, vneid, accounts, households
-            if outcome[0]:
-                outcomes[code] = outcome
-        elif grp.startswith("aud:"):
-            if audience is None or grp == audience:
-                certs[code] += cert or 0
-        elif grp.startswith("helped:"):
-            helped[code] += values[8] or 0
-            if group and grp == "helped:" + group:
-                of_group[code] += values[8] or 0
+            if reg:
+                regs[code] = reg
+            if values[0]:  # shifts, needed, filled, shifts filled, hours, vneid, accounts, households
+                outcomes[code] = values[:8]
+            if values[8]:
+                helped[code] = values[8]
+        elif group and grp == "helped:" + group:
+            of_group[code] = values[8] or 0
     rows["outcomes"] = [(code, *v) for code, v in outcomes.items()]
     rows["helped"] = list(helped.items())
     if group:
         rows["group_helped"] = list(of_group.items())
-    rows["registrations"] = [(code, n) for code, n in regs.items() if n]
-    if "courses" in rows:  # counted live (people trained, households): its certificates are the same
-        return
-    rows["courses"] = [(code, 0, n, 0) for code, n in certs.items()]
+    rows["registrations"] = list(regs.items())
 
 
 def _collect(rows: dict[str, list[tuple]], group: str | None) -> Achieved:
@@ -818,7 +811,8 @@ def trend_parts(campaign: Campaign, ids: list[int], start: date | None = None, e
     if facts and communes is None:
         f = DailyFact
         return {"facts": select(f.day, func.sum(f.registrations), func.sum(f.certificates), func.sum(f.helped))
-                .where(f.campaign_id.in_(ids), f.day >= (start or campaign.starts_on), f.day <= (end or campaign.ends_on))
+                .where(f.campaign_id.in_(ids), f.grp == "", f.day >= (start or campaign.starts_on),
+                       f.day <= (end or campaign.ends_on))
                 .group_by(f.day)}
     lo, hi = utc_bounds(start or campaign.starts_on, end or campaign.ends_on)
     dialect = db.session.get_bind().dialect.name

@@ -1,9 +1,10 @@
 """Per-commune daily facts: the additive counts the dashboard's figures need, per campaign, commune and
 local day (Asia/Ho_Chi_Minh), kept by ``reports.facts`` (refreshed by a job, rebuilt by a command).
 
-``commune_code`` 0 stands for records with no commune (province-wide). ``grp`` splits the counts that a
-target-group filter can pick: "" (registrations and volunteer outcomes), "aud:<class audience>"
-(certificates issued, by the class's audience) and "helped:<target group>" (people helped).
+``commune_code`` 0 stands for records with no commune (province-wide). ``grp`` "" holds every count
+(registrations, certificates, volunteer outcomes, people helped); "helped:<target group>" rows hold the
+people helped of one target group (the dashboard's group filter). ``LearnerFact`` holds the learners
+(distinct counts, and certificates by class audience).
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ class DailyFact(db.Model):
     __tablename__ = "report_daily_facts"
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    grp: Mapped[str] = mapped_column(String(60), primary_key=True, default="")  # "" first: the rows most read
     commune_code: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0: no commune
     day: Mapped[date] = mapped_column(Date, primary_key=True)  # the local day (Asia/Ho_Chi_Minh)
-    grp: Mapped[str] = mapped_column(String(60), primary_key=True, default="")
     registrations: Mapped[int] = mapped_column(Integer, default=0)  # confirmed registrations made that day
-    certificates: Mapped[int] = mapped_column(Integer, default=0)  # valid certificates issued that day
+    certificates: Mapped[int] = mapped_column(Integer, default=0)  # valid certificates issued that day (any audience)
     shifts: Mapped[int] = mapped_column(Integer, default=0)  # volunteer shifts starting that day
     places_needed: Mapped[int] = mapped_column(Integer, default=0)
     places_filled: Mapped[int] = mapped_column(Integer, default=0)

@@ -24,15 +24,15 @@ def upgrade():
     op.create_table(
         "report_daily_facts",
         sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("grp", sa.String(length=60), nullable=False),
         sa.Column("commune_code", sa.Integer(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("grp", sa.String(length=60), nullable=False),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS],
         sa.Column("hours", sa.Float(), nullable=False),
         *[sa.Column(name, sa.Integer(), nullable=False) for name in MORE],
         sa.ForeignKeyConstraint(["campaign_id"], ["campaigns.id"],
                                 name=op.f("fk_report_daily_facts_campaign_id_campaigns"), ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("campaign_id", "commune_code", "day", "grp", name=op.f("pk_report_daily_facts")),
+        sa.PrimaryKeyConstraint("campaign_id", "grp", "commune_code", "day", name=op.f("pk_report_daily_facts")),
     )
     op.create_table(
         "report_learner_facts",

@@ -27,7 +27,7 @@ figures, slower), so a missing or abandoned fact never shows as a zero. Reading 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Date, String, and_, cast, exists, func, literal, or_, select, union_all

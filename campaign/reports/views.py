@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 
 import click
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -391,7 +390,6 @@ def targets_import(campaign_id: int):
     return render_template("reports/targets_import.html", campaign=campaign, parsed=parsed, error=error,
                            payload=payload, filename=filename), (422 if error or (parsed and parsed.errors) else 200)
 from campaign.reports import import_views  # noqa: E402,F401  (registers the import pages on bp)
-
 
 # --- the daily facts (flask reports facts) --------------------------------------------------------
 

@@ -224,15 +224,22 @@ def states(campaign_ids: list[int]) -> dict[int, datetime]:
 
 
 def due(now: datetime | None = None) -> list[int]:
-    """The campaigns the tick refreshes: not ended long ago, with facts never built or older than the
-    period."""
+    """The campaigns the tick refreshes: facts never built or older than the period, for every campaign
+    not ended more than ``KEEP_AFTER_END`` days ago and every campaign under one (a sub-campaign's facts
+    are part of its parent's dashboard): two queries."""
     now = now or utcnow()
     today = (now + timedelta(hours=7)).date()
-    return list(db.session.scalars(
-        select(Campaign.id).outerjoin(FactState, FactState.campaign_id == Campaign.id)
-        .where(Campaign.ends_on >= today - timedelta(days=KEEP_AFTER_END),
-               (FactState.refreshed_at.is_(None)) | (FactState.refreshed_at <= now - timedelta(seconds=period())))
-        .order_by(Campaign.id)))
+    rows = db.session.execute(select(Campaign.id, Campaign.parent_id, Campaign.ends_on)).all()
+    parent = {cid: pid for cid, pid, _ in rows}
+    current = {cid for cid, _, ends in rows if ends >= today - timedelta(days=KEEP_AFTER_END)}
+
+    def wanted(cid, seen=()):
+        return cid in current or (parent.get(cid) is not None and cid not in seen
+                                  and wanted(parent[cid], (*seen, cid)))
+
+    fresh = set(db.session.scalars(select(FactState.campaign_id).where(
+        FactState.refreshed_at > now - timedelta(seconds=period()))))
+    return sorted(cid for cid in parent if wanted(cid) and cid not in fresh)
 
 
 def usable(refreshed: dict[int, datetime | None], ids: list[int], now: datetime | None = None) -> datetime | None:

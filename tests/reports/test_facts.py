@@ -4,7 +4,7 @@ dashboard states their freshness and offers the province a refresh (POST, CSRF);
 
 import random
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -132,6 +132,15 @@ def test_missing_or_old_facts_are_counted_live_never_zero(app, campaign_data):
 def test_the_tick_refreshes_due_campaigns_and_a_write_shows(app, campaign_data):
     c = campaign_data(size=1, seed=6)
     assert c.id in facts.due(utcnow())  # never built: due
+    # a sub-campaign ended long ago stays due while its parent is current (its facts are part of it)
+    old = Campaign(province_code=DONG_NAI, name="Mùa hè số 2025", slug="mhs-2025", parent_id=c.id,
+                   starts_on=date(2025, 6, 1), ends_on=date(2025, 8, 31))
+    alone = Campaign(province_code=DONG_NAI, name="Chiến dịch 2024", slug="cd-2024",
+                     starts_on=date(2024, 1, 1), ends_on=date(2024, 12, 31))
+    db.session.add_all([old, alone])
+    db.session.commit()
+    now = datetime(2026, 11, 29, 3, tzinfo=UTC)
+    assert old.id in facts.due(now) and alone.id not in facts.due(now)
     ticks.queue_due()
     assert db.session.get(FactState, c.id) is not None
     before = metrics.progress(c, as_of=AS_OF)

@@ -98,6 +98,11 @@ def load_demo(history: bool = True, echo=click.echo) -> dict:
             continue
         module.load(context)
         db.session.commit()
+    from campaign.features import modules
+
+    for facts in modules("facts"):  # the dashboards' daily facts of the demo's records (reports.facts)
+        facts.rebuild_all()
+        db.session.commit()
     logins = context.get("logins", [])
     if logins:
         tries = context.get("try", {})

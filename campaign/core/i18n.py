@@ -139,9 +139,17 @@ def format_share(value, digits: int = 1) -> str:
     """A share 0..1 as a percentage (0.1234 → "12,3%" in Vietnamese); None as "—"."""
     if value is None:
         return "—"
-    from flask_babel import format_percent
+    from flask_babel import get_locale
 
-    return format_percent(float(value), format="#,##0." + "#" * digits + "%" if digits else "#,##0%")
+    return _format_percent(str(get_locale()), float(value), "#,##0." + "#" * digits + "%" if digits else "#,##0%")
+
+
+@lru_cache(maxsize=8192)
+def _format_percent(locale: str, value: float, pattern: str) -> str:
+    """Babel's format_percent, remembered (as ``_format_decimal``)."""
+    from babel.numbers import format_percent
+
+    return format_percent(value, format=pattern, locale=locale)
 
 
 def register_number_filters(app) -> None:

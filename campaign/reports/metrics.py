@@ -41,10 +41,13 @@ from sqlalchemy.orm import aliased
 
 from campaign.campaigns.models import Baseline, Campaign, Indicator, IndicatorTarget, IndicatorValue
 from campaign.core.timeutil import day_end, day_start, week_start
+from campaign.core.types import utcnow
 from campaign.courses.models import Certificate, Course
 from campaign.events.models import Event, Person, Registration
 from campaign.extensions import db
 from campaign.features import modules
+from campaign.reports import facts as daily
+from campaign.reports.models import DailyFact, FactState, LearnerFact
 from campaign.units import services as units
 from campaign.units.models import Commune
 from campaign.volunteers.models import Shift, Signup, SignupHelped
@@ -150,7 +153,7 @@ def _classes_held(campaign_ids: list[int], lo, hi, group: str | None):
     return stmt
 
 
-PART_WIDTH = 8  # value columns of a part of the UNION ALL (outcome figures have 8)
+PART_WIDTH = 11  # value columns of a part of the UNION ALL (the daily facts have 11)
 
 
 def run_parts(parts: dict[str, object]) -> dict[str, list[tuple]]:
@@ -184,11 +187,12 @@ def _group_helped(ids: list[int], lo, hi, group: str):
             .group_by(Shift.commune_code))
 
 
-def _event_parts(campaign: Campaign, ids: list[int], lo, hi, needed: set[str] | None) -> dict:
-    """registrations, national_day_activities and bridge_points_connected per commune (statements)."""
+def _event_parts(campaign: Campaign, ids: list[int], lo, hi, needed: set[str] | None, days=None) -> dict:
+    """registrations (unless read from the daily facts), national_day_activities and bridge_points_connected
+    per commune (statements)."""
     parts = {}
     ev = aliased(Event)
-    if _wanted(needed, "registrations"):
+    if days is None and _wanted(needed, "registrations"):
         parts["registrations"] = (
             select(ev.commune_code, func.count(Registration.id)).select_from(Registration)
             .join(ev, ev.id == Registration.event_id)
@@ -217,30 +221,94 @@ def _wanted(needed: set[str] | None, *names: str) -> bool:
     return needed is None or any(n in needed for n in names)
 
 
-def _parts(campaign: Campaign, ids: list[int], lo, hi, group: str | None, needed: set[str] | None) -> dict:
-    """The aggregate statements ``achieved`` needs (only those giving a needed metric)."""
+def _facts_part(ids: list[int], first: date | None, last: date | None, group: str | None):
+    """The daily facts of the campaigns summed per commune and group ("<commune>:<grp>"): the "" rows,
+    and a target group's people helped (its "helped:<group>" rows). A statement."""
+    f = DailyFact
+    conds = [f.campaign_id.in_(ids), f.grp.in_(["", f"helped:{group}"] if group else [""])]
+    if first is not None:
+        conds.append(f.day >= first)
+    if last is not None:
+        conds.append(f.day <= last)
+    key = cast(f.commune_code, String) + literal(":", String) + f.grp
+    return (select(key, *[func.sum(getattr(f, n)) for n in daily.VALUE_COLUMNS]).where(*conds)
+            .group_by(f.commune_code, f.grp))
+
+
+def _learner_part(ids: list[int], first: date | None, last: date | None, group: str | None):
+    """``_course_rows`` from the learner facts: per commune, distinct learners, certificates, distinct
+    households (a statement)."""
+    f = LearnerFact
+    conds = [f.campaign_id.in_(ids)]
+    if first is not None:
+        conds.append(f.day >= first)
+    if last is not None:
+        conds.append(f.day <= last)
+    if group:
+        conds.append(f.audience == AUDIENCE_OF_GROUP.get(group, "-"))
+    return (select(func.nullif(f.commune_code, daily.NO_COMMUNE), func.count(func.distinct(f.person_id)),
+                   func.sum(f.certificates), func.count(func.distinct(f.household)))
+            .where(*conds).group_by(f.commune_code))
+
+
+def _parts(campaign: Campaign, ids: list[int], lo, hi, group: str | None, needed: set[str] | None,
+           days=None) -> dict:
+    """The aggregate statements ``achieved`` needs (only those giving a needed metric). ``days`` (first,
+    last local day): the additive counts come from the daily facts (``reports.facts``)."""
     remote = _wanted(needed, "remote_communes_supported")
     parts = {}
-    if remote or _wanted(needed, *VOLUNTEER_METRICS):
-        parts["outcomes"], parts["helped"] = outcome_statements(ids, lo, hi)
-    if group and _wanted(needed, "people_helped"):
-        parts["group_helped"] = _group_helped(ids, lo, hi, group)
-    if _wanted(needed, "people_trained", "certificates_issued", "households_trained"):
-        parts["courses"] = _course_rows(ids, lo, hi, group)
+    if days is not None:
+        if remote or _wanted(needed, *VOLUNTEER_METRICS, "registrations"):
+            parts["facts"] = _facts_part(ids, *days, group)
+    else:
+        if remote or _wanted(needed, *VOLUNTEER_METRICS):
+            parts["outcomes"], parts["helped"] = outcome_statements(ids, lo, hi)
+        if group and _wanted(needed, "people_helped"):
+            parts["group_helped"] = _group_helped(ids, lo, hi, group)
+    if _wanted(needed, "people_trained", "households_trained", "certificates_issued"):
+        parts["courses"] = _course_rows(ids, lo, hi, group) if days is None else _learner_part(ids, *days, group)
     if remote or _wanted(needed, "classes_held"):
         parts["classes_held"] = _classes_held(ids, lo, hi, group)
-    parts.update(_event_parts(campaign, ids, lo, hi, needed))
+    parts.update(_event_parts(campaign, ids, lo, hi, needed, days))
     if remote:
         parts["remote"] = select(Commune.code, literal(1)).where(Commune.province_code == campaign.province_code,
                                                                  Commune.remote.is_(True))
     return parts
 
 
+def _from_facts(rows: dict[str, list[tuple]], group: str | None) -> None:
+    """The rows of the live parts the daily facts replace (outcomes, helped, group_helped, registrations,
+    certificates), from the rows of ``_facts_part``: the same shapes, so ``_collect`` is one code path."""
+    regs: dict = {}
+    outcomes: dict = {}
+    helped: dict = {}
+    of_group: dict = {}
+    for key, reg, _cert, *values in rows.pop("facts"):  # certificates: from the learner facts ("courses")
+        code_text, grp = key.split(":", 1)
+        code = None if int(code_text) == daily.NO_COMMUNE else code_text
+        if grp == "":
+            if reg:
+                regs[code] = reg
+            if values[0]:  # shifts, needed, filled, shifts filled, hours, vneid, accounts, households
+                outcomes[code] = values[:8]
+            if values[8]:
+                helped[code] = values[8]
+        elif group and grp == "helped:" + group:
+            of_group[code] = values[8] or 0
+    rows["outcomes"] = [(code, *v) for code, v in outcomes.items()]
+    rows["helped"] = list(helped.items())
+    if group:
+        rows["group_helped"] = list(of_group.items())
+    rows["registrations"] = list(regs.items())
+
+
 def _collect(rows: dict[str, list[tuple]], group: str | None) -> Achieved:
     """``achieved``'s figures from the rows of its parts."""
+    if "facts" in rows:
+        _from_facts(rows, group)
     out: Achieved = defaultdict(lambda: defaultdict(float))
     outcome_extra = outcome_from_rows(
-        [(_code(k), *v) for k, *v in rows.get("outcomes", [])], [(_code(k), v) for k, v, *_ in rows.get("helped", [])])
+        [(_code(k), *v[:8]) for k, *v in rows.get("outcomes", [])], [(_code(k), v) for k, v, *_ in rows.get("helped", [])])
     for code, values in outcome_extra.items():
         for metric in VOLUNTEER_METRICS:
             out[metric][code] += values.get(metric, 0)
@@ -268,30 +336,40 @@ def _collect(rows: dict[str, list[tuple]], group: str | None) -> Achieved:
 def achieved(campaign: Campaign, start: date | None = None, end: date | None = None,
              group: str | None = None, now: datetime | None = None, ids: list[int] | None = None,
              metrics: set[str] | None = None, extra: dict | None = None,
-             extra_rows: dict | None = None) -> Achieved:
+             extra_rows: dict | None = None, days: tuple[date | None, date | None] | None = None) -> Achieved:
     """Every computed metric per commune (commune code None: province-wide records) for the campaign
     and its sub-campaigns (``ids``, else ``scope_ids``: one more query). ONE query (the aggregates in a
     UNION ALL, ``run_parts``), plus the contributing features' (``features.modules("indicators")``).
     ``metrics``: only these metrics are needed (the campaign's indicators): the aggregates and the
     features' providers that give none of them are not run. None: every metric.
     ``extra``: more statements to run in the same query; their rows are put in ``extra_rows``.
-    The period is cut at ``now`` (a session planned for next week is not "held")."""
+    The period is cut at ``now`` (a session planned for next week is not "held").
+    ``days`` (first, last local day: the period cut at ``now``'s day): read the additive counts from the
+    daily facts (``reports.facts``; the caller checked they exist and are fresh)."""
     ids = ids if ids is not None else scope_ids(campaign)
     lo, hi = utc_bounds(start, end)
     if now is not None and (hi is None or now < hi):
         hi = now
-    parts = _parts(campaign, ids, lo, hi, group, metrics)
+    parts = _parts(campaign, ids, lo, hi, group, metrics, days)
     parts.update({f"extra:{k}": v for k, v in (extra or {}).items()})
+    providers = [p for p in modules("indicators")  # metrics other features contribute (features.modules)
+                 if metrics is None or metrics & set(p.METRICS)]
+    for n, provider in enumerate(providers):  # a provider's statements join the one query
+        if hasattr(provider, "parts"):
+            parts.update({f"provider{n}:{k}": v for k, v in provider.parts(campaign, ids, lo, hi).items()})
     rows = run_parts(parts)
     if extra_rows is not None:
         extra_rows.update({k[len("extra:"):]: v for k, v in rows.items() if k.startswith("extra:")})
     out = _collect(rows, group)
-    for provider in modules("indicators"):  # metrics other features contribute (features.modules)
-        if metrics is not None and not metrics & set(provider.METRICS):
-            continue
-        for metric, per_code in provider.achieved(campaign, ids, lo, hi).items():
-            for code, n in per_code.items():
-                out[metric][code] += n
+    for n, provider in enumerate(providers):
+        if hasattr(provider, "parts"):
+            prefix = f"provider{n}:"
+            given = provider.from_rows(campaign, {k[len(prefix):]: v for k, v in rows.items() if k.startswith(prefix)})
+        else:  # a provider running its own queries
+            given = provider.achieved(campaign, ids, lo, hi)
+        for metric, per_code in given.items():
+            for code, value in per_code.items():
+                out[metric][code] += value
     return {m: dict(v) for m, v in out.items()}
 
 
@@ -343,18 +421,28 @@ def manual_values(indicator_ids: list[int], as_of: date) -> dict[int, dict[int |
     return dict(out)
 
 
-def baselines(province_code: int, as_of: date) -> dict[int, dict[str, float]]:
-    """commune -> baseline group -> the latest population entered on or before ``as_of``: one query."""
+def baselines_stmt(province_code: int, as_of: date):
+    """The latest population of each commune and group on or before ``as_of``: ("<commune>:<group>", value)."""
     rn = func.row_number().over(partition_by=(Baseline.commune_code, Baseline.kind),
                                 order_by=(Baseline.as_of.desc(), Baseline.id.desc())).label("rn")
     sub = (select(Baseline.commune_code, Baseline.kind, Baseline.value, rn)
            .join(Commune, Commune.code == Baseline.commune_code)
            .where(Commune.province_code == province_code, Baseline.as_of <= as_of).subquery())
+    return (select(cast(sub.c.commune_code, String) + literal(":", String) + sub.c.kind, sub.c.value)
+            .where(sub.c.rn == 1))
+
+
+def baselines_from_rows(rows) -> dict[int, dict[str, float]]:
     out: dict[int, dict[str, float]] = defaultdict(dict)
-    for code, kind, value in db.session.execute(select(sub.c.commune_code, sub.c.kind, sub.c.value)
-                                                .where(sub.c.rn == 1)):
-        out[code][kind] = float(value)
+    for key, value, *_ in rows:
+        code, kind = key.split(":", 1)
+        out[int(code)][kind] = float(value)
     return dict(out)
+
+
+def baselines(province_code: int, as_of: date) -> dict[int, dict[str, float]]:
+    """commune -> baseline group -> the latest population entered on or before ``as_of``: one query."""
+    return baselines_from_rows(db.session.execute(baselines_stmt(province_code, as_of)).all())
 
 
 def province_manual(ind: Indicator, values: dict[int | None, ManualValue]) -> tuple[float | None, date | None, str, int]:
@@ -399,6 +487,8 @@ class Dashboard:
     ranked: int = 0  # communes measured (the lagging rule ranks these)
     ids: list[int] = field(default_factory=list)  # the campaign and its sub-campaigns
     trend: dict | None = None  # the weekly trend (progress(..., trend=True))
+    facts_at: datetime | None = None  # when the daily facts read were computed (None: counted from the records)
+    computed_at: datetime | None = None  # when these figures were put together
 
     @property
     def lagging(self) -> list[CommuneProgress]:
@@ -485,13 +575,14 @@ class _Achievements:
     more set of queries per group, made when first needed)."""
 
     def __init__(self, campaign: Campaign, start, end, group, now, ids, needed: set[str] | None = None,
-                 extra: dict | None = None):
+                 extra: dict | None = None, days=None):
         self.campaign, self.start, self.end, self.group, self.now, self.ids = campaign, start, end, group, now, ids
         self.needed = needed  # the metrics the indicators use (None: all)
+        self.days = days  # (first, last local day): the additive counts from the daily facts; None: live
         self.extra_rows: dict[str, list[tuple]] = {}  # the rows of ``extra`` statements run in the same query
         self.by_group: dict[str | None, Achieved] = {
             group: achieved(campaign, start, end, group, now=now, ids=ids, metrics=needed, extra=extra,
-                            extra_rows=self.extra_rows)}
+                            extra_rows=self.extra_rows, days=days)}
 
     @property
     def main(self) -> Achieved:
@@ -504,7 +595,7 @@ class _Achievements:
         key = self.key(ind)
         if key not in self.by_group:
             self.by_group[key] = achieved(self.campaign, self.start, self.end, key, now=self.now, ids=self.ids,
-                                          metrics=self.needed)
+                                          metrics=self.needed, days=self.days)
         return self.by_group[key]
 
 
@@ -606,14 +697,19 @@ def flag_lagging(rows: list[CommuneProgress], expected: float, ratio: float, sha
     return len(measured)
 
 
-def _campaign_tree(campaign: Campaign) -> tuple[list[int], list[tuple[int, str, list[int]]]]:
-    """(the campaign and all under it, [(direct sub-campaign, its name, it and all under it)]): one query."""
+def _campaign_tree(campaign: Campaign) -> tuple[list[int], list[tuple[int, str, list[int]]], dict]:
+    """(the campaign and all under it, [(direct sub-campaign, its name, it and all under it)], campaign ->
+    when its daily facts were computed (None: never)): one query."""
     children: dict[int | None, list[int]] = defaultdict(list)
     names: dict[int, str] = {}
-    for cid, parent, name in db.session.execute(select(Campaign.id, Campaign.parent_id, Campaign.name)
-                                                .where(Campaign.province_code == campaign.province_code)):
+    refreshed: dict[int, datetime | None] = {}
+    for cid, parent, name, at in db.session.execute(
+            select(Campaign.id, Campaign.parent_id, Campaign.name, FactState.refreshed_at)
+            .outerjoin(FactState, FactState.campaign_id == Campaign.id)
+            .where(Campaign.province_code == campaign.province_code)):
         children[parent].append(cid)
         names[cid] = name
+        refreshed[cid] = at
 
     def under(root: int) -> list[int]:
         out, todo = [], [root]
@@ -624,7 +720,8 @@ def _campaign_tree(campaign: Campaign) -> tuple[list[int], list[tuple[int, str, 
                 todo.extend(children.get(cid, []))
         return sorted(out)
 
-    return under(campaign.id), [(cid, names[cid], under(cid)) for cid in sorted(children.get(campaign.id, []))]
+    return (under(campaign.id), [(cid, names[cid], under(cid)) for cid in sorted(children.get(campaign.id, []))],
+            refreshed)
 
 
 def _sub_shares(campaign: Campaign, rows: list[IndicatorProgress], ach: _Achievements, subs) -> None:
@@ -636,7 +733,7 @@ def _sub_shares(campaign: Campaign, rows: list[IndicatorProgress], ach: _Achieve
         return
     for _cid, name, ids in subs:
         sub = achieved(campaign, ach.start, ach.end, ach.group, now=ach.now, ids=ids,
-                       metrics={r.indicator.metric for r in counted})
+                       metrics={r.indicator.metric for r in counted}, days=ach.days)
         for r in counted:
             part = _value(sub, r.indicator.metric, total=True)
             if part > 0:
@@ -654,19 +751,23 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
                                     .order_by(Indicator.position, Indicator.id)).all()
     if group:
         indicators = [i for i in indicators if i.target_group in (None, group)]
-    ids, subs = _campaign_tree(campaign)
+    ids, subs, refreshed = _campaign_tree(campaign)
+    facts_at = daily.usable(refreshed, ids)  # None: count from the records
+    days = (start, min(end, as_of) if end else as_of) if facts_at is not None else None
     extra = {"targets": _targets_stmt([i.id for i in indicators])}
+    with_percent = any(i.unit == "percent" for i in indicators)
+    if with_percent:  # the populations of the percentages, in the same query
+        extra["baselines"] = baselines_stmt(campaign.province_code, as_of)
     if trend:
-        extra.update({f"trend:{k}": v for k, v in trend_parts(campaign, ids, start, end).items()})
-    ach = _Achievements(campaign, start, end, group, day_end(as_of), ids, {i.metric for i in indicators}, extra)
+        extra.update({f"trend:{k}": v for k, v in trend_parts(campaign, ids, start, end, facts=days is not None).items()})
+    ach = _Achievements(campaign, start, end, group, day_end(as_of), ids, {i.metric for i in indicators}, extra, days)
     expected = expected_share(campaign, as_of)
     ratio, share = lag_rule()
     own = _own_targets(ach.extra_rows["targets"])
     commune_list = units.communes(province_code=campaign.province_code)
     n_communes = len(commune_list)
     manual = manual_values([i.id for i in indicators], as_of)  # one query
-    figures = Figures(ach, manual, baselines(campaign.province_code, as_of) if any(
-        i.unit == "percent" for i in indicators) else {})
+    figures = Figures(ach, manual, baselines_from_rows(ach.extra_rows["baselines"]) if with_percent else {})
 
     rows = [figures.province(ind, expected, ratio) for ind in indicators]
     if subs:
@@ -687,8 +788,12 @@ def progress(campaign: Campaign, *, start: date | None = None, end: date | None 
         out = [r for r in out if r.commune.code in keep]
     unassigned = {m: v[None] for m, v in ach.main.items() if None in v}
     trend_rows = {k[len("trend:"):]: v for k, v in ach.extra_rows.items() if k.startswith("trend:")}
+    if "facts" in trend_rows:  # registrations, certificates, people helped per day in one part
+        per_day = trend_rows.pop("facts")
+        for n, name in enumerate(("registrations", "certificates_issued", "people_helped")):
+            trend_rows[name] = [(day, row[n]) for day, *row in per_day if row[n]]  # days with records of it
     return Dashboard(campaign, start, end, group, as_of, expected, rows, out, unassigned, ratio, share, ranked, ids,
-                     trend_from_rows(trend_rows) if trend else None)
+                     trend_from_rows(trend_rows) if trend else None, facts_at=facts_at, computed_at=utcnow())
 
 
 def commune_figures(campaign: Campaign, commune: int, start: date | None = None, end: date | None = None,
@@ -700,8 +805,15 @@ def commune_figures(campaign: Campaign, commune: int, start: date | None = None,
 
 
 def trend_parts(campaign: Campaign, ids: list[int], start: date | None = None, end: date | None = None,
-                communes: list[int] | None = None) -> dict:
-    """The weekly trend's statements (local day, value): registrations, certificates, people helped."""
+                communes: list[int] | None = None, facts: bool = False) -> dict:
+    """The weekly trend's statements (local day, value): registrations, certificates, people helped.
+    ``facts``: one statement over the daily facts (day, registrations, certificates, people helped)."""
+    if facts and communes is None:
+        f = DailyFact
+        return {"facts": select(f.day, func.sum(f.registrations), func.sum(f.certificates), func.sum(f.helped))
+                .where(f.campaign_id.in_(ids), f.grp == "", f.day >= (start or campaign.starts_on),
+                       f.day <= (end or campaign.ends_on))
+                .group_by(f.day)}
     lo, hi = utc_bounds(start or campaign.starts_on, end or campaign.ends_on)
     dialect = db.session.get_bind().dialect.name
 

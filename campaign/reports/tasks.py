@@ -63,3 +63,26 @@ def export(job, progress):
     job.set_output(data, filename(campaign, what, f), mimetype)
     job.result = {"campaign_id": campaign.id, "what": what, "communes": len(board.communes),
                   "lagging": len(board.lagging)}
+
+
+def may_refresh(user, params: dict) -> bool:
+    return may_have_report(user, params)
+
+
+@jobs.task("reports.refresh_facts", label=_l("Updating the dashboard's figures"), allowed=may_refresh)
+def refresh_facts(job, progress):
+    """params: campaign_id. Refreshes the daily facts of the campaign and of its sub-campaigns."""
+    from campaign.reports import facts
+
+    campaign = db.session.get(Campaign, job.params.get("campaign_id"))
+    if campaign is None:
+        raise DomainError(_("This report no longer exists."))
+    if job.actor is None or not perm.can_in_province(job.actor, campaign.province_code, PROVINCE_ROLES):
+        raise DomainError(_("You no longer have access to this campaign's reports."))
+    ids = metrics.scope_ids(campaign)
+    changed = 0
+    for n, cid in enumerate(ids):
+        progress(n, len(ids), _("Counting the records"))
+        changed += facts.refresh(cid)
+    progress(len(ids), len(ids), _("Ready"))
+    job.result = {"campaign_id": campaign.id, "campaigns": len(ids), "changed": changed}

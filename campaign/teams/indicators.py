@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from campaign.core.timeutil import to_local
 from campaign.core.types import utcnow
+from campaign.extensions import db
 from campaign.teams import services
 
 METRICS = {
@@ -34,23 +35,45 @@ SHARES = {
 }
 
 
-def achieved(campaign, ids, lo, hi) -> dict:
-    """Per commune of the campaign's province; communications of the campaign (or of none) in [lo, hi)."""
+def _period(campaign, lo, hi):
     until = min(hi, utcnow()) if hi is not None else utcnow()
     first = to_local(lo).date() if lo is not None else campaign.starts_on
-    last = to_local(until).date()
-    cov = services.coverage(campaign.province_code, until=until, period=(first, last))
+    return until, first, to_local(until).date()
+
+
+def parts(campaign, ids, lo, hi) -> dict:
+    """The aggregate statements of these metrics (name -> SELECT commune, value, ...), run by the reports in
+    their one query (``reports.metrics.run_parts``); ``from_rows`` turns their rows into the figures."""
+    until, first, last = _period(campaign, lo, hi)
+    return services.coverage_statements(campaign.province_code, until, first, last, ids)
+
+
+def from_rows(campaign, rows: dict) -> dict:
+    """{metric: {commune code: value}} from the rows of ``parts`` (key first, as text or int)."""
     out: dict[str, dict] = {m: {} for m in (*METRICS, "villages", "team_members")}
-    for code, c in cov.items():
-        values = {"villages": c.villages, "team_members": c.members, "villages_with_team": c.with_team,
-                  "villages_with_active_team": c.active, "team_members_trained": c.trained}
-        for metric, value in values.items():
-            if value:
-                out[metric][code] = value
-    for code, reached, n in services.communications_counts(list(cov), first, last, ids):
-        out["villages_with_communications"][code] = reached
-        out["communications_activities"][code] = n
-    province_wide = services.province_activity_count(campaign.province_code, first, last, ids)
-    if province_wide:  # the province's own units (departments, unions): no commune
-        out["communications_activities"][None] = province_wide
+
+    def code(key):
+        return None if key is None else int(key)
+
+    for name, metric in (("villages", "villages"), ("teams", "villages_with_team"), ("active", "villages_with_active_team")):
+        for key, n, *_ in rows.get(name, []):
+            if n:
+                out[metric][code(key)] = int(n)
+    for key, members, trained, *_ in rows.get("members", []):
+        if members:
+            out["team_members"][code(key)] = int(members)
+        if trained:
+            out["team_members_trained"][code(key)] = int(trained)
+    for key, reached, n, *_ in rows.get("comms", []):
+        out["villages_with_communications"][code(key)] = int(reached or 0)
+        out["communications_activities"][code(key)] = int(n or 0)
+    for _key, n, *_ in rows.get("province", []):
+        if n:  # the province's own units (departments, unions): no commune
+            out["communications_activities"][None] = int(n)
     return out
+
+
+def achieved(campaign, ids, lo, hi) -> dict:
+    """Per commune of the campaign's province; communications of the campaign (or of none) in [lo, hi)."""
+    return from_rows(campaign, {name: db.session.execute(stmt).all()
+                                for name, stmt in parts(campaign, ids, lo, hi).items()})

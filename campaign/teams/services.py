@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, or_, select, union
+from sqlalchemy import and_, exists, func, literal, or_, select, union
 
 from campaign.accounts import permissions as perm
 from campaign.accounts.models import COMMUNE_OFFICER
@@ -281,8 +281,7 @@ def province_activities(province_code: int, limit: int = 20) -> list[CommsActivi
                                    .order_by(CommsActivity.held_on.desc(), CommsActivity.id.desc()).limit(limit)))
 
 
-def province_activity_count(province_code: int, first: date | None, last: date | None, campaign_ids=None) -> int:
-    """Communications records of the province's own units held in [first, last] (one query)."""
+def _province_activity_conds(province_code: int, first: date | None, last: date | None, campaign_ids=None) -> list:
     conds = [CommsActivity.province_code == province_code, CommsActivity.commune_code.is_(None)]
     if first is not None:
         conds.append(CommsActivity.held_on >= first)
@@ -290,7 +289,13 @@ def province_activity_count(province_code: int, first: date | None, last: date |
         conds.append(CommsActivity.held_on <= last)
     if campaign_ids is not None:
         conds.append(or_(CommsActivity.campaign_id.is_(None), CommsActivity.campaign_id.in_(list(campaign_ids))))
-    return db.session.scalar(select(func.count(CommsActivity.id)).where(*conds)) or 0
+    return conds
+
+
+def province_activity_count(province_code: int, first: date | None, last: date | None, campaign_ids=None) -> int:
+    """Communications records of the province's own units held in [first, last] (one query)."""
+    return db.session.scalar(select(func.count(CommsActivity.id)).where(
+        *_province_activity_conds(province_code, first, last, campaign_ids))) or 0
 
 
 def activities(commune_code: int, limit: int = 100) -> list[CommsActivity]:
@@ -350,15 +355,14 @@ def _window(until: datetime, days: int) -> tuple[datetime, datetime]:
     return day_start(last - timedelta(days=days - 1)), min(until, day_end(last))
 
 
-def active_villages(team_villages: set[int], until: datetime, rule: dict | None = None) -> set[int]:
-    """The villages among ``team_villages`` (villages with a team) whose team is active at ``until``:
-    at most four queries, one per activity kind the rule counts."""
+def active_queries(villages, until: datetime, rule: dict | None = None) -> list:
+    """The statements (one per activity kind the rule counts) listing the villages among ``villages`` (ids,
+    or a SELECT of ids) with an activity in the rule's window before ``until``: the definition of an
+    active team's village, shared by ``active_villages`` and the reports' one query."""
     rule = rule or active_rule()
-    if not team_villages:
-        return set()
     lo, hi = _window(until, rule["days"])
     lo_day, hi_day = to_local(lo).date(), to_local(hi - timedelta(microseconds=1)).date()
-    ids = list(team_villages)
+    ids = villages
     member_team = select(Team.village_id, TeamMember.person_id, TeamMember.volunteer_id).join(
         TeamMember, TeamMember.team_id == Team.id).where(Team.village_id.in_(ids)).subquery()
     queries = []
@@ -389,10 +393,49 @@ def active_villages(team_villages: set[int], until: datetime, rule: dict | None 
             .join(Event, Event.id == Attendance.session_event_id)
             .where(Attendance.status.in_(ATTENDED), Event.status != "cancelled",
                    Event.starts_at >= lo, Event.starts_at < hi))
+    return queries
+
+
+def active_villages(team_villages: set[int], until: datetime, rule: dict | None = None) -> set[int]:
+    """The villages among ``team_villages`` (villages with a team) whose team is active at ``until``:
+    at most four queries, one per activity kind the rule counts."""
+    if not team_villages:
+        return set()
     found: set[int] = set()
-    for stmt in queries:
+    for stmt in active_queries(list(team_villages), until, rule):
         found.update(v for (v,) in db.session.execute(stmt) if v is not None)
     return found & team_villages
+
+
+def coverage_statements(province_code: int, until: datetime, first: date | None, last: date | None,
+                        campaign_ids=None, rule: dict | None = None) -> dict:
+    """``coverage``'s counts for a whole province as aggregate statements (commune, value, ...), to run
+    in one query with others (the reports' UNION ALL): villages, teams, members (and trained), villages
+    with an active team, communications (villages reached, activities) and the province's own units'
+    communications (commune NULL)."""
+    in_province = select(Commune.code).where(Commune.province_code == province_code)
+    teams = select(Team.village_id).where(Team.commune_code.in_(in_province), Team.created_at < until).correlate(None)
+    active = [select(q.subquery().c[0]) for q in active_queries(teams, until, rule)]  # SQLite: no nested unions
+    found = (union(*active) if len(active) > 1 else active[0]).subquery() if active else None
+    out = {
+        "villages": select(Village.commune_code, func.count(Village.id))
+        .where(Village.commune_code.in_(in_province), Village.created_at < until).group_by(Village.commune_code),
+        "teams": select(Team.commune_code, func.count(Team.id))
+        .where(Team.commune_code.in_(in_province), Team.created_at < until).group_by(Team.commune_code),
+        "members": select(Team.commune_code, func.count(TeamMember.id), func.count(TeamMember.id).filter(_trained(until)))
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(Team.commune_code.in_(in_province), Team.created_at < until, TeamMember.created_at < until)
+        .group_by(Team.commune_code),
+        "comms": communications_statement(in_province, first, last, campaign_ids),
+        "province": select(literal(None), func.count(CommsActivity.id))
+        .where(*_province_activity_conds(province_code, first, last, campaign_ids)),
+    }
+    if found is not None:
+        out["active"] = (select(Team.commune_code, func.count(func.distinct(Team.village_id)))
+                         .where(Team.commune_code.in_(in_province), Team.created_at < until,
+                                Team.village_id.in_(select(found.c[0])))
+                         .group_by(Team.commune_code))
+    return out
 
 
 def coverage(province_code: int, communes: list[int] | None = None, *, until: datetime | None = None,
@@ -437,6 +480,11 @@ def coverage(province_code: int, communes: list[int] | None = None, *, until: da
 
 def communications_counts(codes: list[int], first: date | None, last: date | None, campaign_ids=None):
     """(commune, villages reached, activities) of the communes' communications held in [first, last]: one query."""
+    return db.session.execute(communications_statement(codes, first, last, campaign_ids)).all()
+
+
+def communications_statement(codes, first: date | None, last: date | None, campaign_ids=None):
+    """The statement of ``communications_counts`` (``codes``: commune codes, or a SELECT of them)."""
     conds = [CommsActivity.commune_code.in_(codes)]
     if first is not None:
         conds.append(CommsActivity.held_on >= first)
@@ -444,11 +492,10 @@ def communications_counts(codes: list[int], first: date | None, last: date | Non
         conds.append(CommsActivity.held_on <= last)
     if campaign_ids is not None:
         conds.append(or_(CommsActivity.campaign_id.is_(None), CommsActivity.campaign_id.in_(list(campaign_ids))))
-    return db.session.execute(
-        select(CommsActivity.commune_code, func.count(func.distinct(comms_activity_villages.c.village_id)),
-               func.count(func.distinct(CommsActivity.id)))
-        .outerjoin(comms_activity_villages, comms_activity_villages.c.activity_id == CommsActivity.id)
-        .where(*conds).group_by(CommsActivity.commune_code)).all()
+    return (select(CommsActivity.commune_code, func.count(func.distinct(comms_activity_villages.c.village_id)),
+                   func.count(func.distinct(CommsActivity.id)))
+            .outerjoin(comms_activity_villages, comms_activity_villages.c.activity_id == CommsActivity.id)
+            .where(*conds).group_by(CommsActivity.commune_code))
 
 
 @dataclass

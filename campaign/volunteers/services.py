@@ -680,9 +680,11 @@ def outcome_metrics(campaign_id: int | list[int], start: datetime | None = None,
 
 
 def outcome_statements(campaign_id: int | list[int], start: datetime | None = None, end: datetime | None = None,
-                       communes=None):
+                       communes=None, by=None):
     """The two aggregate statements of ``outcome_metrics`` (per commune: shifts, places needed, places
-    filled, shifts filled, hours, VNeID, accounts, households; and people helped per commune)."""
+    filled, shifts filled, hours, VNeID, accounts, households; and people helped per commune).
+    ``by``: an expression of a shift's columns (e.g. its local day) to group by too, second column of
+    the first statement (the reports' daily facts)."""
     def scoped(stmt):
         ids = [campaign_id] if isinstance(campaign_id, int) else list(campaign_id)
         stmt = _period(stmt.where(Shift.campaign_id.in_(ids)), start, end)
@@ -691,8 +693,9 @@ def outcome_statements(campaign_id: int | list[int], start: datetime | None = No
         return stmt
 
     confirmed = Signup.status == "confirmed"
+    extra = [by.label("by")] if by is not None else []
     per_shift = scoped(
-        select(Shift.id.label("sid"), Shift.commune_code.label("commune"), Shift.min_needed.label("lo"),
+        select(Shift.id.label("sid"), Shift.commune_code.label("commune"), *extra, Shift.min_needed.label("lo"),
                Shift.max_needed.label("hi"),
                func.coalesce(func.sum(case((confirmed, 1), else_=0)), 0).label("filled"),
                func.coalesce(func.sum(case((confirmed, Signup.hours), else_=0)), 0).label("hours"),
@@ -702,12 +705,13 @@ def outcome_statements(campaign_id: int | list[int], start: datetime | None = No
                func.coalesce(func.sum(case((confirmed, Signup.households_visited), else_=0)), 0).label("hh"))
         .outerjoin(Signup, Signup.shift_id == Shift.id)
         .group_by(Shift.id, Shift.commune_code, Shift.min_needed, Shift.max_needed)).subquery()
+    keys = [per_shift.c.commune] + ([per_shift.c.by] if by is not None else [])
     per_commune = select(
-        per_shift.c.commune, func.count(), func.sum(per_shift.c.hi),
+        *keys, func.count(), func.sum(per_shift.c.hi),
         func.sum(case((per_shift.c.filled > per_shift.c.hi, per_shift.c.hi), else_=per_shift.c.filled)),
         func.sum(case((and_(per_shift.c.filled >= per_shift.c.lo, per_shift.c.filled > 0), 1), else_=0)),
         func.sum(per_shift.c.hours), func.sum(per_shift.c.vneid), func.sum(per_shift.c.psa), func.sum(per_shift.c.hh),
-    ).group_by(per_shift.c.commune)
+    ).group_by(*keys)
     helped = scoped(
         select(Shift.commune_code, func.sum(SignupHelped.people)).select_from(SignupHelped)
         .join(Signup, Signup.id == SignupHelped.signup_id).join(Shift, Shift.id == Signup.shift_id)

@@ -136,17 +136,42 @@ def _count_queries(fn):
     return n[0]
 
 
-def test_dashboard_queries_bounded(app, campaign_data, login_as, factory):
-    small = campaign_data(size=1, seed=2)
-    big = campaign_data(size=6, seed=3)
+def _with_feature_indicators(c):
+    """Indicators whose metrics come from the teams and programmes features (as the demo campaign has)."""
+    from campaign.campaigns.models import Indicator
+
+    for n, (metric, unit) in enumerate((("villages_with_active_team", "percent"), ("team_members_trained", "percent"),
+                                        ("villages_with_team", "percent"), ("communications_activities", "activities"),
+                                        ("competition_entries", "people"), ("online_course_completions", "people"))):
+        db.session.add(Indicator(campaign_id=c.id, position=20 + n, code=f"t{n}", name=metric, unit=unit,
+                                 target_value=100, metric=metric))
+    db.session.commit()
+    return c
+
+
+@pytest.mark.parametrize("use_facts", [False, True])
+def test_dashboard_queries_bounded(app, campaign_data, login_as, factory, use_facts):
+    from campaign.reports import facts
+
+    small = _with_feature_indicators(campaign_data(size=1, seed=2))
+    big = _with_feature_indicators(campaign_data(size=6, seed=3))
+    if use_facts:
+        facts.rebuild_all([small.id, big.id])
+        db.session.commit()
     coord = login_as(factory.user("province_coordinator", province=75))
     counts = []
-    for c in (small, big):
-        counts.append(_count_queries(lambda c=c: coord.get(f"/reports/campaigns/{c.id}?as_of=2026-06-30")))
+    for cid in (small.id, big.id):
+        counts.append(_count_queries(lambda cid=cid: coord.get(f"/reports/campaigns/{cid}?as_of=2026-06-30")))
     assert counts[0] == counts[1], counts
-    # issue 16 item 7: the figures, the communes' targets and the weekly trend in one UNION ALL; with the
-    # page's own (user, grants, notifications, campaign, indicators, campaign tree, communes, manual values)
+    # issue 16 item 7: the figures, the communes' targets, the weekly trend and the teams' and programmes'
+    # metrics in one UNION ALL (from the daily facts, or counted live); with the page's own (user, grants,
+    # notifications, campaign, indicators, campaign tree and the facts' freshness, communes, manual values,
+    # baselines of the percentages)
     assert counts[0] <= 10, counts
+    page = coord.get(f"/reports/campaigns/{small.id}?as_of=2026-06-30").text
+    assert ("Số liệu cập nhật lúc" in page) == use_facts
+    assert counts[0] <= 9, counts  # (the user, grants, notifications, campaign, indicators, tree, UNION ALL,
+    # communes, manual values)
 
 
 def test_dashboard_trend_is_the_weekly_trend(app, campaign_data):

@@ -38,6 +38,7 @@ def test_every_indicator_shows_one_figure_everywhere(runner, login_as):
     assert runner.invoke(args=["demo"]).exit_code == 0
     main = db.session.scalar(select(Campaign).where(Campaign.slug == MAIN_SLUG))
     board = metrics.progress(main, as_of=date.fromisoformat(AS_OF))
+    assert board.facts_at is not None  # the demo built the daily facts: the figures come from them
     want = {ip.indicator.code: ip.achieved for ip in board.indicators}
     units = {ip.indicator.code: ip.indicator.unit for ip in board.indicators}
     assert len(want) >= 9 and all(v is not None for v in want.values())
@@ -58,6 +59,14 @@ def test_every_indicator_shows_one_figure_everywhere(runner, login_as):
     for where, figures in shown.items():
         for code, value in want.items():
             assert figures.get(code) == pytest.approx(value, abs=0.01), (where, code)
+    # and the same figures counted from the records (the facts switched off)
+    client.application.config["REPORTS_FACTS"] = False
+    try:
+        live = metrics.progress(main, as_of=date.fromisoformat(AS_OF))
+    finally:
+        client.application.config.pop("REPORTS_FACTS")
+    assert live.facts_at is None
+    assert {ip.indicator.code: ip.achieved for ip in live.indicators} == pytest.approx(want, abs=1e-9)
 
     # one commune: the commune page, its row on the dashboard, in the communes CSV and the XLSX's sheet 2
     row = board.commune(TRAN_BIEN)

@@ -19,6 +19,7 @@ ROWS = [
     Row("GET", "/reports/campaigns/{campaign}/communes.csv", PROVINCE),
     Row("GET", "/reports/campaigns/{campaign}/indicators.csv", PROVINCE),
     Row("POST", "/reports/campaigns/{campaign}/prepare", {a: 302 for a in PROVINCE}, data={"what": "indicators"}),
+    Row("POST", "/reports/campaigns/{campaign}/refresh", {a: 302 for a in PROVINCE}),
     Row("GET", "/reports/campaigns/{campaign}/targets/template.xlsx", PROVINCE),
     Row("GET", "/reports/campaigns/{campaign}/targets/import", PROVINCE),
     Row("POST", "/reports/campaigns/{campaign}/targets/import", ok("admin", "coord", status=422)),

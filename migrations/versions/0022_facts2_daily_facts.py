@@ -1,7 +1,7 @@
 """reports: per-commune daily facts and their freshness (issue 16 item 7)
 
 Revision ID: 0022_facts2_daily_facts
-Revises: 0021_resident_groups
+Revises: 0022_lead_checkin_partial_idx
 Create Date: 2026-11-29 15:30:00
 
 """
@@ -12,7 +12,7 @@ from campaign.core.types import UTCDateTime
 
 
 revision = "0022_facts2_daily_facts"
-down_revision = "0021_resident_groups"
+down_revision = "0022_lead_checkin_partial_idx"
 branch_labels = None
 depends_on = None
 

@@ -200,7 +200,7 @@ def commune(campaign_id: int, code: int):
                            quarters=_quarters(campaign), groups=TARGET_GROUP_LABELS, units=UNIT_LABELS,
                            province_view=perm.can_in_province(current_user, campaign.province_code, PROVINCE_ROLES),
                            back=url_for("reports.index"), lag_reason=services.lag_reason,
-                           **services.commune_overview(campaign, place))
+                           facts_minutes=max(facts.period() // 60, 1), **services.commune_overview(campaign, place))
 
 
 # --- manual indicator values ----------------------------------------------------------------------

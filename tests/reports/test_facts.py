@@ -18,7 +18,7 @@ from campaign.extensions import db
 from campaign.reports import facts, metrics, ticks
 from campaign.reports.models import DailyFact, FactState, LearnerFact
 from campaign.volunteers.models import Shift, Signup
-from tests.conftest import DONG_NAI, csrf_token
+from tests.conftest import DONG_NAI, TRAN_BIEN, csrf_token
 from tests.reports.conftest import AS_OF
 
 FILTERS = [dict(), dict(start=date(2026, 4, 1), end=date(2026, 6, 30)), dict(group="adults"),
@@ -204,6 +204,8 @@ def test_dashboard_states_freshness_and_the_province_refreshes(app, campaign_dat
     coord = login_as(factory.user("province_coordinator", province=DONG_NAI))
     page = coord.get(f"/reports/campaigns/{c.id}?as_of=2026-06-30").text
     assert "Số liệu tính trực tiếp từ hồ sơ lúc" in page  # no facts yet: counted live, said so
+    commune_page = f"/reports/campaigns/{c.id}/communes/{TRAN_BIEN}?as_of=2026-06-30"
+    assert "Số liệu tính trực tiếp từ hồ sơ lúc" in coord.get(commune_page).text  # the commune page says it too
     resp = coord.post(f"/reports/campaigns/{c.id}/refresh")
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/reports/campaigns/{c.id}")
     state = db.session.get(FactState, c.id)
@@ -211,6 +213,7 @@ def test_dashboard_states_freshness_and_the_province_refreshes(app, campaign_dat
     local = to_local(state.refreshed_at)
     page = coord.get(f"/reports/campaigns/{c.id}?as_of=2026-06-30").text
     assert f"Số liệu cập nhật lúc {local:%H:%M} {local:%d/%m/%Y}" in page
+    assert f"Số liệu cập nhật lúc {local:%H:%M} {local:%d/%m/%Y}" in coord.get(commune_page).text
     assert "Số liệu đã được cập nhật." in page
 
 

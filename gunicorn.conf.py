@@ -17,3 +17,11 @@ else:
     accesslog = "-"  # the access log on standard output, secrets masked
     # The usual combined format; %(r)s (the request line) and %(f)s (the Referer) are masked.
     access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(L)ss'
+
+    def post_worker_init(worker):
+        """A new worker does its first-request work (a database connection, the translations, the
+        check-in keys: campaign.core.warmup) before it accepts requests."""
+        from campaign.core.warmup import warm
+
+        if hasattr(worker.wsgi, "app_context"):  # a Flask app (this project's)
+            warm(worker.wsgi)

@@ -110,9 +110,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
-    from sqlalchemy import select
 
-    from campaign.accounts.models import User
+    from campaign.accounts.services import user_by_session
 
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -122,7 +121,7 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(token: str):
-        return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)))
+        return user_by_session(token)
 
 
 def _init_templates(app: Flask) -> None:

@@ -45,6 +45,11 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
+def user_by_session(token: str) -> User | None:
+    """The active user whose session token this is (the session cookie's ``_user_id``)."""
+    return db.session.scalar(select(User).where(User.session_token == token, User.active.is_(True)))
+
+
 def log_out(user: User) -> None:
     """End the user's sessions on the server: every cookie of this account (a copy included) stops
     working, not only the one in this browser."""

@@ -17,6 +17,7 @@ import uuid as uuidlib
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, g, jsonify, request, session
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -223,10 +224,22 @@ def parse_scan(data: dict) -> services.Scan:
                          device_time=_device_time(data.get("device_time")), method=method)
 
 
+def _translator():
+    """The current translations, looked up once: ``gettext(message, **values)`` as Flask-Babel's."""
+    translations = get_translations()
+
+    def gettext(message: str, **values) -> str:
+        text = translations.ugettext(message)
+        return text % values if values else text
+
+    return gettext
+
+
 def answer_json(answer: services.Answer, user) -> dict:
     """The scanner's answer, from the stored row's own columns (no query, except for the rare
     "ticket of another event", which names that event). The live count is the counts endpoint's:
     the scanner adds its own admissions in between."""
+    gettext = _translator()  # the request's translations looked up once, not once per string
     out = {
         "uuid": answer.uuid,
         "seq": answer.seq,
@@ -239,31 +252,31 @@ def answer_json(answer: services.Answer, user) -> dict:
     if answer.ticket_id is not None:
         out["ticket"] = {"short_code": answer.short_code, "token": answer.token, "name": answer.name or ""}
     if answer.result == ACCEPTED:
-        out["title"] = _("Checked in")
-        out["message"] = _("Welcome! Please confirm the name.")
+        out["title"] = gettext("Checked in")
+        out["message"] = gettext("Welcome! Please confirm the name.")
         if answer.undone_at is not None:
             out["result"] = "undone"
-            out["title"] = _("Check-in undone")
+            out["title"] = gettext("Check-in undone")
             out["message"] = ""
     elif answer.result == DUPLICATE:
-        out["title"] = _("Already checked in")
+        out["title"] = gettext("Already checked in")
         if answer.previous_at is not None:
             out["previous"] = {"at": timeutil.format_time(answer.previous_at), "by": answer.previous_by or ""}
-            out["message"] = _("Already checked in at %(time)s by %(name)s.", time=out["previous"]["at"],
-                               name=out["previous"]["by"] or "—")
+            out["message"] = gettext("Already checked in at %(time)s by %(name)s.", time=out["previous"]["at"],
+                                     name=out["previous"]["by"] or "—")
         else:
-            out["message"] = _("This ticket was already used.")
+            out["message"] = gettext("This ticket was already used.")
     elif answer.result == REVOKED:
-        out["title"] = _("Ticket cancelled")
-        out["message"] = _("This ticket was cancelled or replaced. Do not admit; ask for the new ticket.")
+        out["title"] = gettext("Ticket cancelled")
+        out["message"] = gettext("This ticket was cancelled or replaced. Do not admit; ask for the new ticket.")
     elif answer.result == WRONG_EVENT:
         title = db.session.scalar(select(Event.title).where(Event.id == answer.ticket_event_id)) \
             if answer.ticket_event_id else None
-        out["title"] = _("Ticket for another event")
-        out["message"] = _("This ticket is for: %(title)s.", title=title or "—")
+        out["title"] = gettext("Ticket for another event")
+        out["message"] = gettext("This ticket is for: %(title)s.", title=title or "—")
     else:
-        out["title"] = _("Not a valid ticket")
-        out["message"] = _("The code could not be verified. Type the short code under the QR or look the name up.")
+        out["title"] = gettext("Not a valid ticket")
+        out["message"] = gettext("The code could not be verified. Type the short code under the QR or look the name up.")
     return out
 
 

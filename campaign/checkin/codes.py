@@ -42,6 +42,10 @@ CODE_LENGTH = len(PREFIX) + (CODE_BYTES * 8 + 4) // 5  # 2 + 133 = 135 character
 MAX_UINT32 = 2**32 - 1
 
 _BASE32 = re.compile(r"[A-Z2-7]+")
+_BASE32_VALUE = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}
+# The last character carries this many bits beyond the code's bytes; they must be zero.
+_SPARE_BITS = (CODE_LENGTH - len(PREFIX)) * 5 - CODE_BYTES * 8
+_SPARE_MASK = (1 << _SPARE_BITS) - 1
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CROCKFORD_IN = {c: i for i, c in enumerate(CROCKFORD)} | {"O": 0, "I": 1, "L": 1}
 SHORT_LENGTH = 8
@@ -117,7 +121,7 @@ def decode(text: str) -> tuple[TicketCode, bytes]:
         raise CodeError("malformed")
     # Canonical form only: the spare bits of the last character must be zero, so a code has
     # exactly one spelling (no "altered but still valid" variants).
-    if base64.b32encode(raw).decode("ascii").rstrip("=") != body:
+    if _BASE32_VALUE[body[-1]] & _SPARE_MASK:
         raise CodeError("malformed")
     version, key_id, event_id = _HEADER.unpack_from(raw)
     if version != VERSION or key_id == 0 or event_id == 0:

@@ -121,45 +121,52 @@ aud AS (
   FROM ins WHERE ins.result = '{accepted}')
 SELECT ins.id, ins.result, ins.device_time, ins.flag,
        tk.id AS t_id, tk.event_id AS t_event_id, tk.short_code, tk.token, tk.registration_id, tk.name,
-       prev.server_time AS previous_at, prev.previous_by, {ev_columns}
+       prev.server_time AS previous_at, prev.previous_by{ev_columns}
 FROM ins CROSS JOIN ev LEFT JOIN tk ON true LEFT JOIN prev ON true"""
 # The session event's columns the admission's signal receivers read (the rest load if asked).
 EVENT_COLUMNS = ("kind", "parent_id", "connected_at", "commune_code", "province_code", "ends_at", "status", "title")
 
 
-_sql_cache: dict[tuple[str, str], str] = {}
+_sql_cache: dict[tuple[str, str, bool], str] = {}
 
 
-def statement_sql(by: str, guard_sql: str) -> str:
+def statement_sql(by: str, guard_sql: str, quiet: bool = False) -> str:
     """The one statement of a fast scan, for a ticket found ``by`` token or short code (made once per
-    shape, and short enough for the driver's own cache of parsed queries)."""
-    key = (by, guard_sql)
+    shape, and short enough for the driver's own cache of parsed queries). A quiet scan's statement
+    does not return the session event's columns: no receiver of the signal reads them."""
+    key = (by, guard_sql, quiet)
     sql = _sql_cache.get(key)
     if sql is None:
-        sql = _sql_cache[key] = " ".join(_statement_sql(by, guard_sql).split())
+        sql = _sql_cache[key] = " ".join(_statement_sql(by, guard_sql, quiet).split())
     return sql
 
 
-_driver_sql_cache: dict[tuple[str, str], str] = {}
+_driver_sql_cache: dict[tuple[str, str, bool], str] = {}
 
 
-def driver_sql(by: str, guard_sql: str) -> str:
-    """statement_sql in the driver's parameter style (psycopg: %(name)s; a list for ``IN :g_ids``)."""
-    key = (by, guard_sql)
+def driver_sql(by: str, guard_sql: str, quiet: bool = False) -> str:
+    """statement_sql in the driver's parameter style (psycopg: %(name)s). The lists (``IN :g_ids``,
+    ``:chain``) are passed as array literals, which the driver sends as plain text."""
+    key = (by, guard_sql, quiet)
     sql = _driver_sql_cache.get(key)
     if sql is None:
-        sql = statement_sql(by, guard_sql).replace("IN :g_ids", "= ANY(:g_ids)")
+        sql = statement_sql(by, guard_sql, quiet).replace("IN :g_ids", "= ANY(CAST(:g_ids AS INTEGER[]))")
         sql = _driver_sql_cache[key] = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql)
     return sql
 
 
-def _statement_sql(by: str, guard_sql: str) -> str:
+def _statement_sql(by: str, guard_sql: str, quiet: bool) -> str:
     return _SQL.format(
         guard=guard_sql, column="token" if by == "token" else "short_code", admitted=services._admitted_sql(),
         invalid=INVALID, wrong_event=WRONG_EVENT, revoked=REVOKED, duplicate=DUPLICATE, accepted=ACCEPTED,
         live=", ".join(f"'{s}'" for s in services.LIVE_REGISTRATION_STATES), clock_flag=services.CLOCK,
         window=int(services.WINDOW_OPENS_BEFORE.total_seconds()), event_columns=", ".join(EVENT_COLUMNS),
-        ev_columns=", ".join(f"ev.{c} AS ev_{c}" for c in ("starts_at", *EVENT_COLUMNS)))
+        ev_columns="" if quiet else "".join(f", ev.{c} AS ev_{c}" for c in ("starts_at", *EVENT_COLUMNS)))
+
+
+def _array(values) -> str:
+    """An integer array's literal (``{1,2}``): cheaper for the driver than adapting a list."""
+    return "{" + ",".join(str(int(v)) for v in values) + "}"
 
 
 class Handover(Exception):
@@ -175,6 +182,7 @@ class FastScan:
         self._serializer = None
         self._headers = None
         self._cookies: dict[str, tuple[dict, float]] = {}
+        self._rewritten: dict[str, tuple[str, int]] = {}
         self.answered = 0  # counters, for tests and benchmarks
         self.handed_over = 0
 
@@ -224,7 +232,7 @@ class FastScan:
             self._headers = headers
         return [*self._headers, ("Content-Length", str(length))]
 
-    def _session(self, cookies) -> dict:
+    def _session(self, cookies) -> tuple[str, dict]:
         """The signed session cookie, verified as Flask verifies it; Handover unless logged in and
         well within the idle limit (core: end_idle_session ends it on the full path)."""
         app = self.app
@@ -238,7 +246,7 @@ class FastScan:
         if not isinstance(seen, int) or not isinstance(data.get("_user_id"), str) \
                 or not 0 <= int(time.time()) - seen < app.config["SESSION_IDLE_MINUTES"] * 60 - SEEN_FRESH:
             raise Handover
-        return data
+        return value, data
 
     def _verified_cookie(self, value: str) -> dict:
         """The session cookie's contents: its signature checked once per process while it is valid
@@ -259,26 +267,38 @@ class FastScan:
         self._cookies[value] = (data, signed_at.timestamp() + max_age)
         return data
 
-    def _refreshed_cookie(self, environ, data: dict) -> str | None:
+    def _refreshed_cookie(self, environ, value: str, data: dict) -> str | None:
         """The session cookie with the time of this request, as the full path writes it (at most
-        once a minute): an active steward's session does not end for idleness."""
+        once a minute): an active steward's session does not end for idleness.
+
+        A cookie rewritten less than SEEN_FRESH seconds ago is answered with that same rewrite: the
+        scans a phone sent before its browser stored the new cookie, or a client that keeps none,
+        cost no second signature, and the time it carries is still under a minute old."""
         now = int(time.time())
         if now - data["_seen"] < SEEN_FRESH:
             return None
+        secure = bool(self.app.config["SESSION_COOKIE_SECURE"] or environ.get("wsgi.url_scheme") == "https")
+        key = f"{int(secure)}{value}"
+        done = self._rewritten.get(key)
+        if done is not None and 0 <= now - done[1] < SEEN_FRESH:
+            return done[0]
         app, interface = self.app, self.app.session_interface
         session = SecureCookieSession({**data, "_seen": now})
-        secure = bool(app.config["SESSION_COOKIE_SECURE"] or environ.get("wsgi.url_scheme") == "https")
-        return dump_cookie(interface.get_cookie_name(app), self._serializer.dumps(dict(session)),
-                           expires=interface.get_expiration_time(app, session),
-                           httponly=interface.get_cookie_httponly(app), domain=interface.get_cookie_domain(app),
-                           path=interface.get_cookie_path(app), secure=secure,
-                           partitioned=interface.get_cookie_partitioned(app),
-                           samesite=interface.get_cookie_samesite(app))
+        header = dump_cookie(interface.get_cookie_name(app), self._serializer.dumps(dict(session)),
+                             expires=interface.get_expiration_time(app, session),
+                             httponly=interface.get_cookie_httponly(app), domain=interface.get_cookie_domain(app),
+                             path=interface.get_cookie_path(app), secure=secure,
+                             partitioned=interface.get_cookie_partitioned(app),
+                             samesite=interface.get_cookie_samesite(app))
+        if len(self._rewritten) >= COOKIE_CACHE_MAX:
+            self._rewritten.clear()
+        self._rewritten[key] = (header, now)
+        return header
 
     def _scan(self, environ, body: bytes) -> tuple[str, bytes, str | None]:
         app = self.app
         cookies = parse_cookie(environ)
-        session = self._session(cookies)
+        value, session = self._session(cookies)
         lang = cookies.get("lang")
         with app.app_context():
             if db.engine.dialect.name != "postgresql":
@@ -293,7 +313,7 @@ class FastScan:
                     out = _answer_json(answer, permit.actor)
             else:
                 out = _answer_json(answer, permit.actor)
-            return "201 CREATED", app.json.dumps(out).encode() + b"\n", self._refreshed_cookie(environ, session)
+            return "201 CREATED", app.json.dumps(out).encode() + b"\n", self._refreshed_cookie(environ, value, session)
 
     def _parse(self, body: bytes) -> services.Scan:
         from campaign.checkin import api
@@ -362,21 +382,24 @@ def _execute(driver, data: services.Scan, permit: services.ScanPermit, now: date
     """Run the one statement on the driver's connection; its row, or None when nothing was stored."""
     guard = permit.guard()
     key = services.ticket_key(data)
-    sql = driver_sql(key[0] if key else "token", guard.sql)
+    sql = driver_sql(key[0] if key else "token", guard.sql, permit.quiet)
     verified = data.verified if data.verified is not None and not data.ticket_token else None
     commune, province, parent, kind = permit.event_shape
     params = {
+        **guard.params,
         "event_id": data.event_id, "s_commune": commune, "s_province": province, "s_parent": parent,
         "s_kind": kind, "key": key[1] if key else None, "v_event": verified.event_id if verified else None,
-        "v_key": verified.key_id if verified else None, "chain": list(permit.chain_ids),
+        "v_key": verified.key_id if verified else None, "chain": _array(permit.chain_ids),
         "device_time": data.device_time, "now": now, "uuid": data.uuid, "method": data.method,
         "device_id": data.device_id, "steward_id": permit.user_id,
-        "scanned": services._excerpt(data.code or data.ticket_token), **guard.params,
+        "scanned": services._excerpt(data.code or data.ticket_token),
     }
+    if "g_ids" in params:
+        params["g_ids"] = _array(params["g_ids"])
     # The driver's own cursor (checked out without the pool's ping): no statement compiling or result
-    # processing per scan; the driver prepares the statement on the server after a few runs.
+    # processing per scan; the statement is prepared on the server at its first run on a connection.
     with driver.cursor(row_factory=namedtuple_row) as cur:
-        cur.execute(sql, params)
+        cur.execute(sql, params, prepare=True)
         return cur.fetchone()
 
 

@@ -14,6 +14,7 @@ the filter removes the values PostgreSQL itself quotes in an error's detail ("Fa
 from __future__ import annotations
 
 import logging
+import os
 import re
 
 MASK = "***"
@@ -88,12 +89,44 @@ try:  # gunicorn is a dependency of production only
 except ImportError:  # pragma: no cover
     _GunicornLogger = None
 
+# The atoms of an access log format (``%(h)s``, ``%({x-forwarded-for}i)s``, ...).
+_FORMAT_ATOMS = re.compile(r"%\(([^)]*)\)")
+# gunicorn's atoms made from the request line, the response and the time alone (no header or
+# environ variable by name).
+PLAIN_ATOMS = frozenset("hlutrsmUqHbBfaTDMLp")
+
 if _GunicornLogger is not None:
     class GunicornLogger(_GunicornLogger):
-        """gunicorn's logger with private tokens masked in the access and the error log."""
+        """gunicorn's logger with private tokens masked in the access and the error log.
+
+        An access line is made from the atoms its format names. gunicorn's own ``atoms`` also copies
+        every request header, response header and environ variable into the line's dictionary (and
+        escapes each): when the format names only plain atoms, those copies are skipped."""
 
         def setup(self, cfg):
             super().setup(cfg)
             for log in (self.access_log, self.error_log):
                 if _FILTER not in log.filters:
                     log.addFilter(_FILTER)
+            names = set(_FORMAT_ATOMS.findall(cfg.access_log_format or ""))
+            self._plain_atoms = names <= PLAIN_ATOMS
+
+        def atoms(self, resp, req, environ, request_time):
+            if not getattr(self, "_plain_atoms", False):
+                return super().atoms(resp, req, environ, request_time)
+            status = resp.status
+            if isinstance(status, str):
+                status = status.split(None, 1)[0]
+            sent = getattr(resp, "sent", None)
+            seconds, micros = request_time.seconds, request_time.microseconds
+            return {
+                "h": environ.get("REMOTE_ADDR", "-"), "l": "-", "u": self._get_user(environ) or "-",
+                "t": self.now(),
+                "r": f"{environ['REQUEST_METHOD']} {environ['RAW_URI']} {environ['SERVER_PROTOCOL']}",
+                "s": status, "m": environ.get("REQUEST_METHOD"), "U": environ.get("PATH_INFO"),
+                "q": environ.get("QUERY_STRING"), "H": environ.get("SERVER_PROTOCOL"),
+                "b": str(sent) if sent is not None else "-", "B": sent,
+                "f": environ.get("HTTP_REFERER", "-"), "a": environ.get("HTTP_USER_AGENT", "-"),
+                "T": seconds, "D": seconds * 1_000_000 + micros, "M": seconds * 1000 + micros // 1000,
+                "L": f"{seconds}.{micros:06d}", "p": f"<{os.getpid()}>",
+            }

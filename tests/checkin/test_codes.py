@@ -66,6 +66,20 @@ def test_every_single_character_change_is_rejected():
             codes.parse(text[:i] + other + text[i + 1:], lookup)
 
 
+def test_only_one_spelling_of_the_last_character_is_accepted():
+    """The last character's spare bits (beyond the code's 83 bytes) must be zero: of the 32 letters
+    that decode to the same bytes or not, exactly the original one parses."""
+    text = make()
+    accepted = []
+    for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567":
+        try:
+            codes.parse(text[:-1] + letter, lookup)
+        except CodeError:
+            continue
+        accepted.append(letter)
+    assert accepted == [text[-1]]
+
+
 def test_forged_codes_are_rejected():
     # Signed by a key the server does not have, under a real key id.
     with pytest.raises(CodeError) as err:

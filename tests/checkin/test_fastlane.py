@@ -150,6 +150,34 @@ def test_a_minute_old_session_cookie_is_rewritten_by_the_fast_lane(app, pg, cf, 
         assert int(time.time()) - session["_seen"] < 5
 
 
+def test_a_stale_cookie_sent_again_gets_the_same_rewrite_within_the_minute(app, pg, cf, factory, monkeypatch):
+    """Scans sent before the browser stored the rewritten cookie (or from a client that keeps none)
+    get the rewrite already made, no new signature; once that rewrite is a minute old, a new one."""
+    event = cf.event()
+    tickets = [cf.ticket(event) for _ in range(4)]
+    web = fresh_login(app.test_client(), factory.user("commune_officer", commune=TRAN_BIEN))
+    web.post("/api/checkin/scan", json=scan_body(event.id, tickets[0].code), headers=HEADERS)
+    with web.session_transaction() as session:
+        session["_seen"] = int(time.time()) - 300
+    stale = web.get_cookie("session").value
+    served = lane(app).answered
+
+    def scan_with_stale(code):
+        web.set_cookie("session", stale)
+        resp = web.post("/api/checkin/scan", json=scan_body(event.id, code), headers=HEADERS)
+        assert resp.status_code == 201
+        return resp.headers["Set-Cookie"]
+
+    first, second = scan_with_stale(tickets[1].code), scan_with_stale(tickets[2].code)
+    assert first == second and lane(app).answered == served + 2
+    with web.session_transaction() as session:
+        assert int(time.time()) - session["_seen"] < 5
+    later = time.time() + fastlane.SEEN_FRESH + 1
+    monkeypatch.setattr(fastlane.time, "time", lambda: later)
+    third = scan_with_stale(tickets[3].code)
+    assert third != first and lane(app).answered == served + 3
+
+
 def test_a_device_time_outside_the_window_is_clamped_and_flagged(app, pg, cf, factory, login_as):
     event = cf.event()
     tickets = [cf.ticket(event) for _ in range(2)]

@@ -131,6 +131,56 @@ def test_gunicorn_access_log_is_masked():
     assert "/r/***" in line and "PATHSECRET" not in line and "REFSECRET" not in line, line
 
 
+def _gunicorn_logger(access_format: str | None = None):
+    from gunicorn.config import Config
+
+    cfg = Config()
+    cfg.set("logger_class", "campaign.core.logs.GunicornLogger")
+    cfg.set("accesslog", "-")
+    if access_format:
+        cfg.set("access_log_format", access_format)
+    log = cfg.logger_class(cfg)
+    stream = io.StringIO()
+    for handler in log.access_log.handlers:
+        handler.stream = stream
+    return log, stream
+
+
+def test_the_lean_access_atoms_are_gunicorns_own():
+    """When the format names only plain atoms, the logger builds just those; each one equals what
+    gunicorn's own atoms() gives (the time aside, which moves)."""
+    pytest.importorskip("gunicorn")
+    import datetime
+
+    from gunicorn.glogging import Logger
+
+    log, _stream = _gunicorn_logger()
+
+    class Resp:
+        status = "201 CREATED"
+        headers = [("Content-Type", "application/json")]
+        sent = 461
+
+    class Req:
+        headers = [("USER-AGENT", "phone"), ("COOKIE", "session=x")]
+
+    environ = {"REQUEST_METHOD": "POST", "RAW_URI": "/api/checkin/scan?x=1", "PATH_INFO": "/api/checkin/scan",
+               "QUERY_STRING": "x=1", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "10.0.0.9",
+               "HTTP_USER_AGENT": "phone", "HTTP_AUTHORIZATION": "Basic dXNlcjpwdw=="}
+    took = datetime.timedelta(seconds=2, microseconds=3456)
+    lean = log.atoms(Resp(), Req(), environ, took)
+    full = Logger.atoms(log, Resp(), Req(), environ, took)
+    assert set(lean) == logs.PLAIN_ATOMS
+    assert {k: v for k, v in lean.items() if k != "t"} == {k: full[k] for k in logs.PLAIN_ATOMS - {"t"}}
+    Resp.sent = None
+    assert log.atoms(Resp(), Req(), environ, took)["b"] == Logger.atoms(log, Resp(), Req(), environ, took)["b"] == "-"
+
+    # A format naming a header or an environ variable gets gunicorn's full set.
+    log, stream = _gunicorn_logger('%(h)s "%({user-agent}i)s" %({path_info}e)s')
+    log.access(Resp(), Req(), environ, took)
+    assert '10.0.0.9 "phone" /api/checkin/scan' in stream.getvalue().splitlines()
+
+
 def test_a_failed_write_does_not_log_its_parameters(app, caplog):
     """A CHECK and a UNIQUE violation logged with their traceback: no name, phone or need in the log
     (SQLAlchemy hides the parameters; PostgreSQL's "Failing row contains (...)" and "Key (phone)=(...)"

@@ -224,8 +224,9 @@ def parse_scan(data: dict) -> services.Scan:
                          device_time=_device_time(data.get("device_time")), method=method)
 
 
-def _translator():
-    """The current translations, looked up once: ``gettext(message, **values)`` as Flask-Babel's."""
+def translator():
+    """The current language's translations, looked up once: ``gettext(message, **values)`` as
+    Flask-Babel's."""
     translations = get_translations()
 
     def gettext(message: str, **values) -> str:
@@ -235,11 +236,11 @@ def _translator():
     return gettext
 
 
-def answer_json(answer: services.Answer, user) -> dict:
+def answer_json(answer: services.Answer, user, gettext=None) -> dict:
     """The scanner's answer, from the stored row's own columns (no query, except for the rare
     "ticket of another event", which names that event). The live count is the counts endpoint's:
     the scanner adds its own admissions in between."""
-    gettext = _translator()  # the request's translations looked up once, not once per string
+    gettext = gettext or translator()  # the translations looked up once, not once per string
     out = {
         "uuid": answer.uuid,
         "seq": answer.seq,

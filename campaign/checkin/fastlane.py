@@ -32,6 +32,7 @@ fast lane is rolled back and the request handed over the same way.
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 from datetime import UTC, datetime
@@ -183,6 +184,7 @@ class FastScan:
         self._headers = None
         self._cookies: dict[str, tuple[dict, float]] = {}
         self._rewritten: dict[str, tuple[str, int]] = {}
+        self._translators: dict[str, object] = {}
         self.answered = 0  # counters, for tests and benchmarks
         self.handed_over = 0
 
@@ -308,12 +310,23 @@ class FastScan:
             if permit is None:
                 raise Handover
             answer = self._store_quiet(data, permit) if permit.quiet else self._store(data, permit)
-            if lang in app.config["LANGUAGES"] and lang != app.config["BABEL_DEFAULT_LOCALE"]:
-                with force_locale(lang):
-                    out = _answer_json(answer, permit.actor)
-            else:
-                out = _answer_json(answer, permit.actor)
-            return "201 CREATED", app.json.dumps(out).encode() + b"\n", self._refreshed_cookie(environ, value, session)
+            out = _answer_json(answer, permit.actor, self._gettext(lang))
+            payload = json.dumps(out, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+            return "201 CREATED", payload, self._refreshed_cookie(environ, value, session)
+
+    def _gettext(self, lang: str | None):
+        """The answer's translator in the ``lang`` cookie's language (else the default), looked up
+        once per language and process (Flask-Babel keeps each language's catalogue for the process too)."""
+        app = self.app
+        if lang not in app.config["LANGUAGES"]:
+            lang = app.config["BABEL_DEFAULT_LOCALE"]
+        found = self._translators.get(lang)
+        if found is None:
+            from campaign.checkin.api import translator
+
+            with force_locale(lang):
+                found = self._translators[lang] = translator()
+        return found
 
     def _parse(self, body: bytes) -> services.Scan:
         from campaign.checkin import api
@@ -454,10 +467,10 @@ def _session_event(event_id: int, row) -> Event:
     return event
 
 
-def _answer_json(answer: services.Answer, user) -> dict:
+def _answer_json(answer: services.Answer, user, gettext) -> dict:
     from campaign.checkin.api import answer_json
 
-    return answer_json(answer, user)
+    return answer_json(answer, user, gettext)
 
 
 def install(app: Flask) -> None:

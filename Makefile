@@ -35,7 +35,7 @@ assets: node_modules/.package-lock.json
 extract: deps
 	@for f in $(FEATURES); do \
 	  srcs="campaign/$$f"; [ -d templates/$$f ] && srcs="$$srcs templates/$$f"; \
-	  [ $$f = core ] && srcs="$$srcs templates/base.html templates/_nav.html templates/_forms.html templates/errors campaign/__init__.py"; \
+	  [ $$f = core ] && srcs="$$srcs templates/base.html templates/_nav.html templates/_forms.html templates/_import.html templates/errors campaign/__init__.py"; \
 	  mkdir -p campaign/$$f/translations; \
 	  $(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o campaign/$$f/translations/messages.pot $$srcs || exit 1; \
 	  if [ -f campaign/$$f/translations/vi/LC_MESSAGES/messages.po ]; then \

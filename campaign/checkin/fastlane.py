@@ -379,7 +379,8 @@ class FastScan:
                 now = utcnow()
                 row = _execute(driver, data, permit, now)
             finally:
-                driver.autocommit = False
+                if not driver.closed:  # a connection the server cut is thrown out below, as it is
+                    driver.autocommit = False
         except Exception:  # noqa: BLE001 - nothing or everything was stored; the full path answers either way
             if record is not None:
                 _invalidate_if_closed(record)
@@ -431,10 +432,12 @@ def _answer(row, data: services.Scan, permit: services.ScanPermit, now: datetime
 
 def _invalidate_if_closed(record) -> None:
     """A pooled connection the server closed (what the skipped ping would have found) is thrown out,
-    so that the full path checks out a live one."""
+    and with it every connection of the pool opened before it (a restart or a failover closed them
+    all, as SQLAlchemy's own disconnect handling assumes): the full path, and the next scans, check
+    out live ones instead of finding the dead ones one by one."""
     try:
         if record.driver_connection.closed:
-            record.invalidate()
+            db.engine.pool._invalidate(record)  # SQLAlchemy's disconnect handling (Pool._invalidate)
     except Exception:  # noqa: BLE001, S110 - already invalidated
         pass
 

@@ -11,7 +11,7 @@ TEMPLATES = ROOT.parent / "templates"
 METHODS = [("**.py", "python"), ("**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 FEATURES = sorted(p.parent.name for p in ROOT.glob("*/translations"))
-SHARED_TEMPLATES = {"base.html", "_nav.html", "_forms.html"}
+SHARED_TEMPLATES = {"base.html", "_nav.html", "_forms.html", "_import.html"}
 
 
 def sources(feature: str):

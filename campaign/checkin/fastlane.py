@@ -411,9 +411,12 @@ def _execute(driver, data: services.Scan, permit: services.ScanPermit, now: date
     if "g_ids" in params:
         params["g_ids"] = _array(params["g_ids"])
     # The driver's own cursor (checked out without the pool's ping): no statement compiling or result
-    # processing per scan; the statement is prepared on the server at its first run on a connection.
+    # processing per scan; the statement is prepared on the server at its first run on a connection,
+    # unless the engine turned the driver's prepared statements off (prepare_threshold=None: an old
+    # PgBouncer in transaction mode).
+    prepare = None if driver.prepare_threshold is None else True
     with driver.cursor(row_factory=namedtuple_row) as cur:
-        cur.execute(sql, params, prepare=True)
+        cur.execute(sql, params, prepare=prepare)
         return cur.fetchone()
 
 

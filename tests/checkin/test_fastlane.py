@@ -264,6 +264,33 @@ def test_a_fast_scan_is_one_statement_at_the_driver(app, pg, cf, factory, login_
     assert lane(app).answered == served + 3
 
 
+def test_the_statement_is_prepared_unless_the_engine_turned_preparing_off(app, pg, cf, factory, login_as,
+                                                                         monkeypatch):
+    """Prepared on the server at its first run; with the driver's prepared statements off
+    (``prepare_threshold=None`` in the engine options, for an old PgBouncer in transaction mode) it
+    is not forced."""
+    import psycopg
+
+    event = cf.event()
+    tickets = [cf.ticket(event) for _ in range(3)]
+    web = login_as(factory.user("commune_officer", commune=TRAN_BIEN))
+    web.post("/api/checkin/scan", json=scan_body(event.id, tickets[0].code), headers=HEADERS)  # the permit
+    event_id, codes = event.id, [t.code for t in tickets]
+    asked = []
+    execute = psycopg.Cursor.execute
+
+    def recorded(self, query, params=None, **kwargs):
+        if "INSERT INTO checkins" in str(query):
+            asked.append(kwargs.get("prepare"))
+        return execute(self, query, params, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", recorded)
+    assert web.post("/api/checkin/scan", json=scan_body(event_id, codes[1]), headers=HEADERS).status_code == 201
+    monkeypatch.setattr(psycopg.Connection, "prepare_threshold", property(lambda self: None))
+    assert web.post("/api/checkin/scan", json=scan_body(event_id, codes[2]), headers=HEADERS).status_code == 201
+    assert asked == [True, None]
+
+
 def test_a_dead_pooled_connection_is_handed_to_the_full_path_and_thrown_away(app, pg, cf, factory, login_as):
     """The fast lane checks a connection out without the pool's ping. When the server has closed it
     (a restart, a cut), the scan is answered by the full path (whose checkout pings and takes a live

@@ -12,4 +12,4 @@ def warm() -> None:
     services.key_cache().warm()
     for scan in (services.Scan(uuid=str(uuid.uuid4()), event_id=0, ticket_token="0" * 20),
                  services.Scan(uuid=str(uuid.uuid4()), event_id=0, code="0000-0000")):
-        assert services.scan_facts(scan).event is None
+        services.scan_facts(scan)

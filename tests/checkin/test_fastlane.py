@@ -135,13 +135,19 @@ def test_an_idle_session_ends_on_the_full_path(app, pg, cf, factory):
     assert count(CheckIn) == 1
 
 
-def test_a_minute_old_session_cookie_is_rewritten_by_the_fast_lane(app, pg, cf, factory):
+def _minute_old_session(app, cf, factory, n_tickets: int):
+    """A steward holding a permit at a new event, whose session cookie was last rewritten 5 minutes ago."""
     event = cf.event()
-    tickets = [cf.ticket(event) for _ in range(2)]
+    tickets = [cf.ticket(event) for _ in range(n_tickets)]
     web = fresh_login(app.test_client(), factory.user("commune_officer", commune=TRAN_BIEN))
     web.post("/api/checkin/scan", json=scan_body(event.id, tickets[0].code), headers=HEADERS)
     with web.session_transaction() as session:
         session["_seen"] = int(time.time()) - 300
+    return web, event, tickets
+
+
+def test_a_minute_old_session_cookie_is_rewritten_by_the_fast_lane(app, pg, cf, factory):
+    web, event, tickets = _minute_old_session(app, cf, factory, 2)
     served = lane(app).answered
     resp = web.post("/api/checkin/scan", json=scan_body(event.id, tickets[1].code), headers=HEADERS)
     assert resp.status_code == 201 and lane(app).answered == served + 1
@@ -153,12 +159,7 @@ def test_a_minute_old_session_cookie_is_rewritten_by_the_fast_lane(app, pg, cf, 
 def test_a_stale_cookie_sent_again_gets_the_same_rewrite_within_the_minute(app, pg, cf, factory, monkeypatch):
     """Scans sent before the browser stored the rewritten cookie (or from a client that keeps none)
     get the rewrite already made, no new signature; once that rewrite is a minute old, a new one."""
-    event = cf.event()
-    tickets = [cf.ticket(event) for _ in range(4)]
-    web = fresh_login(app.test_client(), factory.user("commune_officer", commune=TRAN_BIEN))
-    web.post("/api/checkin/scan", json=scan_body(event.id, tickets[0].code), headers=HEADERS)
-    with web.session_transaction() as session:
-        session["_seen"] = int(time.time()) - 300
+    web, event, tickets = _minute_old_session(app, cf, factory, 4)
     stale = web.get_cookie("session").value
     served = lane(app).answered
 
